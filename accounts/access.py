@@ -1,0 +1,50 @@
+"""The one place where the roles' access rules to pages are written.
+
+Object-level rules live in each model's QuerySet (`visible_to(user)`, `editable_by(user)`), and each
+object kind has one `get_<object>_for_user` helper that turns them into 404 (outsider) or 403 (read-only).
+"""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from accounts.models import Role
+
+READ_ROLES = (Role.COORDINATOR, Role.NATIONAL_STAFF, Role.FUNDER, Role.ADMINISTRATOR)
+STAFF_ROLES = (Role.NATIONAL_STAFF, Role.ADMINISTRATOR)
+
+
+def has_role(user, roles) -> bool:
+    return user.is_authenticated and (user.role in roles or (user.is_superuser and Role.ADMINISTRATOR in roles))
+
+
+def role_required(*roles):
+    """Anonymous visitors go to the log-in page; logged-in users without one of `roles` get 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not has_role(request.user, roles):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+login_required = role_required(*READ_ROLES)
+staff_required = role_required(*STAFF_ROLES)
+
+
+def get_for_user(queryset_model, user, *, write=False, **lookup):
+    """404 when the object is not visible to `user`, 403 when visible but not writable by them."""
+    manager = queryset_model._default_manager
+    obj = get_object_or_404(manager.visible_to(user), **lookup)
+    if write and not manager.editable_by(user).filter(pk=obj.pk).exists():
+        raise PermissionDenied
+    return obj

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ("username", "first_name", "last_name", "email", "role", "is_active", "last_login")
+    list_filter = ("role", "is_active", "is_superuser")
+    search_fields = ("username", "first_name", "last_name", "email", "organisation")
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        (_("Rôle dans le programme"), {"fields": ("role", "organisation")}),
+    )
+    add_fieldsets = (
+        *BaseUserAdmin.add_fieldsets,
+        (_("Rôle dans le programme"), {"fields": ("role", "email", "first_name", "last_name", "organisation")}),
+    )

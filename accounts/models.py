@@ -1,0 +1,55 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinateur", _("Coordinateur·rice CLSM")
+    NATIONAL_STAFF = "chargee_mission", _("Chargée de mission (centre national)")
+    FUNDER = "financeur", _("Financeur (ANCT, DGS)")
+    ADMINISTRATOR = "administrateur", _("Administrateur·rice")
+
+
+class User(AbstractUser):
+    """A person who logs in. What they may see follows from `role` (and, for coordinators, their CLSM)."""
+
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices, default=Role.COORDINATOR)
+    organisation = models.CharField(_("organisme"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("utilisateur·rice")
+        verbose_name_plural = _("utilisateur·rices")
+        ordering = ["last_name", "first_name", "username"]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    def save(self, *args, **kwargs):
+        # The administrator role is what gives access to Django's admin: keep the two in step.
+        if self.role == Role.ADMINISTRATOR:
+            self.is_staff = True
+        elif not self.is_superuser:
+            self.is_staff = False
+        super().save(*args, **kwargs)
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role == Role.COORDINATOR
+
+    @property
+    def is_funder(self) -> bool:
+        return self.role == Role.FUNDER
+
+    @property
+    def is_national_staff(self) -> bool:
+        """The national centre: chargées de mission, and administrators who can do what they do."""
+        return self.role in (Role.NATIONAL_STAFF, Role.ADMINISTRATOR) or self.is_superuser
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.role == Role.ADMINISTRATOR or self.is_superuser
+
+    @property
+    def sees_personal_data(self) -> bool:
+        """Names and e-mails of people are shown to the national centre only (and, per object, a coordinator)."""
+        return self.is_national_staff

@@ -1,0 +1,33 @@
+from django.db.models import Count, Q
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from accounts.access import login_required
+from accounts.models import Role
+from territories.models import CLSM, QPV, Department, Region
+
+
+@require_safe
+@login_required
+def home(request):
+    user = request.user
+    clsms = CLSM.objects.visible_to(user)
+    context = {"role_label": Role(user.role).label if user.role in Role.values else ""}
+    if user.is_coordinator:
+        context["my_clsms"] = clsms.annotate(qpv_count=Count("qpvs", distinct=True)).order_by("name")
+        template = "accounts/home_coordinator.html"
+    else:
+        context["figures"] = CLSM.objects.aggregate(
+            total=Count("pk"),
+            active=Count("pk", filter=Q(status=CLSM.Status.ACTIVE)),
+            planned=Count("pk", filter=Q(status=CLSM.Status.PLANNED)),
+        )
+        context["qpv_count"] = QPV.objects.count()
+        context["qpv_in_clsm"] = QPV.objects.filter(clsms__isnull=False).distinct().count()
+        context["region_count"] = Region.objects.count()
+        context["department_count"] = Department.objects.count()
+        template = {
+            Role.FUNDER: "accounts/home_funder.html",
+            Role.ADMINISTRATOR: "accounts/home_admin.html",
+        }.get(user.role, "accounts/home_staff.html")
+    return render(request, template, context)

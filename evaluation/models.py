@@ -1,0 +1,1 @@
+# Questionnaires and the bilan engine arrive with the issues that build them.

@@ -1,0 +1,1 @@
+# Requests and sessions arrive with issue « Sessions ».

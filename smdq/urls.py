@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts import views as account_views
+
+admin.site.site_header = "La santé mentale dans mon quartier — administration"
+admin.site.site_title = "smdq — administration"
+admin.site.index_title = "Administration"
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("comptes/", include("accounts.urls")),
+    path("territoires/", include("territories.urls")),
+    path("imports/", include("imports.urls")),
+    path("admin/", admin.site.urls),
+]

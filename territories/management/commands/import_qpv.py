@@ -1,0 +1,26 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from imports.base import ImportFailed
+from imports.tables import FileError
+from territories.qpv_import import import_qpv_file
+
+
+class Command(BaseCommand):
+    help = (
+        "Importe la liste officielle des QPV (CSV ou XLSX de l'ANCT, liste 2015 ou 2024, GeoJSON des périmètres). "
+        "Crée ou met à jour, sans jamais dupliquer ; rien n'est écrit si une ligne est fausse."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="fichier CSV, XLSX, GeoJSON ou JSON(.gz)")
+
+    def handle(self, *args, file, **options):
+        try:
+            result = import_qpv_file(file)
+        except FileError as exc:
+            raise CommandError(str(exc)) from None
+        except ImportFailed as exc:
+            for error in exc.errors:
+                self.stderr.write(str(error))
+            raise CommandError(f"{len(exc.errors)} erreur(s) dans {file} : aucun QPV n'a été importé.") from None
+        self.stdout.write(result.summary())

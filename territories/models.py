@@ -1,0 +1,217 @@
+import re
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+QPV_2024_CODE = re.compile(r"^QN(?:\d{3}|02[AB])\d{2}[A-Z]$")
+QPV_2015_CODE = re.compile(r"^QP(?:\d{3}|02[AB])\d{3}$")
+
+
+def department_code_from_qpv_code(code: str) -> str:
+    """`QN07501M` → `75`, `QN02A01M` → `2A`, `QN97651C` → `976`: the code carries its département."""
+    raw = code[2:5]
+    return raw[1:] if raw.startswith("0") else raw
+
+
+class Region(models.Model):
+    code = models.CharField(_("code INSEE"), max_length=3, primary_key=True)
+    name = models.CharField(_("nom"), max_length=100)
+
+    class Meta:
+        verbose_name = _("région")
+        verbose_name_plural = _("régions")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Department(models.Model):
+    """A département, or an overseas collectivity (Polynésie française…) which belongs to no région."""
+
+    code = models.CharField(_("code INSEE"), max_length=3, primary_key=True)
+    name = models.CharField(_("nom"), max_length=100)
+    region = models.ForeignKey(
+        Region, verbose_name=_("région"), on_delete=models.PROTECT, null=True, blank=True, related_name="departments"
+    )
+
+    class Meta:
+        verbose_name = _("département")
+        verbose_name_plural = _("départements")
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+class Commune(models.Model):
+    class Kind(models.TextChoices):
+        COMMUNE = "COM", _("commune")
+        DELEGATED = "COMD", _("commune déléguée")
+        ASSOCIATED = "COMA", _("commune associée")
+        DISTRICT = "ARM", _("arrondissement municipal")
+
+    code = models.CharField(_("code INSEE"), max_length=5, primary_key=True)
+    name = models.CharField(_("nom"), max_length=100)
+    kind = models.CharField(_("type"), max_length=4, choices=Kind.choices, default=Kind.COMMUNE)
+    department = models.ForeignKey(
+        Department, verbose_name=_("département"), on_delete=models.PROTECT, related_name="communes"
+    )
+
+    class Meta:
+        verbose_name = _("commune")
+        verbose_name_plural = _("communes")
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+class QPVQuerySet(models.QuerySet):
+    def search(self, text: str):
+        text = (text or "").strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(code__istartswith=text) | Q(name__icontains=text) | Q(communes__name__icontains=text)
+        ).distinct()
+
+
+class QPV(models.Model):
+    """A quartier prioritaire de la politique de la ville, from the official list (never typed by hand)."""
+
+    code = models.CharField(_("code"), max_length=8, unique=True)
+    name = models.CharField(_("nom"), max_length=200)
+    list_year = models.PositiveSmallIntegerField(_("liste"), choices=[(2015, "2015"), (2024, "2024")])
+    department = models.ForeignKey(
+        Department, verbose_name=_("département"), on_delete=models.PROTECT, related_name="qpvs"
+    )
+    communes = models.ManyToManyField(Commune, verbose_name=_("communes"), related_name="qpvs")
+    # A representative point of the perimeter, for distances and map markers without loading polygons.
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+
+    objects = QPVQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("QPV")
+        verbose_name_plural = _("QPV")
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code} – {self.name}"
+
+    @property
+    def region_id(self):
+        return self.department.region_id
+
+
+class QPVPerimeter(models.Model):
+    """The polygons of a QPV, apart from the QPV row so that lists never load them by accident."""
+
+    qpv = models.OneToOneField(QPV, on_delete=models.CASCADE, primary_key=True, related_name="perimeter")
+    # GeoJSON geometry (Polygon or MultiPolygon, WGS84 lon/lat).
+    geometry = models.JSONField(_("géométrie"))
+
+    class Meta:
+        verbose_name = _("périmètre de QPV")
+        verbose_name_plural = _("périmètres de QPV")
+
+    def __str__(self):
+        return str(self.qpv_id)
+
+
+class ReferenceDataset(models.Model):
+    """Which version of a shipped reference file is in the database, so reloading it is skipped."""
+
+    name = models.CharField(max_length=50, unique=True)
+    fingerprint = models.CharField(max_length=64)
+    loaded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("jeu de référence chargé")
+        verbose_name_plural = _("jeux de référence chargés")
+
+    def __str__(self):
+        return self.name
+
+
+class CLSMQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_national_staff or user.is_funder:
+            return self
+        return self.filter(coordinators=user)
+
+    def editable_by(self, user):
+        if user.is_authenticated and user.is_national_staff:
+            return self
+        return self.none()
+
+    def in_region(self, region_code):
+        return self.filter(
+            Q(qpvs__department__region_id=region_code) | Q(communes__department__region_id=region_code)
+        ).distinct()
+
+    def in_department(self, department_code):
+        return self.filter(
+            Q(qpvs__department_id=department_code) | Q(communes__department_id=department_code)
+        ).distinct()
+
+    def search(self, text: str):
+        text = (text or "").strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(name__icontains=text)
+            | Q(communes__name__icontains=text)
+            | Q(qpvs__code__iexact=text)
+            | Q(qpvs__name__icontains=text)
+        ).distinct()
+
+
+class CLSM(models.Model):
+    """A conseil local de santé mentale: the local partner that co-organises sessions."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "actif", _("actif")
+        PLANNED = "en_projet", _("en projet")
+
+    name = models.CharField(_("nom"), max_length=200, unique=True)
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    communes = models.ManyToManyField(Commune, verbose_name=_("communes"), related_name="clsms", blank=True)
+    qpvs = models.ManyToManyField(QPV, verbose_name=_("QPV"), related_name="clsms", blank=True)
+    contact_email = models.EmailField(_("e-mail de contact"), blank=True)
+    coordinators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("coordinateur·rices"),
+        related_name="clsms",
+        blank=True,
+        limit_choices_to={"role": "coordinateur"},
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    objects = CLSMQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("CLSM")
+        verbose_name_plural = _("CLSM")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def people_visible_to(self, user):
+        """The coordinators' names are personal data: the national centre and the CLSM's own team see them."""
+        coordinators = self.coordinators.order_by("last_name", "first_name")
+        if user.is_national_staff or coordinators.filter(pk=user.pk).exists():
+            return coordinators
+        return coordinators.none()
+
+    def fill_communes_from_qpvs(self):
+        """A CLSM declared with QPVs only covers the communes of those QPVs."""
+        self.communes.set(Commune.objects.filter(qpvs__in=self.qpvs.all()).distinct())
