@@ -17,7 +17,7 @@ STAFF_ROLES = (Role.NATIONAL_STAFF, Role.ADMINISTRATOR)
 
 
 def has_role(user, roles) -> bool:
-    return user.is_authenticated and (user.role in roles or (user.is_superuser and Role.ADMINISTRATOR in roles))
+    return user.is_authenticated and user.role in roles
 
 
 def role_required(*roles):

@@ -8,13 +8,18 @@ from accounts.models import User
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     list_display = ("username", "first_name", "last_name", "email", "role", "is_active", "last_login")
-    list_filter = ("role", "is_active", "is_superuser")
+    list_filter = ("role", "is_active")
     search_fields = ("username", "first_name", "last_name", "email", "organisation")
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
-        (_("Rôle dans le programme"), {"fields": ("role", "organisation")}),
+        (None, {"fields": ("username", "password")}),
+        (_("Identité"), {"fields": ("first_name", "last_name", "email", "organisation")}),
+        (_("Rôle dans le programme"), {"fields": ("role", "is_active")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
         *BaseUserAdmin.add_fieldsets,
-        (_("Rôle dans le programme"), {"fields": ("role", "email", "first_name", "last_name", "organisation")}),
+        (
+            _("Rôle dans le programme"),
+            {"fields": ("role", "email", "first_name", "last_name", "organisation")},
+        ),
     )

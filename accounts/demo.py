@@ -25,7 +25,6 @@ def ensure_demo_accounts() -> list[tuple[User, list[str]]]:
                 "last_name": last_name,
                 "role": role,
                 "email": f"{username}@demo.smdq.example.fr",
-                "is_superuser": role == Role.ADMINISTRATOR,
             },
         )
         if created:

@@ -1,4 +1,5 @@
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -10,8 +11,20 @@ class Role(models.TextChoices):
     ADMINISTRATOR = "administrateur", _("Administrateur·rice")
 
 
+class UserManager(BaseUserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields["role"] = Role.ADMINISTRATOR
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
-    """A person who logs in. What they may see follows from `role` (and, for coordinators, their CLSM)."""
+    """A person who logs in. What they may see follows from `role` (and, for coordinators, their CLSM).
+
+    The role is the single source of truth: `createsuperuser` makes administrators, and the administrator
+    role is what opens Django's admin (is_staff and is_superuser follow it on save)."""
+
+    REQUIRED_FIELDS = ["email"]
+    objects = UserManager()
 
     role = models.CharField(_("rôle"), max_length=20, choices=Role.choices, default=Role.COORDINATOR)
     organisation = models.CharField(_("organisme"), max_length=200, blank=True)
@@ -27,9 +40,9 @@ class User(AbstractUser):
     def save(self, *args, **kwargs):
         # The administrator role is what gives access to Django's admin: keep the two in step.
         if self.role == Role.ADMINISTRATOR:
-            self.is_staff = True
-        elif not self.is_superuser:
-            self.is_staff = False
+            self.is_staff = self.is_superuser = True
+        else:
+            self.is_staff = self.is_superuser = False
         super().save(*args, **kwargs)
 
     @property
@@ -43,11 +56,11 @@ class User(AbstractUser):
     @property
     def is_national_staff(self) -> bool:
         """The national centre: chargées de mission, and administrators who can do what they do."""
-        return self.role in (Role.NATIONAL_STAFF, Role.ADMINISTRATOR) or self.is_superuser
+        return self.role in (Role.NATIONAL_STAFF, Role.ADMINISTRATOR)
 
     @property
     def is_administrator(self) -> bool:
-        return self.role == Role.ADMINISTRATOR or self.is_superuser
+        return self.role == Role.ADMINISTRATOR
 
     @property
     def sees_personal_data(self) -> bool:

@@ -22,7 +22,7 @@ class NavItem:
 MENU = (
     NavItem(_("Accueil"), "home", (Role.COORDINATOR, Role.NATIONAL_STAFF, Role.FUNDER, Role.ADMINISTRATOR)),
     NavItem(_("CLSM"), "territories:clsm_list", (Role.COORDINATOR, *STAFF_ROLES, Role.FUNDER)),
-    NavItem(_("Imports"), "territories:import_upload", STAFF_ROLES),
+    NavItem(_("Imports"), "imports:upload", STAFF_ROLES),
     NavItem(_("Administration"), "admin:index", (Role.ADMINISTRATOR,)),
 )
 

@@ -29,7 +29,10 @@ def upload(request):
     if request.method == "POST" and form.is_valid():
         upload_file = form.cleaned_data["file"]
         pending = PendingImport.objects.create(
-            user=request.user, kind=form.cleaned_data["kind"], filename=upload_file.name, content=upload_file.read()
+            user=request.user,
+            kind=form.cleaned_data["kind"],
+            filename=upload_file.name,
+            content=upload_file.read(),
         )
         context["pending"] = pending
         try:

@@ -17,9 +17,7 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise ImproperlyConfigured(
-        f"{name}={raw!r} n'est pas un booléen : utilisez 1/0, true/false, yes/no ou on/off."
-    )
+    raise ImproperlyConfigured(f"{name}={raw!r} n'est pas un booléen : utilisez 1/0, true/false, yes/no ou on/off.")
 
 
 def env_int(name: str, default: int) -> int:

@@ -38,8 +38,7 @@ def seed_demo_clsms() -> list[CLSM]:
         communes = list(
             Commune.objects.filter(
                 department_id=department, name__startswith=commune_prefix, qpvs__list_year=2024
-            )
-            .distinct()
+            ).distinct()
         )
         clsm, _ = CLSM.objects.get_or_create(
             name=name, defaults={"status": status, "contact_email": f"clsm@{_slug(name)}.example.fr"}

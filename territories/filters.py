@@ -15,7 +15,10 @@ class CLSMFilter(django_filters.FilterSet):
         label=_("Région"), queryset=Region.objects.all(), method="filter_region", empty_label=_("Toutes")
     )
     department = django_filters.ModelChoiceFilter(
-        label=_("Département"), queryset=Department.objects.all(), method="filter_department", empty_label=_("Tous")
+        label=_("Département"),
+        queryset=Department.objects.all(),
+        method="filter_department",
+        empty_label=_("Tous"),
     )
     status = django_filters.ChoiceFilter(label=_("Statut"), choices=CLSM.Status.choices, empty_label=_("Tous"))
 

@@ -26,8 +26,13 @@ class AutocompleteSelectMultiple(forms.SelectMultiple):
         selected = [v for v in value if v not in ("", None)]
         queryset = self.choices.queryset.filter(pk__in=selected) if selected else self.choices.queryset.none()
         options = [
-            self.create_option(name, self.choices.field.prepare_value(obj), self.choices.field.label_from_instance(obj),
-                               True, index)
+            self.create_option(
+                name,
+                self.choices.field.prepare_value(obj),
+                self.choices.field.label_from_instance(obj),
+                True,
+                index,
+            )
             for index, obj in enumerate(queryset)
         ]
         return [(None, options, 0)]

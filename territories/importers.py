@@ -70,7 +70,9 @@ class CLSMImporter(Importer):
             communes = set(item["communes"]) or {c for q in item["qpvs"] for c in qpv_communes.get(q, ())}
             clsm = existing.get(item["name"])
             if clsm is None:
-                clsm = CLSM.objects.create(name=item["name"], status=item["status"], contact_email=item["contact_email"])
+                clsm = CLSM.objects.create(
+                    name=item["name"], status=item["status"], contact_email=item["contact_email"]
+                )
                 clsm.qpvs.set(item["qpvs"])
                 clsm.communes.set(communes)
                 result.created += 1

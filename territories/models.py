@@ -34,7 +34,12 @@ class Department(models.Model):
     code = models.CharField(_("code INSEE"), max_length=3, primary_key=True)
     name = models.CharField(_("nom"), max_length=100)
     region = models.ForeignKey(
-        Region, verbose_name=_("région"), on_delete=models.PROTECT, null=True, blank=True, related_name="departments"
+        Region,
+        verbose_name=_("région"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="departments",
     )
 
     class Meta:
@@ -180,7 +185,9 @@ class CLSM(models.Model):
         ACTIVE = "actif", _("actif")
         PLANNED = "en_projet", _("en projet")
 
-    name = models.CharField(_("nom"), max_length=200, unique=True)
+    name = models.CharField(
+        _("nom"), max_length=200, unique=True, error_messages={"unique": _("Un CLSM porte déjà ce nom.")}
+    )
     status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     communes = models.ManyToManyField(Commune, verbose_name=_("communes"), related_name="clsms", blank=True)
     qpvs = models.ManyToManyField(QPV, verbose_name=_("QPV"), related_name="clsms", blank=True)

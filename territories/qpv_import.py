@@ -26,7 +26,17 @@ from territories.models import (
 # Column names seen in the files published over the years, compared without case, accents or separators.
 HEADER_ALIASES = {
     "code": ("code_qp", "code_qpv", "codeqp", "code_quartier", "cod_qp", "qp", "code"),
-    "name": ("lib_qp", "nom_qp", "libelle_qp", "lib_qpv", "nom_qpv", "nom_quartier", "libelle", "nom", "label"),
+    "name": (
+        "lib_qp",
+        "nom_qp",
+        "libelle_qp",
+        "lib_qpv",
+        "nom_qpv",
+        "nom_quartier",
+        "libelle",
+        "nom",
+        "label",
+    ),
     "communes": (
         "insee_com",
         "code_commune",
@@ -102,9 +112,7 @@ def _records_from_table(path: Path) -> list[QPVRecord]:
     missing = [key for key in ("code", "name", "communes") if key not in mapping]
     if missing:
         labels = {"code": "code du QPV (code_qp)", "name": "nom (lib_qp)", "communes": "communes (insee_com)"}
-        raise ImportFailed(
-            [RowError(1, None, "colonne introuvable : " + ", ".join(labels[m] for m in missing))]
-        )
+        raise ImportFailed([RowError(1, None, "colonne introuvable : " + ", ".join(labels[m] for m in missing))])
     records = []
     for row in table.rows:
         records.append(
@@ -123,7 +131,9 @@ def _records_from_table(path: Path) -> list[QPVRecord]:
 def _records_from_geojson(data: dict) -> list[QPVRecord]:
     records = []
     for index, feature in enumerate(data.get("features") or [], start=1):
-        props = {_norm_header(k): "" if v is None else str(v).strip() for k, v in (feature.get("properties") or {}).items()}
+        props = {
+            _norm_header(k): "" if v is None else str(v).strip() for k, v in (feature.get("properties") or {}).items()
+        }
 
         def pick(key, props=props):
             for alias in HEADER_ALIASES[key]:
@@ -143,7 +153,12 @@ def _records_from_geojson(data: dict) -> list[QPVRecord]:
                 department=pick("department"),
                 geometry=geometry,
                 unit="entité",
-                columns={"code": "code_qp", "name": "nom_qp", "communes": "code_commune", "department": "code_departement"},
+                columns={
+                    "code": "code_qp",
+                    "name": "nom_qp",
+                    "communes": "code_commune",
+                    "department": "code_departement",
+                },
             )
         )
     return records
@@ -209,7 +224,11 @@ class QPVImport:
                 self._error(record, "code", f"code QPV mal formé « {record.code} » ({CODE_HELP})")
                 ok = False
             elif record.code in seen:
-                self._error(record, "code", f"QPV {record.code} en double (déjà présent {record.unit} {seen[record.code]})")
+                self._error(
+                    record,
+                    "code",
+                    f"QPV {record.code} en double (déjà présent {record.unit} {seen[record.code]})",
+                )
                 ok = False
             else:
                 seen[record.code] = record.line

@@ -12,7 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from territories.models import Commune, Department, Region, ReferenceDataset
+from territories.models import Commune, Department, ReferenceDataset, Region
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures" / "territories"
 COG_FILES = ("regions.csv", "departements.csv", "communes.csv.gz", "collectivites_outre_mer.csv")
@@ -38,9 +38,9 @@ def _sync(model, objects: list, fields: list[str]) -> None:
     existing = {obj.pk: obj for obj in model.objects.all()}
     to_create = [obj for obj in objects if obj.pk not in existing]
     to_update = [
-        obj for obj in objects if obj.pk in existing and any(
-            getattr(obj, f) != getattr(existing[obj.pk], f) for f in fields
-        )
+        obj
+        for obj in objects
+        if obj.pk in existing and any(getattr(obj, f) != getattr(existing[obj.pk], f) for f in fields)
     ]
     model.objects.bulk_create(to_create, batch_size=2000)
     model.objects.bulk_update(to_update, fields, batch_size=2000)
@@ -85,7 +85,10 @@ def load_reference_data(*, force: bool = False, stdout=None) -> list[str]:
     from territories.qpv_import import import_qpv_file
 
     loaded = []
-    steps = [("cog2024", COG_FILES, load_cog), ("qpv2024", (QPV_FILE,), lambda: import_qpv_file(FIXTURES / QPV_FILE))]
+    steps = [
+        ("cog2024", COG_FILES, load_cog),
+        ("qpv2024", (QPV_FILE,), lambda: import_qpv_file(FIXTURES / QPV_FILE)),
+    ]
     for name, files, load in steps:
         fingerprint = _fingerprint(*files)
         if not force and ReferenceDataset.objects.filter(name=name, fingerprint=fingerprint).exists():

@@ -20,8 +20,13 @@ def _departments_by_clsm(clsm_ids) -> dict[int, list[Department]]:
     """One query for the départements of a page of CLSM, through their QPVs and communes."""
     links = (
         CLSM.objects.filter(pk__in=clsm_ids)
+        .order_by()
         .values_list("pk", "communes__department", "communes__department__name")
-        .union(CLSM.objects.filter(pk__in=clsm_ids).values_list("pk", "qpvs__department", "qpvs__department__name"))
+        .union(
+            CLSM.objects.filter(pk__in=clsm_ids)
+            .order_by()
+            .values_list("pk", "qpvs__department", "qpvs__department__name")
+        )
     )
     result: dict[int, dict[str, str]] = {}
     for clsm_id, code, name in links:

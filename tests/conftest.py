@@ -2,7 +2,7 @@
 Claire is the national centre's chargée de mission, Fanny the funder, Adam the administrator.
 The real reference data (COG 2024, 1,584 QPV) is loaded once per test database."""
 
-import os
+import io
 
 import pytest
 from django.core.management import call_command
@@ -15,10 +15,18 @@ CLSM_A_QPVS = ["QN05971M", "QN05972M"]
 CLSM_B_QPVS = ["QN01330M"]
 
 
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+@pytest.fixture(autouse=True)
+def _reference_data(request, django_db_setup, django_db_blocker):
+    """Every database test finds the real reference data. It is committed outside the test's
+    transaction, so it is loaded once per test database, and again only after a transactional
+    (browser) test has emptied the tables."""
+    if not {"db", "transactional_db"} & set(request.fixturenames):
+        return
+    from territories.models import ReferenceDataset
+
     with django_db_blocker.unblock():
-        call_command("load_territories", verbosity=0, stdout=open(os.devnull, "w"))
+        if not ReferenceDataset.objects.filter(name="qpv2024").exists():
+            call_command("load_territories", verbosity=0, stdout=io.StringIO())
 
 
 @pytest.fixture
@@ -28,27 +36,27 @@ def password():
 
 @pytest.fixture
 def alice(db):
-    return UserFactory(username="alice", first_name="Alice", role=Role.COORDINATOR)
+    return UserFactory(username="alice", first_name="Alice", last_name="Durand", role=Role.COORDINATOR)
 
 
 @pytest.fixture
 def bob(db):
-    return UserFactory(username="bob", first_name="Bob", role=Role.COORDINATOR)
+    return UserFactory(username="bob", first_name="Bob", last_name="Lambert", role=Role.COORDINATOR)
 
 
 @pytest.fixture
 def claire(db):
-    return UserFactory(username="claire", first_name="Claire", role=Role.NATIONAL_STAFF)
+    return UserFactory(username="claire", first_name="Claire", last_name="Martin", role=Role.NATIONAL_STAFF)
 
 
 @pytest.fixture
 def fanny(db):
-    return UserFactory(username="fanny", first_name="Fanny", role=Role.FUNDER)
+    return UserFactory(username="fanny", first_name="Fanny", last_name="Roux", role=Role.FUNDER)
 
 
 @pytest.fixture
 def adam(db):
-    return UserFactory(username="adam", first_name="Adam", role=Role.ADMINISTRATOR)
+    return UserFactory(username="adam", first_name="Adam", last_name="Petit", role=Role.ADMINISTRATOR)
 
 
 @pytest.fixture
@@ -68,3 +76,12 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Real hashers cost ~0.3 s a password by design; tests only need passwords to round-trip."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield

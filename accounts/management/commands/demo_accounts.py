@@ -13,7 +13,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, url, force, **options):
         if not settings.DEBUG and not force:
-            raise CommandError("Les comptes de démonstration ne se créent qu'en développement (DEBUG=1) ou avec --force.")
+            raise CommandError(
+                "Les comptes de démonstration ne se créent qu'en développement (DEBUG=1) ou avec --force."
+            )
         accounts = ensure_demo_accounts()
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"La santé mentale dans mon quartier : {url}"))

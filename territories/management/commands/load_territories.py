@@ -16,6 +16,5 @@ class Command(BaseCommand):
             self.stdout.write(f"Chargé : {line}")
         self.stdout.write(
             f"Référentiel : {Region.objects.count()} régions, {Department.objects.count()} départements, "
-            f"{Commune.objects.count()} communes, {QPV.objects.count()} QPV"
-            + ("" if loaded else " (déjà à jour)")
+            f"{Commune.objects.count()} communes, {QPV.objects.count()} QPV" + ("" if loaded else " (déjà à jour)")
         )

@@ -13,7 +13,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--scale", choices=["demo", "national"], default="demo")
         parser.add_argument(
-            "--if-empty", action="store_true", help="ne fait rien si la base contient déjà des CLSM (relance rapide)"
+            "--if-empty",
+            action="store_true",
+            help="ne fait rien si la base contient déjà des CLSM (relance rapide)",
         )
 
     def handle(self, *args, scale, if_empty, **options):
