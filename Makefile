@@ -23,7 +23,7 @@ run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_territories
 	$(BIN)/python manage.py seed_demo --scale demo --if-empty
-	$(BIN)/python manage.py demo_accounts
+	$(BIN)/python manage.py demo_accounts --url http://$(HOST):$(PORT)/
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install

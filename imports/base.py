@@ -139,7 +139,12 @@ class Importer:
             self.error(row, column, f"« {value} » n'est pas un nombre entier")
             return None
         if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
-            bounds = f"entre {minimum} et {maximum}" if maximum is not None else f"au moins {minimum}"
+            if minimum is not None and maximum is not None:
+                bounds = f"entre {minimum} et {maximum}"
+            elif maximum is not None:
+                bounds = f"au plus {maximum}"
+            else:
+                bounds = f"au moins {minimum}"
             self.error(row, column, f"{number} est hors de l'échelle (attendu {bounds})")
             return None
         return number

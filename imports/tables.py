@@ -39,7 +39,14 @@ def clean_cell(value) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if hasattr(value, "isoformat"):
-        value = value.isoformat()[:10] if not hasattr(value, "hour") or value.hour == 0 else value.isoformat()
+        # Spreadsheets store dates as datetimes at midnight: those are plain dates.
+        midnight = not hasattr(value, "hour") or (value.hour, value.minute, value.second, value.microsecond) == (
+            0,
+            0,
+            0,
+            0,
+        )
+        value = value.isoformat()[:10] if midnight else value.isoformat()
     text = str(value).strip()
     match = _EXCEL_TEXT_WRAPPER.match(text)
     if match:

@@ -64,20 +64,24 @@ def email_from_env() -> dict:
     """EMAIL_URL wins; otherwise the usual EMAIL_* variables; otherwise the console (development)."""
     url = os.environ.get("EMAIL_URL", "").strip()
     if url:
-        import dj_email_url
+        import environ
 
         try:
-            parsed = dj_email_url.parse(url)
+            parsed = environ.Env.email_url_config(url)
         except Exception as exc:
             raise ImproperlyConfigured(f"EMAIL_URL={url!r} n'est pas une URL de messagerie valide : {exc}") from None
+        if not parsed.get("EMAIL_BACKEND"):
+            raise ImproperlyConfigured(
+                f"EMAIL_URL={url!r} : schéma inconnu (smtp://, smtp+tls://, smtps://, consolemail://)."
+            )
         return {
             "EMAIL_BACKEND": parsed["EMAIL_BACKEND"],
-            "EMAIL_HOST": parsed["EMAIL_HOST"] or "localhost",
-            "EMAIL_PORT": parsed["EMAIL_PORT"] or 25,
-            "EMAIL_HOST_USER": parsed["EMAIL_HOST_USER"] or "",
-            "EMAIL_HOST_PASSWORD": parsed["EMAIL_HOST_PASSWORD"] or "",
-            "EMAIL_USE_TLS": parsed["EMAIL_USE_TLS"],
-            "EMAIL_USE_SSL": parsed["EMAIL_USE_SSL"],
+            "EMAIL_HOST": parsed.get("EMAIL_HOST") or "localhost",
+            "EMAIL_PORT": parsed.get("EMAIL_PORT") or 25,
+            "EMAIL_HOST_USER": parsed.get("EMAIL_HOST_USER") or "",
+            "EMAIL_HOST_PASSWORD": parsed.get("EMAIL_HOST_PASSWORD") or "",
+            "EMAIL_USE_TLS": bool(parsed.get("EMAIL_USE_TLS")),
+            "EMAIL_USE_SSL": bool(parsed.get("EMAIL_USE_SSL")),
         }
     if os.environ.get("EMAIL_HOST"):
         return {

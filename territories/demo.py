@@ -49,18 +49,32 @@ def seed_demo_clsms() -> list[CLSM]:
     return created
 
 
+def _share(count: int, sizes: dict[str, int]) -> dict[str, int]:
+    """Split `count` CLSM between départements in proportion to their QPV (largest remainders), at least one each."""
+    total = sum(sizes.values())
+    exact = {key: size * count / total for key, size in sizes.items()}
+    parts = {key: max(1, int(value)) for key, value in exact.items()}
+    by_remainder = sorted(sizes, key=lambda key: exact[key] - int(exact[key]), reverse=True)
+    index = 0
+    while sum(parts.values()) < count:
+        key = by_remainder[index % len(by_remainder)]
+        if parts[key] < sizes[key]:
+            parts[key] += 1
+        index += 1
+    return parts
+
+
 @transaction.atomic
 def seed_national_clsms(count: int = 300) -> int:
     """`count` CLSM that together cover every QPV, each within one département."""
     by_department = defaultdict(list)
     for qpv in QPV.objects.filter(list_year=2024).order_by("department_id", "code"):
         by_department[qpv.department_id].append(qpv)
-    total = sum(len(v) for v in by_department.values())
+    parts = _share(count, {dep: len(qpvs) for dep, qpvs in by_department.items()})
     groups = []
     for department, qpvs in sorted(by_department.items()):
-        parts = max(1, round(len(qpvs) * count / total))
-        size = -(-len(qpvs) // parts)
-        groups += [(department, qpvs[i : i + size]) for i in range(0, len(qpvs), size)]
+        k, n = parts[department], len(qpvs)
+        groups += [(department, qpvs[i * n // k : (i + 1) * n // k]) for i in range(k)]
     first_commune = dict(
         QPV.communes.through.objects.filter(qpv__list_year=2024)
         .order_by("qpv_id", "commune__name")

@@ -50,7 +50,8 @@ class CLSMImporter(Importer):
         return {"name": name, "qpvs": qpv_ids, "communes": communes, "status": status, "contact_email": email}
 
     def apply(self, parsed, result):
-        existing = {c.name: c for c in CLSM.objects.filter(name__in=[p["name"] for p in parsed])}
+        # The natural key ignores case, as the database constraint does.
+        existing = {c.name.casefold(): c for c in CLSM.objects.all()}
         current_qpvs, current_communes = {}, {}
         for clsm_id, qpv_id in CLSM.qpvs.through.objects.filter(clsm__in=existing.values()).values_list(
             "clsm_id", "qpv_id"
@@ -68,7 +69,7 @@ class CLSMImporter(Importer):
 
         for item in parsed:
             communes = set(item["communes"]) or {c for q in item["qpvs"] for c in qpv_communes.get(q, ())}
-            clsm = existing.get(item["name"])
+            clsm = existing.get(item["name"].casefold())
             if clsm is None:
                 clsm = CLSM.objects.create(
                     name=item["name"], status=item["status"], contact_email=item["contact_email"]

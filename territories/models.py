@@ -3,6 +3,7 @@ import re
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 QPV_2024_CODE = re.compile(r"^QN(?:\d{3}|02[AB])\d{2}[A-Z]$")
@@ -208,6 +209,13 @@ class CLSM(models.Model):
         verbose_name = _("CLSM")
         verbose_name_plural = _("CLSM")
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="clsm_name_unique_ignoring_case",
+                violation_error_message=_("Un CLSM porte déjà ce nom."),
+            )
+        ]
 
     def __str__(self):
         return self.name

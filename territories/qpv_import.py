@@ -92,6 +92,8 @@ def _representative_point(geometry: dict | None):
     polygons = geometry["coordinates"] if geometry.get("type") == "MultiPolygon" else [geometry["coordinates"]]
     xs, ys = [], []
     for polygon in polygons:
+        if not polygon:
+            continue
         for lon, lat, *_ in polygon[0]:
             xs.append(lon)
             ys.append(lat)
@@ -111,8 +113,20 @@ def _records_from_table(path: Path) -> list[QPVRecord]:
                 break
     missing = [key for key in ("code", "name", "communes") if key not in mapping]
     if missing:
-        labels = {"code": "code du QPV (code_qp)", "name": "nom (lib_qp)", "communes": "communes (insee_com)"}
-        raise ImportFailed([RowError(1, None, "colonne introuvable : " + ", ".join(labels[m] for m in missing))])
+        raise ImportFailed(
+            [
+                RowError(
+                    1,
+                    HEADER_ALIASES[key][0],
+                    "colonne obligatoire absente de la ligne d'en-têtes (noms reconnus : "
+                    + ", ".join(HEADER_ALIASES[key][:5])
+                    + ")",
+                )
+                for key in missing
+            ]
+        )
+    if not table.rows:
+        raise ImportFailed([RowError(1, None, "le fichier ne contient aucune ligne de données sous les en-têtes")])
     records = []
     for row in table.rows:
         records.append(

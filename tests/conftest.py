@@ -20,7 +20,7 @@ def _reference_data(request, django_db_setup, django_db_blocker):
     """Every database test finds the real reference data. It is committed outside the test's
     transaction, so it is loaded once per test database, and again only after a transactional
     (browser) test has emptied the tables."""
-    if not {"db", "transactional_db"} & set(request.fixturenames):
+    if not ({"db", "transactional_db"} & set(request.fixturenames) or request.node.get_closest_marker("django_db")):
         return
     from territories.models import ReferenceDataset
 

@@ -1,5 +1,6 @@
 """`import_data clsm FILE [--dry-run]`: CLSM keyed by `nom`, all-or-nothing, re-runnable."""
 
+import contextlib
 import io
 from pathlib import Path
 
@@ -167,7 +168,7 @@ def test_dry_run_writes_nothing(db, tmp_path):
 
 def test_dry_run_reports_errors_too(db, tmp_path):
     path = write_csv(tmp_path, [*TWO_CLSM, "CLSM Faux;;QN99999Z;;"])
-    message, errors = run_failing(path, "--dry-run")
+    _, errors = run_failing(path, "--dry-run")
     assert errors == ["ligne 4, colonne qpv : QPV inconnu « QN99999Z »"]
     assert CLSM.objects.count() == 0
 
@@ -295,7 +296,7 @@ def test_missing_nom_column(existing_clsm, tmp_path):
 
 def test_header_only_file(existing_clsm, tmp_path):
     path = write_csv(tmp_path, [";;;;"])
-    message, errors = run_failing(path)
+    _, errors = run_failing(path)
     assert errors == ["ligne 1 : le fichier ne contient aucune ligne de données sous les en-têtes"]
     assert_nothing_written()
 
@@ -372,9 +373,18 @@ def test_xlsx_errors_use_spreadsheet_rows(db, tmp_path):
             ("CLSM Faux", 99999, None, "ferme", None),
         ],
     )
-    message, errors = run_failing(path)
+    _, errors = run_failing(path)
     assert errors == [
         "ligne 4, colonne communes : commune inconnue « 99999 » (code INSEE du COG 2024 attendu)",
         "ligne 4, colonne statut : valeur inconnue « ferme » (valeurs possibles : actif, en_projet)",
     ]
     assert CLSM.objects.count() == 0
+
+
+def test_name_differing_only_by_case_does_not_duplicate_a_clsm(db, tmp_path):
+    CLSMFactory(name="CLSM de Bourg", status=CLSM.Status.ACTIVE)
+    path = write_csv(tmp_path, ["clsm de bourg;;;en_projet;"])
+    with contextlib.suppress(CommandError):  # refusing the row would be a fix too
+        run_import(path)
+    names = [name.casefold() for name in CLSM.objects.values_list("name", flat=True)]
+    assert names == ["clsm de bourg"]
