@@ -15,18 +15,28 @@ CLSM_A_QPVS = ["QN05971M", "QN05972M"]
 CLSM_B_QPVS = ["QN01330M"]
 
 
-@pytest.fixture(autouse=True)
-def _reference_data(request, django_db_setup, django_db_blocker):
-    """Every database test finds the real reference data. It is committed outside the test's
-    transaction, so it is loaded once per test database, and again only after a transactional
-    (browser) test has emptied the tables."""
-    if not ({"db", "transactional_db"} & set(request.fixturenames) or request.node.get_closest_marker("django_db")):
-        return
+def _load_reference_data_if_missing():
     from territories.models import ReferenceDataset
 
+    if not ReferenceDataset.objects.filter(name="qpv2024").exists():
+        call_command("load_territories", verbosity=0, stdout=io.StringIO())
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The real reference data, committed once per test database (kept by --reuse-db)."""
     with django_db_blocker.unblock():
-        if not ReferenceDataset.objects.filter(name="qpv2024").exists():
-            call_command("load_territories", verbosity=0, stdout=io.StringIO())
+        _load_reference_data_if_missing()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request, django_db_setup, django_db_blocker):
+    """A transactional (browser) test empties the tables when it ends; pytest-django runs those last,
+    and the next one to need the reference data reloads it here."""
+    if not ({"db", "transactional_db"} & set(request.fixturenames) or request.node.get_closest_marker("django_db")):
+        return
+    with django_db_blocker.unblock():
+        _load_reference_data_if_missing()
 
 
 @pytest.fixture
