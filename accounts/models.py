@@ -1,3 +1,5 @@
+import secrets
+
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as BaseUserManager
 from django.db import models
@@ -28,6 +30,8 @@ class User(AbstractUser):
 
     role = models.CharField(_("rôle"), max_length=20, choices=Role.choices, default=Role.COORDINATOR)
     organisation = models.CharField(_("organisme"), max_length=200, blank=True)
+    # Secret part of the personal iCal feed URL; replacing it revokes the old URL.
+    calendar_token = models.CharField(_("jeton du calendrier"), max_length=64, default="", blank=True, editable=False)
 
     class Meta:
         verbose_name = _("utilisateur·rice")
@@ -44,6 +48,11 @@ class User(AbstractUser):
         else:
             self.is_staff = self.is_superuser = False
         super().save(*args, **kwargs)
+
+    def rotate_calendar_token(self) -> str:
+        self.calendar_token = new_calendar_token()
+        self.save(update_fields=["calendar_token"])
+        return self.calendar_token
 
     @property
     def is_coordinator(self) -> bool:
@@ -66,3 +75,7 @@ class User(AbstractUser):
     def sees_personal_data(self) -> bool:
         """Names and e-mails of people are shown to the national centre only (and, per object, a coordinator)."""
         return self.is_national_staff
+
+
+def new_calendar_token() -> str:
+    return secrets.token_urlsafe(24)

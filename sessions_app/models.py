@@ -1,1 +1,537 @@
-# Requests and sessions arrive with issue « Sessions ».
+import re
+import unicodedata
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from territories.models import CLSM, QPV, Commune
+
+
+def season_of(day: date) -> str:
+    """Seasons run from 1 September to 31 August: 12 March 2023 is in « 2022-2023 »."""
+    start = day.year if day.month >= 9 else day.year - 1
+    return f"{start}-{start + 1}"
+
+
+def season_bounds(season: str) -> tuple[date, date]:
+    match = re.fullmatch(r"(\d{4})-(\d{4})", season or "")
+    if not match or int(match.group(2)) != int(match.group(1)) + 1:
+        raise ValueError(f"saison invalide « {season} » (attendu par exemple 2022-2023)")
+    start = int(match.group(1))
+    return date(start, 9, 1), date(start + 1, 8, 31)
+
+
+class Gender(models.TextChoices):
+    WOMAN = "femme", _("femme")
+    MAN = "homme", _("homme")
+    OTHER = "autre", _("autre")
+
+
+class Profile(models.TextChoices):
+    RESIDENT = "habitant", _("habitant·e")
+    LIVED_EXPERIENCE = "personne_concernee", _("personne concernée")
+    ELECTED = "elu", _("élu·e")
+    HEALTH = "sante_psychiatrie", _("santé, psychiatrie")
+    SOCIAL = "social", _("social")
+    MEDICO_SOCIAL = "medico_social", _("médico-social")
+    EMPLOYMENT = "emploi_insertion", _("emploi, insertion")
+    YOUTH = "jeunesse", _("jeunesse")
+    EDUCATION = "education", _("éducation")
+    HOUSING = "habitat", _("habitat")
+    RIGHTS = "droits", _("droits")
+    SPORT = "sport", _("sport")
+    CITIZENSHIP = "citoyennete", _("citoyenneté")
+    CULTURE = "culture", _("culture")
+    LOCAL_AUTHORITY = "collectivite", _("collectivité")
+    OTHER = "autre", _("autre")
+
+
+class InvalidTransition(ValidationError):
+    """A status change that makes no sense (the message says why, in French)."""
+
+
+def _next_reference(model, prefix: str) -> str:
+    """`prefix` + a 3-digit sequence, one past the highest already used with that prefix."""
+    used = model.objects.filter(reference__startswith=prefix).values_list("reference", flat=True)
+    numbers = [int(ref[len(prefix) :]) for ref in used if ref[len(prefix) :].isdigit()]
+    return f"{prefix}{max(numbers, default=0) + 1:03d}"
+
+
+def _save_with_reference(instance, prefix: str, *args, **kwargs):
+    if instance.reference:
+        return models.Model.save(instance, *args, **kwargs)
+    for _attempt in range(5):
+        instance.reference = _next_reference(type(instance), prefix)
+        try:
+            with transaction.atomic():
+                return models.Model.save(instance, *args, **kwargs)
+        except IntegrityError:
+            instance.reference = ""  # someone took that number meanwhile: take the next one
+    raise IntegrityError("impossible d'attribuer une référence unique")
+
+
+class StatusChange(models.Model):
+    """Who changed a status, when and why. One table per object kind (see subclasses)."""
+
+    from_status = models.CharField(_("ancien statut"), max_length=20, blank=True)
+    to_status = models.CharField(_("nouveau statut"), max_length=20)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("par"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(_("le"), default=timezone.now)
+    reason = models.TextField(_("motif"), blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["changed_at", "pk"]
+
+
+# Requests --------------------------------------------------------------------------------------------
+
+
+class SessionRequestQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_national_staff:
+            return self
+        if user.is_coordinator:
+            return self.filter(clsm__coordinators=user)
+        return self.none()  # the funder sees aggregates only, never a request's message
+
+    def editable_by(self, user):
+        return self.visible_to(user)
+
+    def open(self):
+        return self.filter(status__in=[SessionRequest.Status.NEW, SessionRequest.Status.UNDER_REVIEW])
+
+
+class SessionRequest(models.Model):
+    """A CLSM's request (« sollicitation ») for an awareness session."""
+
+    class Status(models.TextChoices):
+        NEW = "nouvelle", _("nouvelle")
+        UNDER_REVIEW = "en_etude", _("en étude")
+        ACCEPTED = "acceptee", _("acceptée")
+        DECLINED = "refusee", _("refusée")
+        WITHDRAWN = "retiree", _("retirée")
+
+    TRANSITIONS = {
+        Status.NEW: {Status.UNDER_REVIEW, Status.ACCEPTED, Status.DECLINED, Status.WITHDRAWN},
+        Status.UNDER_REVIEW: {Status.ACCEPTED, Status.DECLINED, Status.WITHDRAWN},
+        Status.ACCEPTED: set(),
+        Status.DECLINED: set(),
+        Status.WITHDRAWN: set(),
+    }
+
+    reference = models.CharField(_("référence"), max_length=30, unique=True, blank=True)
+    clsm = models.ForeignKey(CLSM, verbose_name=_("CLSM"), on_delete=models.PROTECT, related_name="requests")
+    qpvs = models.ManyToManyField(QPV, verbose_name=_("QPV"), related_name="session_requests", blank=True)
+    requested_on = models.DateField(_("date de la demande"), default=timezone.localdate)
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.NEW, db_index=True)
+    expected_audience = models.TextField(_("public attendu"), blank=True)
+    expected_size = models.PositiveIntegerField(_("nombre de participants attendus"), null=True, blank=True)
+    partners = models.TextField(_("partenaires associés"), blank=True)
+    message = models.TextField(_("message"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("déposée par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="session_requests",
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    objects = SessionRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("sollicitation")
+        verbose_name_plural = _("sollicitations")
+        ordering = ["-requested_on", "-pk"]
+
+    def __str__(self):
+        return f"{self.reference} – {self.clsm}"
+
+    def save(self, *args, **kwargs):
+        return _save_with_reference(self, f"D{(self.requested_on or timezone.localdate()).year}-", *args, **kwargs)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.NEW, self.Status.UNDER_REVIEW)
+
+    def _move(self, to_status, user, reason=""):
+        if to_status not in self.TRANSITIONS[self.status]:
+            raise InvalidTransition(
+                _("Une sollicitation « %(from)s » ne peut pas passer à « %(to)s ».")
+                % {"from": self.get_status_display(), "to": self.Status(to_status).label}
+            )
+        previous = self.status
+        self.status = to_status
+        self.save(update_fields=["status", "updated_at"])
+        self.changes.create(from_status=previous, to_status=to_status, changed_by=user, reason=reason)
+
+    def start_review(self, user):
+        self._move(self.Status.UNDER_REVIEW, user)
+
+    def decline(self, user, reason: str):
+        if not reason.strip():
+            raise InvalidTransition(_("Indiquez le motif du refus : il est envoyé au CLSM."))
+        self._move(self.Status.DECLINED, user, reason)
+
+    def withdraw(self, user, reason: str = ""):
+        self._move(self.Status.WITHDRAWN, user, reason)
+
+    @transaction.atomic
+    def accept(self, user, **session_fields) -> "AwarenessSession":
+        """Accepting creates the session, pre-filled from the request (date from the first wished period)."""
+        self._move(self.Status.ACCEPTED, user)
+        first_period = self.periods.order_by("start").first()
+        defaults = {
+            "clsm": self.clsm,
+            "request": self,
+            "date": first_period.start if first_period else timezone.localdate() + timedelta(days=30),
+            "expected_attendance": self.expected_size,
+            "coordinator": self.created_by if self.created_by and self.created_by.is_coordinator else None,
+        }
+        defaults.update(session_fields)
+        session = AwarenessSession.objects.create(**defaults)
+        session.qpvs.set(self.qpvs.all())
+        session.changes.create(to_status=session.status, changed_by=user, reason=_("Créée depuis la sollicitation"))
+        return session
+
+    def record_creation(self, user):
+        self.changes.create(to_status=self.status, changed_by=user)
+
+
+class SessionRequestPeriod(models.Model):
+    request = models.ForeignKey(SessionRequest, on_delete=models.CASCADE, related_name="periods")
+    start = models.DateField(_("du"))
+    end = models.DateField(_("au"))
+
+    class Meta:
+        verbose_name = _("période souhaitée")
+        verbose_name_plural = _("périodes souhaitées")
+        ordering = ["start"]
+        constraints = [models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="period_end_after_start")]
+
+    def __str__(self):
+        return f"{self.start:%d/%m/%Y} – {self.end:%d/%m/%Y}"
+
+
+class SessionRequestChange(StatusChange):
+    request = models.ForeignKey(SessionRequest, on_delete=models.CASCADE, related_name="changes")
+
+    class Meta(StatusChange.Meta):
+        verbose_name = _("changement de statut de sollicitation")
+        verbose_name_plural = _("changements de statut de sollicitations")
+
+
+# Sessions --------------------------------------------------------------------------------------------
+
+
+class AwarenessSessionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_national_staff or user.is_funder:
+            return self
+        return self.filter(clsm__coordinators=user)
+
+    def editable_by(self, user):
+        if not user.is_authenticated or user.is_funder:
+            return self.none()
+        if user.is_national_staff:
+            return self
+        return self.filter(clsm__coordinators=user)
+
+    def held(self):
+        return self.filter(status=AwarenessSession.Status.HELD)
+
+    def active(self):
+        """Sessions that take up their animators' time."""
+        return self.exclude(status__in=[AwarenessSession.Status.CANCELLED, AwarenessSession.Status.POSTPONED])
+
+    def in_season(self, season: str):
+        return self.filter(season=season)
+
+    def in_region(self, region_code):
+        return self.filter(qpvs__department__region_id=region_code).distinct()
+
+    def in_department(self, department_code):
+        return self.filter(qpvs__department_id=department_code).distinct()
+
+    def search(self, text: str):
+        text = (text or "").strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(reference__icontains=text)
+            | Q(clsm__name__icontains=text)
+            | Q(venue__icontains=text)
+            | Q(commune__name__icontains=text)
+            | Q(qpvs__code__iexact=text)
+            | Q(qpvs__name__icontains=text)
+        ).distinct()
+
+    def overlapping(self, day: date, start, duration_minutes: int):
+        """Active sessions on `day` whose time span crosses [start, start + duration)."""
+        begin = datetime.combine(day, start)
+        end = begin + timedelta(minutes=duration_minutes)
+        candidates = self.active().filter(date=day)
+        return [
+            s for s in candidates
+            if datetime.combine(s.date, s.start_time) < end
+            and begin < datetime.combine(s.date, s.start_time) + timedelta(minutes=s.duration_minutes)
+        ]
+
+
+class AwarenessSession(models.Model):
+    """A 3-hour awareness session (« séance de sensibilisation ») in one or more QPV."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planifiee", _("planifiée")
+        CONFIRMED = "confirmee", _("confirmée")
+        HELD = "realisee", _("réalisée")
+        CANCELLED = "annulee", _("annulée")
+        POSTPONED = "reportee", _("reportée")
+
+    TRANSITIONS = {
+        Status.PLANNED: {Status.CONFIRMED, Status.CANCELLED, Status.POSTPONED},
+        Status.CONFIRMED: {Status.HELD, Status.CANCELLED, Status.POSTPONED},
+        Status.POSTPONED: {Status.PLANNED, Status.CANCELLED},
+        Status.HELD: set(),
+        Status.CANCELLED: set(),
+    }
+
+    reference = models.CharField(_("référence"), max_length=30, unique=True, blank=True)
+    clsm = models.ForeignKey(CLSM, verbose_name=_("CLSM"), on_delete=models.PROTECT, related_name="sessions")
+    qpvs = models.ManyToManyField(QPV, verbose_name=_("QPV"), related_name="sessions", blank=True)
+    request = models.ForeignKey(
+        SessionRequest,
+        verbose_name=_("sollicitation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sessions",
+    )
+    date = models.DateField(_("date"), db_index=True)
+    start_time = models.TimeField(_("heure de début"), default=time(14, 0))
+    duration_minutes = models.PositiveSmallIntegerField(_("durée (minutes)"), default=180)
+    venue = models.CharField(_("lieu"), max_length=200, blank=True)
+    address = models.CharField(_("adresse"), max_length=300, blank=True)
+    commune = models.ForeignKey(
+        Commune, verbose_name=_("commune"), null=True, blank=True, on_delete=models.PROTECT, related_name="sessions"
+    )
+    animators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("animatrices, animateurs"),
+        related_name="animated_sessions",
+        blank=True,
+        limit_choices_to={"role__in": ["chargee_mission", "administrateur"]},
+    )
+    coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("coordinateur·rice co-organisateur·rice"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="coorganised_sessions",
+    )
+    expected_attendance = models.PositiveIntegerField(_("participants attendus"), null=True, blank=True)
+    actual_attendance = models.PositiveIntegerField(_("participants présents"), null=True, blank=True)
+    season = models.CharField(_("saison"), max_length=9, editable=False, db_index=True)
+    status = models.CharField(
+        _("statut"), max_length=10, choices=Status.choices, default=Status.PLANNED, db_index=True
+    )
+    status_reason = models.TextField(_("motif (annulation, report)"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    objects = AwarenessSessionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("séance")
+        verbose_name_plural = _("séances")
+        ordering = ["-date", "-start_time"]
+        indexes = [models.Index(fields=["status", "date"])]
+
+    def __str__(self):
+        return f"{self.reference} – {self.clsm} ({self.date:%d/%m/%Y})"
+
+    def save(self, *args, **kwargs):
+        self.season = season_of(self.date)
+        if kwargs.get("update_fields") is not None and "date" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "season"}
+        return _save_with_reference(self, f"{self.date.year}-", *args, **kwargs)
+
+    @property
+    def starts_at(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.date, self.start_time))
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+    @property
+    def accepts_questionnaires(self) -> bool:
+        return self.status in (self.Status.CONFIRMED, self.Status.HELD)
+
+    def _move(self, to_status, user, reason=""):
+        if to_status not in self.TRANSITIONS[self.status]:
+            raise InvalidTransition(
+                _("Une séance « %(from)s » ne peut pas passer à « %(to)s ».")
+                % {"from": self.get_status_display(), "to": self.Status(to_status).label}
+            )
+        previous = self.status
+        self.status = to_status
+        fields = ["status", "updated_at"]
+        if reason:
+            self.status_reason = reason
+            fields.append("status_reason")
+        self.save(update_fields=fields)
+        self.changes.create(from_status=previous, to_status=to_status, changed_by=user, reason=reason)
+
+    def confirm(self, user=None):
+        self._move(self.Status.CONFIRMED, user)
+
+    def mark_held(self, user=None, actual_attendance=None):
+        if self.date > timezone.localdate():
+            raise InvalidTransition(_("Une séance ne peut pas être réalisée avant sa date (%(date)s).") % {
+                "date": self.date.strftime("%d/%m/%Y")
+            })
+        if actual_attendance is not None:
+            self.actual_attendance = actual_attendance
+            self.save(update_fields=["actual_attendance", "updated_at"])
+        self._move(self.Status.HELD, user)
+
+    def cancel(self, user, reason: str):
+        if not reason.strip():
+            raise InvalidTransition(_("Indiquez le motif de l'annulation."))
+        self._move(self.Status.CANCELLED, user, reason)
+
+    def postpone(self, user, reason: str):
+        if not reason.strip():
+            raise InvalidTransition(_("Indiquez le motif du report."))
+        self._move(self.Status.POSTPONED, user, reason)
+
+    def replan(self, user, new_date: date, start_time=None):
+        """A postponed session gets a new date and is planned again."""
+        self.date = new_date
+        if start_time is not None:
+            self.start_time = start_time
+        self.save(update_fields=["date", "start_time", "updated_at"])
+        self._move(self.Status.PLANNED, user)
+
+    def qpvs_outside_perimeter(self):
+        return self.qpvs.exclude(pk__in=self.clsm.qpvs.values("pk"))
+
+    def animator_conflicts(self, animators, day=None, start=None, duration=None):
+        """For each animator, the other active sessions they lead that overlap this one."""
+        day, start = day or self.date, start or self.start_time
+        duration = duration or self.duration_minutes
+        others = AwarenessSession.objects.exclude(pk=self.pk).filter(animators__in=animators).prefetch_related(
+            "animators"
+        )
+        clashes = {}
+        for other in others.overlapping(day, start, duration):
+            for person in other.animators.all():
+                if person in animators:
+                    clashes.setdefault(person, []).append(other)
+        return clashes
+
+
+class AwarenessSessionChange(StatusChange):
+    session = models.ForeignKey(AwarenessSession, on_delete=models.CASCADE, related_name="changes")
+
+    class Meta(StatusChange.Meta):
+        verbose_name = _("changement de statut de séance")
+        verbose_name_plural = _("changements de statut de séances")
+
+
+# Participants ----------------------------------------------------------------------------------------
+
+
+def normalise_structure_name(name: str) -> str:
+    """« CCAS », « ccas » and « C.C.A.S » are one structure: case, accents, spaces and punctuation ignored."""
+    text = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode().casefold()
+    return re.sub(r"[^a-z0-9]+", "", text)
+
+
+class StructureQuerySet(models.QuerySet):
+    def get_or_create_by_name(self, name: str):
+        key = normalise_structure_name(name)
+        if not key:
+            return None
+        structure, _ = self.get_or_create(key=key, defaults={"name": name.strip()})
+        return structure
+
+
+class Structure(models.Model):
+    """An organisation participants represent, counted once across the programme."""
+
+    name = models.CharField(_("nom"), max_length=200, help_text=_("orthographe de la première saisie"))
+    key = models.CharField(_("clé de regroupement"), max_length=200, unique=True, editable=False)
+
+    objects = StructureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("structure")
+        verbose_name_plural = _("structures")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.key = normalise_structure_name(self.name)
+        super().save(*args, **kwargs)
+
+
+class ParticipantQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_national_staff:
+            return self
+        if user.is_coordinator:
+            return self.filter(session__clsm__coordinators=user)
+        return self.none()
+
+
+class Participant(models.Model):
+    """One line of a session's sign-in sheet. Name and e-mail are optional personal data."""
+
+    session = models.ForeignKey(
+        AwarenessSession, verbose_name=_("séance"), on_delete=models.CASCADE, related_name="participants"
+    )
+    line = models.PositiveSmallIntegerField(_("ligne de la feuille"), null=True, blank=True)
+    last_name = models.CharField(_("nom"), max_length=100, blank=True)
+    first_name = models.CharField(_("prénom"), max_length=100, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    gender = models.CharField(_("genre"), max_length=10, choices=Gender.choices, blank=True)
+    profile = models.CharField(_("profil"), max_length=30, choices=Profile.choices, blank=True)
+    structure = models.ForeignKey(
+        Structure, verbose_name=_("structure"), null=True, blank=True, on_delete=models.PROTECT, related_name="participants"
+    )
+    structure_spelling = models.CharField(_("structure (orthographe saisie)"), max_length=200, blank=True)
+    lives_in_qpv = models.BooleanField(_("habite le QPV"), null=True, blank=True)
+    acts_in_qpv = models.BooleanField(_("agit dans le QPV"), null=True, blank=True)
+    created_at = models.DateTimeField(_("saisi le"), auto_now_add=True)
+
+    objects = ParticipantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("participant·e")
+        verbose_name_plural = _("participant·es")
+        ordering = ["session", "line", "pk"]
+
+    def __str__(self):
+        return f"{self.session.reference} – {self.line or self.pk}"

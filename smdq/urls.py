@@ -12,5 +12,6 @@ urlpatterns = [
     path("comptes/", include("accounts.urls")),
     path("territoires/", include("territories.urls")),
     path("imports/", include("imports.urls")),
+    path("", include("sessions_app.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -95,3 +95,21 @@ def _fast_password_hashing():
 
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
+
+
+@pytest.fixture
+def session_a(clsm_a, claire):
+    """A held session of CLSM A (12 March 2024), animated by Claire."""
+    from tests.factories import AwarenessSessionFactory
+
+    return AwarenessSessionFactory(clsm=clsm_a, held=True, animators=[claire], reference="2024-001")
+
+
+@pytest.fixture
+def session_b(clsm_b):
+    """A planned session of CLSM B."""
+    import datetime
+
+    from tests.factories import AwarenessSessionFactory
+
+    return AwarenessSessionFactory(clsm=clsm_b, date=datetime.date(2024, 5, 20), reference="2024-002")

@@ -46,3 +46,69 @@ class CLSMFactory(factory.django.DjangoModelFactory):
     def coordinators(self, create, extracted, **kwargs):
         if create and extracted:
             self.coordinators.set(extracted)
+
+
+class SessionRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "sessions_app.SessionRequest"
+        skip_postgeneration_save = True
+
+    clsm = factory.SubFactory(CLSMFactory)
+    expected_audience = "habitants, professionnels du social"
+    expected_size = 15
+    message = "Nous souhaitons organiser une séance dans le quartier."
+
+    @factory.post_generation
+    def qpv_codes(self, create, extracted, **kwargs):
+        if create:
+            from territories.models import QPV
+
+            self.qpvs.set(QPV.objects.filter(code__in=extracted) if extracted else self.clsm.qpvs.all())
+
+    @factory.post_generation
+    def periods(self, create, extracted, **kwargs):
+        """SessionRequestFactory(periods=[(date(2025, 3, 1), date(2025, 3, 31))])"""
+        if create and extracted:
+            for start, end in extracted:
+                self.periods.create(start=start, end=end)
+
+
+class AwarenessSessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "sessions_app.AwarenessSession"
+        skip_postgeneration_save = True
+
+    clsm = factory.SubFactory(CLSMFactory)
+    date = factory.LazyFunction(lambda: __import__("datetime").date(2024, 3, 12))
+    venue = "Centre social du quartier"
+    expected_attendance = 15
+
+    class Params:
+        held = factory.Trait(status="realisee", actual_attendance=14)
+        confirmed = factory.Trait(status="confirmee")
+        cancelled = factory.Trait(status="annulee", status_reason="intempéries")
+
+    @factory.post_generation
+    def qpv_codes(self, create, extracted, **kwargs):
+        """By default the session covers its CLSM's QPV."""
+        if create:
+            from territories.models import QPV
+
+            self.qpvs.set(QPV.objects.filter(code__in=extracted) if extracted else self.clsm.qpvs.all())
+
+    @factory.post_generation
+    def animators(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.animators.set(extracted)
+
+
+class ParticipantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "sessions_app.Participant"
+
+    session = factory.SubFactory(AwarenessSessionFactory, held=True)
+    line = factory.Sequence(lambda n: n + 1)
+    gender = "femme"
+    profile = "social"
+    lives_in_qpv = False
+    acts_in_qpv = True

@@ -1,0 +1,78 @@
+from django.contrib import admin
+
+from sessions_app.models import (
+    AwarenessSession,
+    AwarenessSessionChange,
+    Participant,
+    SessionRequest,
+    SessionRequestChange,
+    SessionRequestPeriod,
+    Structure,
+)
+
+
+class SessionRequestPeriodInline(admin.TabularInline):
+    model = SessionRequestPeriod
+    extra = 0
+
+
+class SessionRequestChangeInline(admin.TabularInline):
+    model = SessionRequestChange
+    extra = 0
+    readonly_fields = ("from_status", "to_status", "changed_by", "changed_at", "reason")
+    can_delete = False
+
+
+@admin.register(SessionRequest)
+class SessionRequestAdmin(admin.ModelAdmin):
+    list_display = ("reference", "clsm", "requested_on", "status", "expected_size")
+    list_filter = ("status", "clsm__qpvs__department__region")
+    search_fields = ("reference", "clsm__name", "message")
+    autocomplete_fields = ("clsm", "qpvs", "created_by")
+    inlines = [SessionRequestPeriodInline, SessionRequestChangeInline]
+    list_select_related = ("clsm",)
+
+
+class AwarenessSessionChangeInline(admin.TabularInline):
+    model = AwarenessSessionChange
+    extra = 0
+    readonly_fields = ("from_status", "to_status", "changed_by", "changed_at", "reason")
+    can_delete = False
+
+
+@admin.register(AwarenessSession)
+class AwarenessSessionAdmin(admin.ModelAdmin):
+    list_display = ("reference", "clsm", "date", "status", "season", "expected_attendance", "actual_attendance")
+    list_filter = ("status", "season", "clsm__qpvs__department__region")
+    search_fields = ("reference", "clsm__name", "venue")
+    autocomplete_fields = ("clsm", "qpvs", "commune", "animators", "coordinator", "request")
+    date_hierarchy = "date"
+    inlines = [AwarenessSessionChangeInline]
+    list_select_related = ("clsm",)
+
+
+@admin.register(SessionRequestChange, AwarenessSessionChange)
+class StatusChangeAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "from_status", "to_status", "changed_by", "changed_at")
+    list_filter = ("to_status",)
+
+
+@admin.register(Structure)
+class StructureAdmin(admin.ModelAdmin):
+    list_display = ("name", "key")
+    search_fields = ("name", "key")
+
+
+@admin.register(Participant)
+class ParticipantAdmin(admin.ModelAdmin):
+    list_display = ("session", "line", "gender", "profile", "structure", "lives_in_qpv", "acts_in_qpv")
+    list_filter = ("gender", "profile", "lives_in_qpv", "acts_in_qpv")
+    search_fields = ("session__reference", "structure__name", "last_name")
+    autocomplete_fields = ("session", "structure")
+    list_select_related = ("session", "structure")
+
+
+@admin.register(SessionRequestPeriod)
+class SessionRequestPeriodAdmin(admin.ModelAdmin):
+    list_display = ("request", "start", "end")
+    search_fields = ("request__reference",)
