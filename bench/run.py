@@ -22,7 +22,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 
-from bench import bench_import_qpv  # noqa: E402
+from bench import bench_answer_storage, bench_import_qpv  # noqa: E402
 from bench.common import machine  # noqa: E402
 
 
@@ -30,7 +30,11 @@ def main():
     call_command("migrate", verbosity=0)
     call_command("load_territories", verbosity=0)
     print(f"Machine: {machine()}")
-    bench_import_qpv.run()
+    only = set(sys.argv[1:])
+    if not only or "--import" in only:
+        bench_import_qpv.run()
+    if not only or "--storage" in only:
+        bench_answer_storage.run()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,204 @@
+"""Every way a questionnaire response comes in (paper entry, online form, file import) goes through here,
+so that validation, the sheet-number sequence, the history of changes and the per-session summaries the
+bilan reads are the same whatever the channel."""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Max, Sum
+from django.utils.translation import gettext as _
+
+from evaluation.models import (
+    Answer,
+    Item,
+    Need,
+    NeedCategory,
+    Questionnaire,
+    Response,
+    ResponseChange,
+    SessionItemSummary,
+)
+
+MAX_NEEDS = 3
+
+
+@dataclass
+class Sheet:
+    """What one questionnaire holds: item code → value (None or absent = no answer), up to three needs."""
+
+    answers: dict[str, int | None] = field(default_factory=dict)
+    needs: list[tuple[str, str | None]] = field(default_factory=list)  # (text, category code or None)
+    comment: str = ""
+
+
+def check_sheet(sheet: Sheet, items: dict[str, Item], categories: dict[str, NeedCategory]) -> dict[str, str]:
+    """French error messages keyed by field (item code, `besoin_N`, `besoin_N_categorie`); empty when valid."""
+    errors = {}
+    for code, value in sheet.answers.items():
+        if value in (None, ""):
+            continue
+        item = items.get(code)
+        if item is None:
+            errors[code] = _("question inconnue « %(code)s »") % {"code": code}
+        elif not isinstance(value, int) or not 1 <= value <= item.scale:
+            errors[code] = _("%(value)s est hors de l'échelle de cette question (1 à %(scale)s)") % {
+                "value": value,
+                "scale": item.scale,
+            }
+    needs = [(text.strip(), category) for text, category in sheet.needs if (text or "").strip() or category]
+    if len(needs) > MAX_NEEDS:
+        errors["besoins"] = _("trois besoins au plus par questionnaire")
+    for position, (text, category) in enumerate(needs, start=1):
+        if category and category not in categories:
+            errors[f"besoin_{position}_categorie"] = _("catégorie de besoin inconnue « %(code)s »") % {"code": category}
+        if category and not text:
+            errors[f"besoin_{position}"] = _("une catégorie sans texte de besoin")
+    return errors
+
+
+def _reference_data(questionnaire=None):
+    questionnaire = questionnaire or Questionnaire.current()
+    items = {item.code: item for item in questionnaire.items.all()}
+    categories = {category.code: category for category in NeedCategory.objects.all()}
+    return questionnaire, items, categories
+
+
+def snapshot(response: Response) -> dict:
+    """A response as plain data, for the history of changes."""
+    return {
+        "answers": {a.item.code: a.value for a in response.answers.select_related("item")},
+        "needs": [[n.text, n.category.code if n.category else None] for n in response.needs.select_related("category")],
+        "comment": response.comment,
+    }
+
+
+def _write_content(response, sheet: Sheet, items, categories, *, keep_categories=None):
+    Answer.objects.bulk_create(
+        [
+            Answer(response=response, item=items[code], value=value)
+            for code, value in sheet.answers.items()
+            if value not in (None, "")
+        ]
+    )
+    keep_categories = keep_categories or {}
+    needs = [(text.strip(), category) for text, category in sheet.needs if (text or "").strip()]
+    Need.objects.bulk_create(
+        [
+            Need(
+                response=response,
+                position=position,
+                text=text,
+                category=categories[category] if category else keep_categories.get(text),
+            )
+            for position, (text, category) in enumerate(needs, start=1)
+        ]
+    )
+
+
+def _raise_if_invalid(session, sheet, items, categories):
+    if not session.accepts_questionnaires:
+        raise ValidationError(
+            _("La séance %(ref)s est « %(status)s » : elle ne reçoit pas de questionnaire.")
+            % {"ref": session.reference, "status": session.get_status_display()}
+        )
+    errors = check_sheet(sheet, items, categories)
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def create_response(session, sheet: Sheet, *, channel: str, user=None, sheet_number=None) -> Response:
+    questionnaire, items, categories = _reference_data()
+    _raise_if_invalid(session, sheet, items, categories)
+    if sheet_number is None:
+        sheet_number = (session.responses.aggregate(n=Max("sheet_number"))["n"] or 0) + 1
+    elif session.responses.filter(sheet_number=sheet_number).exists():
+        raise ValidationError(
+            {"sheet_number": _("La feuille n° %(n)s existe déjà pour cette séance.") % {"n": sheet_number}}
+        )
+    response = Response.objects.create(
+        session=session,
+        questionnaire=questionnaire,
+        sheet_number=sheet_number,
+        channel=channel,
+        entered_by=user if user and user.is_authenticated else None,
+        comment=sheet.comment.strip(),
+    )
+    _write_content(response, sheet, items, categories)
+    ResponseChange.objects.create(
+        session=session,
+        response=response,
+        sheet_number=sheet_number,
+        action=ResponseChange.Action.CREATED,
+        changed_by=response.entered_by,
+        after=snapshot(response),
+    )
+    refresh_summaries([session.pk])
+    return response
+
+
+@transaction.atomic
+def update_response(response: Response, sheet: Sheet, *, user) -> Response:
+    """Replaces the answers and needs; a need whose text is unchanged keeps its category."""
+    _, items, categories = _reference_data(response.questionnaire)
+    _raise_if_invalid(response.session, sheet, items, categories)
+    before = snapshot(response)
+    kept = {n.text: n.category for n in response.needs.select_related("category") if n.category}
+    response.answers.all().delete()
+    response.needs.all().delete()
+    response.comment = sheet.comment.strip()
+    response.save(update_fields=["comment", "updated_at"])
+    _write_content(response, sheet, items, categories, keep_categories=kept)
+    ResponseChange.objects.create(
+        session=response.session,
+        response=response,
+        sheet_number=response.sheet_number,
+        action=ResponseChange.Action.UPDATED,
+        changed_by=user,
+        before=before,
+        after=snapshot(response),
+    )
+    refresh_summaries([response.session_id])
+    return response
+
+
+@transaction.atomic
+def delete_response(response: Response, *, user) -> None:
+    ResponseChange.objects.create(
+        session=response.session,
+        response=None,
+        sheet_number=response.sheet_number,
+        action=ResponseChange.Action.DELETED,
+        changed_by=user,
+        before=snapshot(response),
+    )
+    session_id = response.session_id
+    response.delete()
+    refresh_summaries([session_id])
+
+
+def refresh_summaries(session_ids, batch_size: int = 2000) -> None:
+    """Recomputes the (answers, total) summary of each item for these sessions from their answers."""
+    session_ids = list(session_ids)
+    for start in range(0, len(session_ids), batch_size):
+        batch = session_ids[start : start + batch_size]
+        SessionItemSummary.objects.filter(session_id__in=batch).delete()
+        rows = (
+            Answer.objects.filter(response__session_id__in=batch)
+            .values("response__session_id", "item__code")
+            .annotate(answers=Count("pk"), total=Sum("value"))
+            .order_by()
+        )
+        SessionItemSummary.objects.bulk_create(
+            [
+                SessionItemSummary(
+                    session_id=row["response__session_id"],
+                    item_code=row["item__code"],
+                    answers=row["answers"],
+                    total=row["total"],
+                )
+                for row in rows
+            ],
+            batch_size=5000,
+        )
