@@ -13,5 +13,6 @@ urlpatterns = [
     path("territoires/", include("territories.urls")),
     path("imports/", include("imports.urls")),
     path("", include("sessions_app.urls")),
+    path("", include("evaluation.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from evaluation import views_entry, views_needs, views_online
+
+app_name = "evaluation"
+urlpatterns = [
+    # Paper questionnaires typed by the national centre
+    path("seances/<int:pk>/questionnaires/", views_entry.paper_entry, name="paper_entry"),
+    path("seances/<int:pk>/questionnaires/<int:number>/", views_entry.sheet_edit, name="sheet_edit"),
+    path("seances/<int:pk>/questionnaires/<int:number>/supprimer/", views_entry.sheet_delete, name="sheet_delete"),
+    path("seances/<int:pk>/questionnaires/historique/", views_entry.sheet_history, name="sheet_history"),
+    # Online self-fill: public link, QR code, poster and printable questionnaire
+    path("q/<str:token>/", views_online.public_questionnaire, name="public_questionnaire"),
+    path("q/<str:token>/merci/", views_online.public_thanks, name="public_thanks"),
+    path("seances/<int:pk>/questionnaire-en-ligne/", views_online.link_page, name="link_page"),
+    path("seances/<int:pk>/questionnaire-qr.svg", views_online.qr_code, name="qr_code"),
+    path("seances/<int:pk>/affiche.pdf", views_online.poster_pdf, name="poster_pdf"),
+    path("seances/<int:pk>/questionnaire.pdf", views_online.paper_questionnaire_pdf, name="paper_questionnaire_pdf"),
+    # Expressed needs
+    path("besoins/", views_needs.needs_categorise, name="needs_categorise"),
+    path("besoins/<int:pk>/categorie/", views_needs.need_assign, name="need_assign"),
+    path("besoins/categorie-groupee/", views_needs.need_assign_bulk, name="need_assign_bulk"),
+]
