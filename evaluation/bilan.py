@@ -1,0 +1,288 @@
+"""The bilan engine: a scope goes in, the figures of the JSON contract come out (shared/interfaces.md).
+
+Every page, document, export and the `bilan` command read their figures from `compute_bilan`; nothing
+else computes them. Aggregation happens in the database (grouped queries over held sessions); only
+per-session aggregates (tens of thousands of rows at the national scale, never responses or answers)
+come into Python, where pandas shapes the breakdowns.
+
+Counting rules (the contract): only held sessions (`realisee`) count, except `sollicitations`; every mean
+and percentage leaves blanks out of its denominator; a session counts in the breakdown row of each région
+and département its QPV belong to (QPV outside any région under code "").
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+from django.db.models import Count, Q, Sum
+
+from evaluation.models import Item, Need, NeedCategory, Questionnaire, Response, SessionItemSummary
+from sessions_app.models import AwarenessSession, Participant, Profile, SessionRequest, season_bounds
+from territories.models import CLSM, Department, Region
+
+NO_REGION_LABEL = "Hors région (collectivités d'outre-mer)"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A period (inclusive bounds, None = open) and optional territorial filters."""
+
+    label: str = "Toutes les données"
+    date_from: date | None = None
+    date_to: date | None = None
+    clsm: str | None = None  # CLSM name
+    region: str | None = None  # INSEE code
+    department: str | None = None  # INSEE code
+    session: str | None = None  # session reference
+    filters: dict = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        season=None,
+        year=None,
+        date_from=None,
+        date_to=None,
+        clsm=None,
+        region=None,
+        department=None,
+        session=None,
+    ) -> "Scope":
+        if season:
+            date_from, date_to = season_bounds(season)
+            label = f"Saison {season}"
+        elif year:
+            date_from, date_to = date(int(year), 1, 1), date(int(year), 12, 31)
+            label = f"Année {year}"
+        elif date_from or date_to:
+            label = "Du {} au {}".format(
+                date_from.strftime("%d/%m/%Y") if date_from else "début",
+                date_to.strftime("%d/%m/%Y") if date_to else "…",
+            )
+        else:
+            label = "Toutes les données"
+        filters = {
+            k: v for k, v in {"clsm": clsm, "region": region, "department": department, "session": session}.items() if v
+        }
+        if filters:
+            label += " – " + ", ".join(_filter_label(k, v) for k, v in filters.items())
+        return cls(label, date_from, date_to, clsm, region, department, session, filters)
+
+    # Querysets of the scope ------------------------------------------------------------------------------
+    def _dates(self, field_name: str) -> Q:
+        condition = Q()
+        if self.date_from:
+            condition &= Q(**{f"{field_name}__gte": self.date_from})
+        if self.date_to:
+            condition &= Q(**{f"{field_name}__lte": self.date_to})
+        return condition
+
+    def held_sessions(self):
+        sessions = AwarenessSession.objects.held().filter(self._dates("date"))
+        if self.clsm:
+            sessions = sessions.filter(clsm__name__iexact=self.clsm)
+        if self.session:
+            sessions = sessions.filter(reference=self.session)
+        if self.region is not None:
+            sessions = sessions.filter(
+                pk__in=AwarenessSession.objects.filter(qpvs__department__region_id=self.region or None).values("pk")
+            )
+        if self.department:
+            sessions = sessions.filter(
+                pk__in=AwarenessSession.objects.filter(qpvs__department_id=self.department).values("pk")
+            )
+        return sessions
+
+    def requests(self):
+        requests = SessionRequest.objects.filter(self._dates("requested_on"))
+        if self.clsm:
+            requests = requests.filter(clsm__name__iexact=self.clsm)
+        if self.session:
+            requests = requests.filter(sessions__reference=self.session)
+        # A request without QPV belongs to the territory of its CLSM's perimeter.
+        if self.region is not None:
+            region = self.region or None
+            requests = requests.filter(
+                pk__in=SessionRequest.objects.filter(
+                    Q(qpvs__department__region_id=region)
+                    | Q(qpvs__isnull=True, clsm__qpvs__department__region_id=region)
+                ).values("pk")
+            )
+        if self.department:
+            requests = requests.filter(
+                pk__in=SessionRequest.objects.filter(
+                    Q(qpvs__department_id=self.department)
+                    | Q(qpvs__isnull=True, clsm__qpvs__department_id=self.department)
+                ).values("pk")
+            )
+        return requests
+
+
+def _filter_label(key, value) -> str:
+    if key == "region":
+        name = Region.objects.filter(code=value).values_list("name", flat=True).first()
+        return f"région {name or value}"
+    if key == "department":
+        name = Department.objects.filter(code=value).values_list("name", flat=True).first()
+        return f"département {name or value} ({value})"
+    if key == "session":
+        return f"séance {value}"
+    return str(value)
+
+
+def _pct(part, whole):
+    return part * 100 / whole if whole else None
+
+
+def _profile(participants) -> dict:
+    figures = participants.aggregate(
+        with_gender=Count("pk", filter=~Q(gender="")),
+        women=Count("pk", filter=Q(gender="femme")),
+        lives_known=Count("pk", filter=Q(lives_in_qpv__isnull=False)),
+        lives=Count("pk", filter=Q(lives_in_qpv=True)),
+        acts_known=Count("pk", filter=Q(acts_in_qpv__isnull=False)),
+        acts=Count("pk", filter=Q(acts_in_qpv=True)),
+    )
+    by_profile = dict(participants.exclude(profile="").values_list("profile").annotate(n=Count("pk")).order_by())
+    with_profile = sum(by_profile.values())
+    return {
+        "women_pct": _pct(figures["women"], figures["with_gender"]),
+        "lives_in_qpv_pct": _pct(figures["lives"], figures["lives_known"]),
+        "acts_in_qpv_pct": _pct(figures["acts"], figures["acts_known"]),
+        "categories": {code: _pct(by_profile[code], with_profile) for code in Profile.values if code in by_profile},
+    }
+
+
+def _items(held) -> dict:
+    sums = {
+        row["item_code"]: row
+        for row in SessionItemSummary.objects.filter(session__in=held)
+        .values("item_code")
+        .annotate(answers=Sum("answers"), total=Sum("total"))
+        .order_by()
+    }
+    items = {}
+    current = Questionnaire.objects.filter(is_current=True).first()
+    definitions = list(Item.objects.filter(questionnaire=current).order_by("order")) if current else []
+    known = {item.code for item in definitions}
+    # Items of older versions that were answered in this scope still appear, after the current ones.
+    older = {}
+    for item in Item.objects.filter(code__in=set(sums) - known).order_by("-questionnaire__valid_from"):
+        older.setdefault(item.code, item)
+    for item in [*definitions, *older.values()]:
+        row = sums.get(item.code)
+        answers = row["answers"] if row else 0
+        items[item.code] = {
+            "label": item.label,
+            "scale": item.scale,
+            "mean": row["total"] / answers if answers else None,
+            "answers": answers,
+            "group": item.group,
+        }
+    return items
+
+
+def _needs(held) -> dict:
+    needs = Need.objects.filter(response__session__in=held)
+    counts = dict(needs.values_list("category__code").annotate(n=Count("pk")).order_by())
+    uncategorised = counts.pop(None, 0)
+    categorised = sum(counts.values())
+    categories = {}
+    for category in NeedCategory.objects.order_by("order"):
+        count = counts.get(category.code, 0)
+        categories[category.code] = {"count": count, "pct": _pct(count, categorised), "label": category.label}
+    return {"total": categorised + uncategorised, "categories": categories, "uncategorised": uncategorised}
+
+
+def _session_frame(held) -> pd.DataFrame:
+    """One row per held session: its CLSM, its participants figure and its number of responses."""
+    sessions = pd.DataFrame.from_records(
+        list(held.values_list("pk", "clsm_id", "actual_attendance")), columns=["session", "clsm", "attendance"]
+    )
+    if sessions.empty:
+        return sessions.assign(participants=[], responses=[])
+    rows = dict(Participant.objects.filter(session__in=held).values_list("session").annotate(n=Count("pk")).order_by())
+    responses = dict(
+        Response.objects.filter(session__in=held).values_list("session").annotate(n=Count("pk")).order_by()
+    )
+    sessions["rows"] = sessions["session"].map(rows).fillna(0).astype(int)
+    # The contract: participants_presents, or the number of sign-in rows where it is blank.
+    sessions["participants"] = sessions["attendance"].fillna(sessions["rows"]).astype(int)
+    sessions["responses"] = sessions["session"].map(responses).fillna(0).astype(int)
+    return sessions
+
+
+def _breakdown_rows(frame: pd.DataFrame, key: str, labels: dict) -> list[dict]:
+    if frame.empty:
+        return []
+    grouped = (
+        frame.drop_duplicates(["session", key])
+        .groupby(key, dropna=False)
+        .agg(sessions=("session", "nunique"), participants=("participants", "sum"), responses=("responses", "sum"))
+        .reset_index()
+    )
+    rows = [
+        {
+            "code": str(row[key]),
+            "label": labels.get(row[key], str(row[key])),
+            "sessions": int(row["sessions"]),
+            "participants": int(row["participants"]),
+            "responses": int(row["responses"]),
+        }
+        for row in grouped.to_dict("records")
+        if row["sessions"]
+    ]
+    return sorted(rows, key=lambda r: (-r["sessions"], r["label"]))
+
+
+def compute_bilan(scope: Scope) -> dict:
+    held = scope.held_sessions()
+    sessions = _session_frame(held)
+    links = pd.DataFrame.from_records(
+        list(
+            AwarenessSession.qpvs.through.objects.filter(awarenesssession__in=held).values_list(
+                "awarenesssession_id", "qpv_id", "qpv__department_id", "qpv__department__region_id"
+            )
+        ),
+        columns=["session", "qpv", "department", "region"],
+    )
+    links["region"] = links["region"].fillna("")
+    request_clsms = set(scope.requests().values_list("clsm_id", flat=True).distinct())
+    participants = Participant.objects.filter(session__in=held)
+
+    territorial = (
+        links.merge(sessions[["session", "participants", "responses"]], on="session") if not sessions.empty else links
+    )
+    region_labels = dict(Region.objects.values_list("code", "name"))
+    region_labels[""] = NO_REGION_LABEL
+    department_labels = {code: f"{name} ({code})" for code, name in Department.objects.values_list("code", "name")}
+    clsm_ids = set(sessions["clsm"]) if not sessions.empty else set()
+    clsm_labels = {str(pk): name for pk, name in CLSM.objects.filter(pk__in=clsm_ids).values_list("pk", "name")}
+    by_clsm = sessions.assign(clsm=sessions["clsm"].astype(str)) if not sessions.empty else sessions
+
+    return {
+        "scope": {
+            "label": scope.label,
+            "from": scope.date_from.isoformat() if scope.date_from else None,
+            "to": scope.date_to.isoformat() if scope.date_to else None,
+            "filters": dict(scope.filters),
+        },
+        "key_figures": {
+            "sollicitations": scope.requests().count(),
+            "clsm": len(request_clsms | clsm_ids),
+            "sessions": len(sessions),
+            "qpv": int(links["qpv"].nunique()),
+            "participants": int(sessions["participants"].sum()) if not sessions.empty else 0,
+            "structures": participants.exclude(structure=None).values("structure").distinct().count(),
+            "responses": int(sessions["responses"].sum()) if not sessions.empty else 0,
+        },
+        "profile": _profile(participants),
+        "items": _items(held),
+        "needs": _needs(held),
+        "breakdown": {
+            "regions": _breakdown_rows(territorial, "region", region_labels),
+            "departments": _breakdown_rows(territorial, "department", department_labels),
+            "clsm": _breakdown_rows(by_clsm, "clsm", clsm_labels),
+        },
+    }

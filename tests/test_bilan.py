@@ -1,0 +1,202 @@
+"""Every figure of the bilan contract, on hand-built data whose right answers are worked out by hand below."""
+
+import io
+import json
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+
+from evaluation.bilan import Scope, compute_bilan
+from evaluation.models import Questionnaire, Response
+from evaluation.responses import Sheet, create_response, refresh_summaries
+from sessions_app.models import Structure
+from tests.factories import AwarenessSessionFactory, ParticipantFactory, SessionRequestFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def programme(clsm_a, clsm_b):
+    """Season 2022-2023:
+    S1 held, CLSM A (Lille), QPV QN05971M (Nord, Hauts-de-France) and QN01330M (Bouches-du-Rhône, PACA),
+       10 present, 4 sign-in rows, 2 responses.
+    S2 held, CLSM B (Marseille), QPV QN01330M, attendance blank, 3 sign-in rows, 1 response.
+    S3 planned and S4 cancelled (CLSM A): sign-in rows and a response that must not count.
+    S5 held in 2023-2024 (outside the season), R2 a request of 2021-2022.
+    """
+    s1 = AwarenessSessionFactory(
+        clsm=clsm_a, date=date(2023, 3, 12), held=True, actual_attendance=10, qpv_codes=["QN05971M", "QN01330M"]
+    )
+    s2 = AwarenessSessionFactory(clsm=clsm_b, date=date(2023, 5, 1), held=True, actual_attendance=None)
+    s3 = AwarenessSessionFactory(clsm=clsm_a, date=date(2023, 6, 1), status="confirmee")
+    s4 = AwarenessSessionFactory(clsm=clsm_a, date=date(2023, 6, 2), cancelled=True)
+    s5 = AwarenessSessionFactory(clsm=clsm_a, date=date(2023, 10, 1), held=True, actual_attendance=7)
+    SessionRequestFactory(clsm=clsm_a, requested_on=date(2023, 1, 10))
+    SessionRequestFactory(clsm=clsm_b, requested_on=date(2022, 7, 1))
+
+    def sign_in(session, rows):
+        for gender, profile, structure, lives, acts in rows:
+            ParticipantFactory(
+                session=session,
+                gender=gender,
+                profile=profile,
+                lives_in_qpv=lives,
+                acts_in_qpv=acts,
+                structure=structure
+                and __import__("sessions_app.models").models.Structure.objects.get_or_create_by_name(structure),
+            )
+
+    sign_in(
+        s1,
+        [
+            ("femme", "habitant", "CCAS", True, True),
+            ("femme", "social", "C.C.A.S", False, True),
+            ("homme", "elu", "Mairie", None, False),
+            ("", "", None, None, None),
+        ],
+    )
+    sign_in(
+        s2,
+        [
+            ("femme", "social", "ccas", True, None),
+            ("autre", "habitant", "Centre social", False, False),
+            ("femme", "", "Mairie ", None, True),
+        ],
+    )
+    sign_in(s3, [("homme", "jeunesse", "Club de foot", True, True)])
+    sign_in(s4, [("homme", "sport", "Club de foot", True, True)])
+
+    create_response(
+        s1,
+        Sheet(
+            answers={"sat_logistique": 5, "cap_clsm": 3},
+            needs=[("Des formations", "competences"), ("Se connaître entre acteurs", "reseau")],
+        ),
+        channel="papier",
+    )
+    create_response(
+        s1,
+        Sheet(answers={"sat_logistique": 4, "cap_clsm": None}, needs=[("Un lieu d'écoute", None)]),
+        channel="en_ligne",
+    )
+    create_response(
+        s2,
+        Sheet(answers={"sat_logistique": 2, "eng_investir": 4}, needs=[("Des formations", "competences")]),
+        channel="papier",
+    )
+    create_response(s3, Sheet(answers={"sat_logistique": 1, "eng_investir": 1}), channel="papier")
+    create_response(s5, Sheet(answers={"sat_logistique": 1}), channel="papier")
+    # A response left on a session cancelled afterwards must not count either.
+    Response.objects.create(session=s4, questionnaire=Questionnaire.current(), sheet_number=1, channel="papier")
+    refresh_summaries([s4.pk])
+    return {"s1": s1, "s2": s2, "s3": s3, "s4": s4, "s5": s5}
+
+
+def season_bilan():
+    return compute_bilan(Scope.build(season="2022-2023"))
+
+
+def test_scope(programme):
+    assert season_bilan()["scope"] == {
+        "label": "Saison 2022-2023",
+        "from": "2022-09-01",
+        "to": "2023-08-31",
+        "filters": {},
+    }
+
+
+def test_key_figures(programme):
+    assert season_bilan()["key_figures"] == {
+        "sollicitations": 1,  # R2 is of another season
+        "clsm": 2,  # A (request and S1), B (S2)
+        "sessions": 2,  # S1, S2 held; S3 confirmed, S4 cancelled, S5 other season
+        "qpv": 2,  # QN05971M, QN01330M (twice)
+        "participants": 13,  # S1: 10 present; S2: blank, so its 3 sign-in rows
+        "structures": 3,  # CCAS = C.C.A.S = ccas, Mairie = « Mairie  », Centre social
+        "responses": 3,
+    }
+
+
+def test_profile_leaves_blanks_out_of_each_denominator(programme):
+    profile = season_bilan()["profile"]
+    assert profile["women_pct"] == pytest.approx(4 * 100 / 6)  # 7 rows, one without gender
+    assert profile["lives_in_qpv_pct"] == pytest.approx(50.0)  # 2 yes out of 4 known
+    assert profile["acts_in_qpv_pct"] == pytest.approx(60.0)  # 3 yes out of 5 known
+    assert profile["categories"] == pytest.approx({"habitant": 40.0, "social": 40.0, "elu": 20.0})
+
+
+def test_item_means_and_answer_counts(programme):
+    items = season_bilan()["items"]
+    assert list(items)[:3] == ["sat_logistique", "sat_dynamique", "sat_animation"] and len(items) == 13
+    assert items["sat_logistique"]["mean"] == pytest.approx(11 / 3) and items["sat_logistique"]["answers"] == 3
+    assert items["cap_clsm"] == {**items["cap_clsm"], "mean": 3.0, "answers": 1, "scale": 4}
+    assert items["eng_investir"]["mean"] == 4.0
+    assert items["sat_duree"]["mean"] is None and items["sat_duree"]["answers"] == 0
+    assert items["sat_logistique"]["label"] == "Organisation logistique" and items["sat_logistique"]["scale"] == 5
+
+
+def test_needs(programme):
+    needs = season_bilan()["needs"]
+    assert needs["total"] == 4 and needs["uncategorised"] == 1
+    assert needs["categories"]["competences"]["count"] == 2
+    assert needs["categories"]["competences"]["pct"] == pytest.approx(200 / 3)  # share of categorised needs
+    assert needs["categories"]["reseau"]["pct"] == pytest.approx(100 / 3)
+    assert needs["categories"]["actions"] == {**needs["categories"]["actions"], "count": 0, "pct": 0.0}
+
+
+def test_breakdown_counts_a_session_in_each_region_of_its_qpv(programme, clsm_a, clsm_b):
+    breakdown = season_bilan()["breakdown"]
+    assert breakdown["regions"] == [
+        {"code": "93", "label": "Provence-Alpes-Côte d'Azur", "sessions": 2, "participants": 13, "responses": 3},
+        {"code": "32", "label": "Hauts-de-France", "sessions": 1, "participants": 10, "responses": 2},
+    ]
+    assert breakdown["departments"] == [
+        {"code": "13", "label": "Bouches-du-Rhône (13)", "sessions": 2, "participants": 13, "responses": 3},
+        {"code": "59", "label": "Nord (59)", "sessions": 1, "participants": 10, "responses": 2},
+    ]
+    assert breakdown["clsm"] == [
+        {"code": str(clsm_a.pk), "label": "CLSM A de Lille", "sessions": 1, "participants": 10, "responses": 2},
+        {"code": str(clsm_b.pk), "label": "CLSM B de Marseille", "sessions": 1, "participants": 3, "responses": 1},
+    ]
+
+
+def test_filters_combine_with_the_period(programme):
+    lille = compute_bilan(Scope.build(season="2022-2023", clsm="clsm a de lille"))
+    assert lille["key_figures"]["sessions"] == 1 and lille["key_figures"]["sollicitations"] == 1
+    north = compute_bilan(Scope.build(season="2022-2023", region="32"))
+    assert north["key_figures"]["sessions"] == 1 and north["key_figures"]["participants"] == 10
+    bdr = compute_bilan(Scope.build(season="2022-2023", department="13"))
+    assert bdr["key_figures"]["sessions"] == 2
+    everything = compute_bilan(Scope.build())
+    assert everything["key_figures"]["sessions"] == 3 and everything["key_figures"]["sollicitations"] == 2
+    year = compute_bilan(Scope.build(year=2023))
+    assert year["key_figures"]["sessions"] == 3
+    one = compute_bilan(Scope.build(session=programme["s2"].reference))
+    assert one["key_figures"]["sessions"] == 1 and one["items"]["eng_investir"]["mean"] == 4.0
+
+
+def test_outside_any_region_is_grouped_under_an_empty_code(clsm_a):
+    session = AwarenessSessionFactory(clsm=clsm_a, date=date(2023, 3, 1), held=True, qpv_codes=["QN98701M"])
+    regions = compute_bilan(Scope.build())["breakdown"]["regions"]
+    assert [(r["code"], r["sessions"]) for r in regions] == [("", 1)]
+    assert session.qpvs.get().department_id == "987"
+
+
+def test_empty_scope():
+    bilan = compute_bilan(Scope.build(season="2015-2016"))
+    assert bilan["key_figures"] == dict.fromkeys(bilan["key_figures"], 0)
+    assert bilan["profile"]["women_pct"] is None
+    assert bilan["items"]["sat_logistique"]["mean"] is None
+    assert bilan["breakdown"] == {"regions": [], "departments": [], "clsm": []}
+
+
+def test_bilan_command_writes_the_json(programme, tmp_path):
+    path = tmp_path / "bilan.json"
+    out = io.StringIO()
+    call_command("bilan", "--season", "2022-2023", "--format", "json", "--output", str(path), stdout=out)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data == json.loads(json.dumps(season_bilan()))
+    assert "Saison 2022-2023" in out.getvalue()
+    call_command("bilan", "--from", "2023-05-01", "--to", "2023-05-01", "--output", str(path), stdout=io.StringIO())
+    assert json.loads(path.read_text())["key_figures"]["sessions"] == 1
