@@ -43,8 +43,7 @@ def programme(clsm_a, clsm_b):
                 profile=profile,
                 lives_in_qpv=lives,
                 acts_in_qpv=acts,
-                structure=structure
-                and __import__("sessions_app.models").models.Structure.objects.get_or_create_by_name(structure),
+                structure=Structure.objects.get_or_create_by_name(structure) if structure else None,
             )
 
     sign_in(
