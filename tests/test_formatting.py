@@ -1,0 +1,35 @@
+from datetime import date
+
+import pytest
+
+from evaluation.formatting import fr_date, fr_decimal, fr_int, fr_mean, fr_pct, fr_signed, small_number
+
+
+@pytest.mark.parametrize(
+    ("function", "value", "expected"),
+    [
+        (fr_mean, (4.5, 5), "4,5/5"),
+        (fr_mean, (4.0, 5), "4/5"),
+        (fr_mean, (3.2456, 4), "3,2/4"),
+        (fr_mean, (None, 4), "–"),
+        (fr_pct, (8.5,), "8,5\u00a0%"),
+        (fr_pct, (28.04,), "28\u00a0%"),
+        (fr_int, (2150,), "2\u202f150"),
+        (fr_int, (150,), "150"),
+        (fr_decimal, (1234.56, 2), "1\u202f234,56"),
+        (fr_signed, (0.23,), "+0,2"),
+        (fr_signed, (-3,), "\u22123"),
+        (fr_signed, (0.01,), "0"),
+        (fr_date, (date(2023, 3, 12),), "12 mars 2023"),
+        (fr_date, (date(2023, 8, 1),), "1er août 2023"),
+    ],
+)
+def test_french_formats(function, value, expected):
+    assert function(*value) == expected
+
+
+def test_small_numbers_are_hidden_only_for_the_funder():
+    assert small_number(4, hide_small=True) == "< 5"
+    assert small_number(0, hide_small=True) == "< 5"
+    assert small_number(5, hide_small=True) == "5"
+    assert small_number(4, hide_small=False) == "4"
