@@ -30,11 +30,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
-def _reference_data(request, django_db_setup, django_db_blocker):
+def _reference_data(request, django_db_blocker):
     """A transactional (browser) test empties the tables when it ends; pytest-django runs those last,
     and the next one to need the reference data reloads it here."""
     if not ({"db", "transactional_db"} & set(request.fixturenames) or request.node.get_closest_marker("django_db")):
         return
+    request.getfixturevalue("django_db_setup")
     with django_db_blocker.unblock():
         _load_reference_data_if_missing()
 
