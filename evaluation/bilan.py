@@ -286,3 +286,63 @@ def compute_bilan(scope: Scope) -> dict:
             "clsm": _breakdown_rows(by_clsm, "clsm", clsm_labels),
         },
     }
+
+
+def previous_season(season: str) -> str:
+    start, _ = season_bounds(season)
+    return f"{start.year - 1}-{start.year}"
+
+
+def compute_seasons(scope: Scope, last: int = 5) -> list[dict]:
+    """Key figures and item means per season, for the comparison with earlier seasons.
+
+    Same territorial filters as `scope`, the `last` seasons ending with the scope's own (or the latest one),
+    in a handful of grouped queries rather than one bilan per season.
+    """
+    unbounded = Scope(scope.label, None, scope.date_to, scope.clsm, scope.region, scope.department, scope.session)
+    held = unbounded.held_sessions()
+    seasons = sorted(set(held.values_list("season", flat=True).distinct()))[-last:]
+    if not seasons:
+        return []
+    held = held.filter(season__in=seasons)
+    per_session = pd.DataFrame.from_records(
+        list(held.values_list("pk", "season", "actual_attendance")), columns=["session", "season", "attendance"]
+    )
+    rows = dict(Participant.objects.filter(session__in=held).values_list("session").annotate(n=Count("pk")).order_by())
+    responses = dict(
+        Response.objects.filter(session__in=held).values_list("session").annotate(n=Count("pk")).order_by()
+    )
+    per_session["participants"] = (
+        per_session["attendance"].fillna(per_session["session"].map(rows).fillna(0)).astype(int)
+    )
+    per_session["responses"] = per_session["session"].map(responses).fillna(0).astype(int)
+    totals = per_session.groupby("season").agg(
+        sessions=("session", "nunique"), participants=("participants", "sum"), responses=("responses", "sum")
+    )
+    qpvs = dict(
+        AwarenessSession.qpvs.through.objects.filter(awarenesssession__in=held)
+        .values_list("awarenesssession__season")
+        .annotate(n=Count("qpv", distinct=True))
+        .order_by()
+    )
+    means: dict[str, dict] = {}
+    for row in (
+        SessionItemSummary.objects.filter(session__in=held)
+        .values("session__season", "item_code")
+        .annotate(answers=Sum("answers"), total=Sum("total"))
+        .order_by()
+    ):
+        means.setdefault(row["session__season"], {})[row["item_code"]] = (
+            row["total"] / row["answers"] if row["answers"] else None
+        )
+    return [
+        {
+            "season": season,
+            "sessions": int(totals.loc[season, "sessions"]),
+            "participants": int(totals.loc[season, "participants"]),
+            "responses": int(totals.loc[season, "responses"]),
+            "qpv": qpvs.get(season, 0),
+            "items": means.get(season, {}),
+        }
+        for season in seasons
+    ]

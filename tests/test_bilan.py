@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from django.core.management import call_command
 
-from evaluation.bilan import Scope, compute_bilan
+from evaluation.bilan import Scope, compute_bilan, compute_seasons, previous_season
 from evaluation.models import Questionnaire, Response
 from evaluation.responses import Sheet, create_response, refresh_summaries
 from sessions_app.models import Structure
@@ -199,3 +199,16 @@ def test_bilan_command_writes_the_json(programme, tmp_path):
     assert "Saison 2022-2023" in out.getvalue()
     call_command("bilan", "--from", "2023-05-01", "--to", "2023-05-01", "--output", str(path), stdout=io.StringIO())
     assert json.loads(path.read_text())["key_figures"]["sessions"] == 1
+
+
+def test_seasons_series_for_the_comparison(programme):
+    series = compute_seasons(Scope.build())
+    assert [row["season"] for row in series] == ["2022-2023", "2023-2024"]
+    first, second = series
+    assert (first["sessions"], first["participants"], first["responses"], first["qpv"]) == (2, 13, 3, 2)
+    assert first["items"]["sat_logistique"] == pytest.approx(11 / 3)
+    assert (second["sessions"], second["participants"], second["responses"]) == (1, 7, 1)
+    assert second["items"] == {"sat_logistique": 1.0}
+    # The comparison stops at the scope's own season.
+    assert [r["season"] for r in compute_seasons(Scope.build(season="2022-2023"))] == ["2022-2023"]
+    assert previous_season("2022-2023") == "2021-2022"
