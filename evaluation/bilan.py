@@ -10,6 +10,7 @@ and percentage leaves blanks out of its denominator; a session counts in the bre
 and département its QPV belong to (QPV outside any région under code "").
 """
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -35,6 +36,8 @@ class Scope:
     department: str | None = None  # INSEE code
     session: str | None = None  # session reference
     filters: dict = field(default_factory=dict, compare=False)
+    period: str = "all"  # "season", "year", "range" or "all"
+    season: str | None = None
 
     @classmethod
     def build(
@@ -51,23 +54,24 @@ class Scope:
     ) -> "Scope":
         if season:
             date_from, date_to = season_bounds(season)
-            label = f"Saison {season}"
+            label, period = f"Saison {season}", "season"
         elif year:
             date_from, date_to = date(int(year), 1, 1), date(int(year), 12, 31)
-            label = f"Année {year}"
+            label, period = f"Année {year}", "year"
         elif date_from or date_to:
+            period = "range"
             label = "Du {} au {}".format(
                 date_from.strftime("%d/%m/%Y") if date_from else "début",
                 date_to.strftime("%d/%m/%Y") if date_to else "…",
             )
         else:
-            label = "Toutes les données"
+            label, period = "Toutes les données", "all"
         filters = {
             k: v for k, v in {"clsm": clsm, "region": region, "department": department, "session": session}.items() if v
         }
         if filters:
             label += " – " + ", ".join(_filter_label(k, v) for k, v in filters.items())
-        return cls(label, date_from, date_to, clsm, region, department, session, filters)
+        return cls(label, date_from, date_to, clsm, region, department, session, filters, period, season or None)
 
     # Querysets of the scope ------------------------------------------------------------------------------
     def _dates(self, field_name: str) -> Q:
@@ -299,7 +303,7 @@ def compute_seasons(scope: Scope, last: int = 5) -> list[dict]:
     Same territorial filters as `scope`, the `last` seasons ending with the scope's own (or the latest one),
     in a handful of grouped queries rather than one bilan per season.
     """
-    unbounded = Scope(scope.label, None, scope.date_to, scope.clsm, scope.region, scope.department, scope.session)
+    unbounded = dataclasses.replace(scope, date_from=None)
     held = unbounded.held_sessions()
     seasons = sorted(set(held.values_list("season", flat=True).distinct()))[-last:]
     if not seasons:

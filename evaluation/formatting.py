@@ -29,7 +29,7 @@ SMALL_NUMBER_LABEL = "< 5"
 def fr_int(value) -> str:
     if value is None:
         return "–"
-    return f"{int(round(value)):,}".replace(",", THIN_NBSP)
+    return f"{round(value):,}".replace(",", THIN_NBSP)
 
 
 def fr_decimal(value, digits: int = 1) -> str:

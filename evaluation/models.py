@@ -249,3 +249,43 @@ class QuestionnaireLink(models.Model):
     def is_open(self, today=None) -> bool:
         today = today or timezone.localdate()
         return self.session.accepts_questionnaires and self.opens_on <= today <= self.closes_on
+
+
+class BilanEditionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Editions are aggregates: everyone logged in sees national and territorial ones; a CLSM's edition
+        is for its coordinators and the national level."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_national_staff or user.is_funder:
+            return self
+        own = list(user.clsms.values_list("name", flat=True))
+        return self.filter(models.Q(clsm_name="") | models.Q(clsm_name__in=own))
+
+
+class BilanEdition(models.Model):
+    """An official, published bilan of a scope: the PDF and the JSON as they were, with the data they came from.
+    A later correction publishes a new edition; earlier ones stay downloadable."""
+
+    scope_key = models.CharField(_("périmètre (clé)"), max_length=300, db_index=True)
+    scope_params = models.JSONField(_("paramètres du périmètre"))
+    label = models.CharField(_("périmètre"), max_length=300)
+    clsm_name = models.CharField(_("CLSM"), max_length=200, blank=True)
+    number = models.PositiveIntegerField(_("édition n°"))
+    published_at = models.DateTimeField(_("publiée le"), default=timezone.now)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    data = models.JSONField(_("données (JSON du bilan)"))
+    data_fingerprint = models.CharField(_("empreinte des données"), max_length=64)
+    pdf = models.BinaryField(_("PDF"))
+    pdf_funder = models.BinaryField(_("PDF pour les financeurs"))
+
+    objects = BilanEditionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("édition de bilan")
+        verbose_name_plural = _("éditions de bilans")
+        ordering = ["-published_at"]
+        constraints = [models.UniqueConstraint(fields=["scope_key", "number"], name="edition_number_unique_per_scope")]
+
+    def __str__(self):
+        return f"{self.label} – édition {self.number}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from evaluation import views_entry, views_needs, views_online
+from evaluation import views_dashboard, views_entry, views_needs, views_online
 
 app_name = "evaluation"
 urlpatterns = [
@@ -16,6 +16,17 @@ urlpatterns = [
     path("seances/<int:pk>/questionnaire-qr.svg", views_online.qr_code, name="qr_code"),
     path("seances/<int:pk>/affiche.pdf", views_online.poster_pdf, name="poster_pdf"),
     path("seances/<int:pk>/questionnaire.pdf", views_online.paper_questionnaire_pdf, name="paper_questionnaire_pdf"),
+    # The bilan
+    path("bilan/", views_dashboard.dashboard, name="dashboard"),
+    path("bilan/graphique/<slug:name>.svg", views_dashboard.bilan_chart, name="bilan_chart"),
+    path("bilan/donnees.json", views_dashboard.bilan_json, name="bilan_json"),
+    path("bilan/rapport.pdf", views_dashboard.bilan_document, {"fmt": "pdf"}, name="bilan_pdf"),
+    path("bilan/tableaux.xlsx", views_dashboard.bilan_document, {"fmt": "xlsx"}, name="bilan_xlsx"),
+    path("bilan/reponses.xlsx", views_dashboard.responses_export, name="responses_export"),
+    path("bilan/editions/", views_dashboard.edition_list, name="edition_list"),
+    path("bilan/editions/publier/", views_dashboard.edition_publish, name="edition_publish"),
+    path("bilan/editions/<int:pk>.pdf", views_dashboard.edition_download, {"fmt": "pdf"}, name="edition_pdf"),
+    path("bilan/editions/<int:pk>.json", views_dashboard.edition_download, {"fmt": "json"}, name="edition_json"),
     # Expressed needs
     path("besoins/", views_needs.needs_categorise, name="needs_categorise"),
     path("besoins/<int:pk>/categorie/", views_needs.need_assign, name="need_assign"),

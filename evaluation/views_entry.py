@@ -1,4 +1,5 @@
 """Placeholder: being written (see evaluation/urls.py)."""
+
 from django.http import Http404
 
 
@@ -16,4 +17,3 @@ def sheet_delete(request, *args, **kwargs):
 
 def sheet_history(request, *args, **kwargs):
     raise Http404
-

@@ -1,4 +1,5 @@
 """Placeholder: being written (see evaluation/urls.py)."""
+
 from django.http import Http404
 
 
@@ -12,4 +13,3 @@ def need_assign(request, *args, **kwargs):
 
 def need_assign_bulk(request, *args, **kwargs):
     raise Http404
-

@@ -1,4 +1,5 @@
 """Placeholder: being written (see evaluation/urls.py)."""
+
 from django.http import Http404
 
 
@@ -24,4 +25,3 @@ def poster_pdf(request, *args, **kwargs):
 
 def paper_questionnaire_pdf(request, *args, **kwargs):
     raise Http404
-

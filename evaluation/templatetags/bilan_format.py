@@ -23,3 +23,15 @@ def fr_mean(value, scale):
 @register.simple_tag
 def small(value, hide_small):
     return formatting.small_number(value, hide_small=hide_small)
+
+
+@register.filter
+def get(mapping, key):
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
+def profile_label(code):
+    from sessions_app.models import Profile
+
+    return Profile(code).label if code in Profile.values else code

@@ -28,6 +28,9 @@ class Command(BaseCommand):
         parser.add_argument("--department", help="code INSEE du département")
         parser.add_argument("--session", help="référence d'une séance")
         parser.add_argument("--format", choices=["json", "pdf", "xlsx"], default="json")
+        parser.add_argument(
+            "--funder", action="store_true", help="version financeur : effectifs inférieurs à 5 masqués (PDF, XLSX)"
+        )
         parser.add_argument("--output", required=True, help="fichier à écrire (« - » pour la sortie standard en JSON)")
 
     def handle(self, *args, **options):
@@ -59,5 +62,5 @@ class Command(BaseCommand):
         else:
             from evaluation import renderers
 
-            Path(output).write_bytes(renderers.render(fmt, data, scope))
+            Path(output).write_bytes(renderers.render(fmt, data, scope, hide_small=options["funder"]))
         self.stdout.write(f"Bilan « {scope.label} » écrit dans {output} ({fmt}).")

@@ -1,0 +1,60 @@
+"""Publishing a bilan: the PDF (staff and funder versions) and the JSON are frozen with their date."""
+
+import hashlib
+import json
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Max
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from accounts.models import Role, User
+from evaluation.bilan import Scope, compute_bilan
+from evaluation.forms_dashboard import scope_params
+from evaluation.models import BilanEdition
+from evaluation.report import bilan_pdf
+
+
+def scope_key(scope: Scope) -> str:
+    return json.dumps(scope_params(scope), sort_keys=True, default=str)
+
+
+def coordinators_concerned(scope: Scope):
+    """Coordinators whose CLSM is in the scope: the CLSM itself, or those with a held session in it."""
+    users = User.objects.filter(role=Role.COORDINATOR, is_active=True).exclude(email="")
+    if scope.clsm:
+        return users.filter(clsms__name__iexact=scope.clsm).distinct()
+    return users.filter(clsms__sessions__in=scope.held_sessions()).distinct()
+
+
+@transaction.atomic
+def publish(scope: Scope, user, *, base_url: str = "") -> BilanEdition:
+    data = compute_bilan(scope)
+    key = scope_key(scope)
+    number = (BilanEdition.objects.filter(scope_key=key).aggregate(n=Max("number"))["n"] or 0) + 1
+    edition = BilanEdition.objects.create(
+        scope_key=key,
+        scope_params=scope_params(scope),
+        label=scope.label,
+        clsm_name=scope.clsm or "",
+        number=number,
+        published_at=timezone.now(),
+        published_by=user,
+        data=data,
+        data_fingerprint=hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest(),
+        pdf=bilan_pdf(scope, hide_small=False, data=data),
+        pdf_funder=bilan_pdf(scope, hide_small=True, data=data),
+    )
+    recipients = list(coordinators_concerned(scope).values_list("email", flat=True))
+    if recipients:
+        context = {"edition": edition, "url": base_url}
+        transaction.on_commit(
+            lambda: send_mail(
+                render_to_string("evaluation/emails/edition_subject.txt", context).strip(),
+                render_to_string("evaluation/emails/edition_body.txt", context),
+                None,
+                recipients,
+            )
+        )
+    return edition

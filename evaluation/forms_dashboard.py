@@ -1,0 +1,101 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from evaluation.bilan import Scope
+from sessions_app.models import AwarenessSession, season_of
+from territories.models import CLSM, Department, Region
+
+
+def season_choices() -> list[tuple[str, str]]:
+    current = season_of(timezone.localdate())
+    seasons = set(AwarenessSession.objects.values_list("season", flat=True).distinct()) | {current}
+    return [(s, s) for s in sorted(seasons, reverse=True)]
+
+
+class ScopeForm(forms.Form):
+    """The scope of a bilan as people choose it. Coordinators only get their own CLSM(s) to choose from."""
+
+    PERIODS = [("saison", _("Saison")), ("annee", _("Année civile")), ("dates", _("Période")), ("tout", _("Tout"))]
+
+    period = forms.ChoiceField(label=_("Période"), choices=PERIODS, initial="saison", required=False)
+    season = forms.ChoiceField(label=_("Saison"), required=False)
+    year = forms.IntegerField(label=_("Année"), min_value=2015, max_value=2100, required=False)
+    date_from = forms.DateField(label=_("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("Au"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    region = forms.ModelChoiceField(
+        label=_("Région"), queryset=Region.objects.all(), required=False, empty_label=_("Toutes")
+    )
+    department = forms.ModelChoiceField(
+        label=_("Département"), queryset=Department.objects.all(), required=False, empty_label=_("Tous")
+    )
+    clsm = forms.ModelChoiceField(label=_("CLSM"), queryset=CLSM.objects.none(), required=False, empty_label=_("Tous"))
+
+    def __init__(self, data=None, *, user):
+        own = list(CLSM.objects.visible_to(user).order_by("name").values_list("pk", flat=True))
+        if user.is_coordinator and own and (data is None or data.get("clsm") not in {str(pk) for pk in own}):
+            # A coordinator always looks at one of their CLSM: the first one unless they chose another of theirs.
+            data = data.copy() if data is not None else {}
+            data["clsm"] = str(own[0])
+        super().__init__(data)
+        self.user = user
+        self.fields["season"].choices = season_choices()
+        self.fields["clsm"].queryset = CLSM.objects.visible_to(user).order_by("name")
+        if user.is_coordinator:
+            # A coordinator's bilan is their CLSM's: no national or regional scope.
+            self.fields["clsm"].required = True
+            self.fields["clsm"].empty_label = None
+            del self.fields["region"]
+            del self.fields["department"]
+
+    def clean(self):
+        cleaned = super().clean()
+        period = cleaned.get("period") or "saison"
+        cleaned["period"] = period
+        if period == "annee" and not cleaned.get("year"):
+            self.add_error("year", _("Indiquez l'année."))
+        if period == "dates":
+            start, end = cleaned.get("date_from"), cleaned.get("date_to")
+            if not start and not end:
+                self.add_error("date_from", _("Indiquez au moins une date."))
+            elif start and end and start > end:
+                self.add_error("date_to", _("La date de fin précède la date de début."))
+        return cleaned
+
+    def scope(self) -> Scope:
+        """The scope asked for; for an invalid form, the default one (current season)."""
+        cleaned = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        period = cleaned.get("period") or "saison"
+        clsm = cleaned.get("clsm")
+        if self.user.is_coordinator and clsm is None:
+            clsm = self.fields["clsm"].queryset.first()
+        kwargs = {
+            "clsm": clsm.name if clsm else None,
+            "region": cleaned["region"].pk if cleaned.get("region") else None,
+            "department": cleaned["department"].pk if cleaned.get("department") else None,
+        }
+        if period == "annee":
+            return Scope.build(year=cleaned["year"], **kwargs)
+        if period == "dates":
+            return Scope.build(date_from=cleaned.get("date_from"), date_to=cleaned.get("date_to"), **kwargs)
+        if period == "tout":
+            return Scope.build(**kwargs)
+        return Scope.build(season=cleaned.get("season") or season_of(timezone.localdate()), **kwargs)
+
+
+def scope_params(scope: Scope) -> dict:
+    """A scope as query-string parameters (links to the PDF, the spreadsheet, the JSON of the same scope)."""
+    params: dict = {
+        "season": {"period": "saison", "season": scope.season},
+        "year": {"period": "annee", "year": scope.date_from.year if scope.date_from else None},
+        "range": {
+            "period": "dates",
+            "date_from": scope.date_from.isoformat() if scope.date_from else None,
+            "date_to": scope.date_to.isoformat() if scope.date_to else None,
+        },
+    }.get(scope.period, {"period": "tout"})
+    if scope.clsm:
+        params["clsm"] = CLSM.objects.filter(name__iexact=scope.clsm).values_list("pk", flat=True).first()
+    params["region"] = scope.region
+    params["department"] = scope.department
+    return {key: value for key, value in params.items() if value not in (None, "")}

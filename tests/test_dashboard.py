@@ -1,0 +1,122 @@
+import io
+import json
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from evaluation.bilan import Scope, compute_bilan
+from evaluation.models import BilanEdition
+from tests.test_bilan import programme  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.django_db
+SEASON = {"period": "saison", "season": "2022-2023"}
+
+
+def test_anonymous_goes_to_login(client):
+    for name in ("evaluation:dashboard", "evaluation:bilan_json", "evaluation:bilan_pdf", "evaluation:edition_list"):
+        assert client.get(reverse(name)).status_code == 302
+
+
+def test_staff_dashboard_shows_the_engine_figures_in_french(login, claire, programme):  # noqa: F811
+    response = login(claire).get(reverse("evaluation:dashboard"), SEASON)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Saison 2022-2023" in html
+    assert "3,7/5" in html  # sat_logistique 11/3
+    assert "66,7\u00a0%" in html  # women
+    assert "Provence-Alpes-Côte d&#x27;Azur" in html or "Provence-Alpes-Côte d'Azur" in html
+    assert "Publier ce bilan" in html
+    assert response.context["data"] == compute_bilan(Scope.build(season="2022-2023"))
+
+
+def test_dashboard_htmx_returns_the_fragment(login, claire, programme):  # noqa: F811
+    response = login(claire).get(reverse("evaluation:dashboard"), SEASON, headers={"HX-Request": "true"})
+    assert "<html" not in response.content.decode()
+    assert "Saison 2022-2023" in response.content.decode()
+
+
+def test_comparison_with_the_previous_season(login, claire, programme):  # noqa: F811
+    response = login(claire).get(reverse("evaluation:dashboard"), {"period": "saison", "season": "2023-2024"})
+    comparison = response.context["comparison"]
+    assert comparison["season"] == "2022-2023"
+    assert comparison["figures"] == {"sessions": -1, "participants": -6, "responses": -2, "qpv": 0}
+    assert comparison["means"]["sat_logistique"] == pytest.approx(1 - 11 / 3)
+    assert "↓" in response.content.decode()
+
+
+def test_coordinator_gets_only_their_clsm(login, alice, clsm_b, programme):  # noqa: F811
+    client = login(alice)
+    response = client.get(reverse("evaluation:dashboard"), SEASON)
+    assert response.context["scope"].clsm == "CLSM A de Lille"
+    assert response.context["data"]["key_figures"]["sessions"] == 1
+    # Asking for another CLSM falls back to their own: no figure of another territory.
+    other = client.get(reverse("evaluation:bilan_json"), {**SEASON, "clsm": clsm_b.pk}).json()
+    assert other["scope"]["filters"] == {"clsm": "CLSM A de Lille"}
+    assert "Publier ce bilan" not in response.content.decode()
+    assert client.get(reverse("evaluation:responses_export")).status_code == 403
+
+
+def test_funder_sees_small_numbers_hidden(login, fanny, programme):  # noqa: F811
+    html = login(fanny).get(reverse("evaluation:dashboard"), SEASON).content.decode()
+    assert "&lt; 5" in html
+    assert "Publier ce bilan" not in html
+
+
+def test_json_endpoint_is_the_contract(login, fanny, programme):  # noqa: F811
+    data = login(fanny).get(reverse("evaluation:bilan_json"), SEASON).json()
+    assert data == json.loads(json.dumps(compute_bilan(Scope.build(season="2022-2023"))))
+    assert data["breakdown"]["regions"][0]["responses"] == 3  # the JSON keeps exact figures, even for the funder
+
+
+def test_spreadsheet_download(login, claire, fanny, programme):  # noqa: F811
+    response = login(claire).get(reverse("evaluation:bilan_xlsx"), SEASON)
+    assert response["Content-Disposition"] == 'attachment; filename="bilan-saison-2022-2023.xlsx"'
+    regions = list(load_workbook(io.BytesIO(response.content))["Régions"].iter_rows(values_only=True))
+    assert regions[1][-1] == 3
+    funder = login(fanny).get(reverse("evaluation:bilan_xlsx"), SEASON)
+    assert list(load_workbook(io.BytesIO(funder.content))["Régions"].iter_rows(values_only=True))[1][-1] == "< 5"
+
+
+def test_responses_export_for_staff_and_funder(login, claire, fanny, programme):  # noqa: F811
+    staff = load_workbook(io.BytesIO(login(claire).get(reverse("evaluation:responses_export"), SEASON).content))
+    assert "commentaire" in next(staff["Réponses"].iter_rows(values_only=True))
+    funder = load_workbook(io.BytesIO(login(fanny).get(reverse("evaluation:responses_export"), SEASON).content))
+    header = next(funder["Réponses"].iter_rows(values_only=True))
+    assert "commentaire" not in header and "besoin_1" not in header and "besoin_1_categorie" in header
+
+
+def test_dashboard_query_count(login, claire, programme, django_assert_max_num_queries):  # noqa: F811
+    client = login(claire)
+    with django_assert_max_num_queries(45):
+        client.get(reverse("evaluation:dashboard"), SEASON)
+    # Second time: figures come from the cache, only the freshness check and the page's own queries run.
+    with django_assert_max_num_queries(15):
+        client.get(reverse("evaluation:dashboard"), SEASON)
+
+
+def test_publishing_is_for_staff(login, alice, fanny):
+    for user in (alice, fanny):
+        assert login(user).post(reverse("evaluation:edition_publish"), SEASON).status_code == 403
+    assert not BilanEdition.objects.exists()
+
+
+@pytest.mark.usefixtures("programme")
+def test_publish_editions_and_notify_coordinators(login, claire, alice, bob, fanny, django_capture_on_commit_callbacks):
+    client = login(claire)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("evaluation:edition_publish"), SEASON)
+    assert response.status_code == 302
+    first = BilanEdition.objects.get()
+    assert (first.number, first.label) == (1, "Saison 2022-2023")
+    assert bytes(first.pdf).startswith(b"%PDF-") and bytes(first.pdf_funder).startswith(b"%PDF-")
+    assert first.data["key_figures"]["sessions"] == 2
+    assert sorted(mail.outbox[0].to) == sorted([alice.email, bob.email])
+    assert "Bilan disponible : Saison 2022-2023" in mail.outbox[0].subject
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("evaluation:edition_publish"), SEASON)
+    assert list(BilanEdition.objects.values_list("number", flat=True)) == [2, 1]
+    assert login(fanny).get(reverse("evaluation:edition_pdf", args=[first.pk])).content == bytes(first.pdf_funder)
+    assert login(alice).get(reverse("evaluation:edition_json", args=[first.pk])).json() == first.data
+    assert "n° 1" in login(alice).get(reverse("evaluation:edition_list")).content.decode()
