@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from evaluation.models import (
     Answer,
+    BilanEdition,
     Item,
     Need,
     NeedCategory,
@@ -92,3 +93,20 @@ class ResponseChangeAdmin(admin.ModelAdmin):
 class QuestionnaireLinkAdmin(admin.ModelAdmin):
     list_display = ("session", "created_at")
     raw_id_fields = ("session",)
+
+
+@admin.register(BilanEdition)
+class BilanEditionAdmin(admin.ModelAdmin):
+    list_display = ("label", "number", "published_at", "published_by")
+    search_fields = ("label",)
+    exclude = ("pdf", "pdf_funder")
+    readonly_fields = (
+        "scope_key",
+        "scope_params",
+        "label",
+        "clsm_name",
+        "number",
+        "published_at",
+        "published_by",
+        "data_fingerprint",
+    )

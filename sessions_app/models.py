@@ -81,7 +81,12 @@ class StatusChange(models.Model):
     from_status = models.CharField(_("ancien statut"), max_length=20, blank=True)
     to_status = models.CharField(_("nouveau statut"), max_length=20)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("par"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     changed_at = models.DateTimeField(_("le"), default=timezone.now)
     reason = models.TextField(_("motif"), blank=True)
@@ -232,6 +237,9 @@ class SessionRequestChange(StatusChange):
         verbose_name = _("changement de statut de sollicitation")
         verbose_name_plural = _("changements de statut de sollicitations")
 
+    def __str__(self):
+        return f"{self.request_id} : {self.from_status or '—'} → {self.to_status}"
+
 
 # Sessions --------------------------------------------------------------------------------------------
 
@@ -286,7 +294,8 @@ class AwarenessSessionQuerySet(models.QuerySet):
         end = begin + timedelta(minutes=duration_minutes)
         candidates = self.active().filter(date=day)
         return [
-            s for s in candidates
+            s
+            for s in candidates
             if datetime.combine(s.date, s.start_time) < end
             and begin < datetime.combine(s.date, s.start_time) + timedelta(minutes=s.duration_minutes)
         ]
@@ -347,9 +356,7 @@ class AwarenessSession(models.Model):
     expected_attendance = models.PositiveIntegerField(_("participants attendus"), null=True, blank=True)
     actual_attendance = models.PositiveIntegerField(_("participants présents"), null=True, blank=True)
     season = models.CharField(_("saison"), max_length=9, editable=False, db_index=True)
-    status = models.CharField(
-        _("statut"), max_length=10, choices=Status.choices, default=Status.PLANNED, db_index=True
-    )
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.PLANNED, db_index=True)
     status_reason = models.TextField(_("motif (annulation, report)"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
@@ -385,11 +392,7 @@ class AwarenessSession(models.Model):
         return self.status in (self.Status.CONFIRMED, self.Status.HELD)
 
     def _move(self, to_status, user, reason=""):
-        if to_status not in self.TRANSITIONS[self.status]:
-            raise InvalidTransition(
-                _("Une séance « %(from)s » ne peut pas passer à « %(to)s ».")
-                % {"from": self.get_status_display(), "to": self.Status(to_status).label}
-            )
+        self._check_move(to_status)
         previous = self.status
         self.status = to_status
         fields = ["status", "updated_at"]
@@ -402,11 +405,21 @@ class AwarenessSession(models.Model):
     def confirm(self, user=None):
         self._move(self.Status.CONFIRMED, user)
 
+    def _check_move(self, to_status):
+        if to_status not in self.TRANSITIONS[self.status]:
+            raise InvalidTransition(
+                _("Une séance « %(from)s » ne peut pas passer à « %(to)s ».")
+                % {"from": self.get_status_display(), "to": self.Status(to_status).label}
+            )
+
+    @transaction.atomic
     def mark_held(self, user=None, actual_attendance=None):
+        self._check_move(self.Status.HELD)
         if self.date > timezone.localdate():
-            raise InvalidTransition(_("Une séance ne peut pas être réalisée avant sa date (%(date)s).") % {
-                "date": self.date.strftime("%d/%m/%Y")
-            })
+            raise InvalidTransition(
+                _("Une séance ne peut pas être réalisée avant sa date (%(date)s).")
+                % {"date": self.date.strftime("%d/%m/%Y")}
+            )
         if actual_attendance is not None:
             self.actual_attendance = actual_attendance
             self.save(update_fields=["actual_attendance", "updated_at"])
@@ -422,8 +435,10 @@ class AwarenessSession(models.Model):
             raise InvalidTransition(_("Indiquez le motif du report."))
         self._move(self.Status.POSTPONED, user, reason)
 
+    @transaction.atomic
     def replan(self, user, new_date: date, start_time=None):
         """A postponed session gets a new date and is planned again."""
+        self._check_move(self.Status.PLANNED)
         self.date = new_date
         if start_time is not None:
             self.start_time = start_time
@@ -437,13 +452,13 @@ class AwarenessSession(models.Model):
         """For each animator, the other active sessions they lead that overlap this one."""
         day, start = day or self.date, start or self.start_time
         duration = duration or self.duration_minutes
-        others = AwarenessSession.objects.exclude(pk=self.pk).filter(animators__in=animators).prefetch_related(
-            "animators"
+        others = (
+            AwarenessSession.objects.exclude(pk=self.pk).filter(animators__in=animators).prefetch_related("animators")
         )
         clashes = {}
         for other in others.overlapping(day, start, duration):
             for person in other.animators.all():
-                if person in animators:
+                if person in animators and other not in clashes.get(person, []):
                     clashes.setdefault(person, []).append(other)
         return clashes
 
@@ -454,6 +469,9 @@ class AwarenessSessionChange(StatusChange):
     class Meta(StatusChange.Meta):
         verbose_name = _("changement de statut de séance")
         verbose_name_plural = _("changements de statut de séances")
+
+    def __str__(self):
+        return f"{self.session_id} : {self.from_status or '—'} → {self.to_status}"
 
 
 # Participants ----------------------------------------------------------------------------------------
@@ -519,7 +537,12 @@ class Participant(models.Model):
     gender = models.CharField(_("genre"), max_length=10, choices=Gender.choices, blank=True)
     profile = models.CharField(_("profil"), max_length=30, choices=Profile.choices, blank=True)
     structure = models.ForeignKey(
-        Structure, verbose_name=_("structure"), null=True, blank=True, on_delete=models.PROTECT, related_name="participants"
+        Structure,
+        verbose_name=_("structure"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="participants",
     )
     structure_spelling = models.CharField(_("structure (orthographe saisie)"), max_length=200, blank=True)
     lives_in_qpv = models.BooleanField(_("habite le QPV"), null=True, blank=True)

@@ -1,35 +1,263 @@
-"""Placeholder: being written (see sessions_app/urls.py)."""
-from django.http import Http404
+"""Planning of the awareness sessions: list, month calendar, session page and form, status changes, iCal feed."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from accounts.access import STAFF_ROLES, has_role, login_required, role_required, staff_required
+from accounts.models import Role, User
+from sessions_app.access import get_session_for_user
+from sessions_app.calendar import MonthGrid, build_ical, feed_sessions_for, format_duration, month_label, parse_month
+from sessions_app.filters_sessions import AwarenessSessionFilter
+from sessions_app.forms_sessions import AwarenessSessionForm, TransitionForm, conflict_messages
+from sessions_app.models import AwarenessSession, InvalidTransition, SessionRequest
+from territories.models import QPV, Commune
+
+PAGE_SIZE = 25
+# Who has a personal calendar: the people who animate or co-organise sessions.
+FEED_ROLES = (Role.COORDINATOR, *STAFF_ROLES)
+# The status buttons of the session page, in the order they are shown: action → status it leads to.
+ACTIONS = (
+    ("confirm", AwarenessSession.Status.CONFIRMED),
+    ("held", AwarenessSession.Status.HELD),
+    ("replan", AwarenessSession.Status.PLANNED),
+    ("postpone", AwarenessSession.Status.POSTPONED),
+    ("cancel", AwarenessSession.Status.CANCELLED),
+)
+STATUS_LABELS = dict(AwarenessSession.Status.choices)
 
 
-def session_list(request, *args, **kwargs):
-    raise Http404
+def _query_without(request, *names) -> str:
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
 
 
-def session_calendar(request, *args, **kwargs):
-    raise Http404
+def _warn_outside_perimeter(request, session):
+    outside = list(session.qpvs_outside_perimeter().order_by("code").values_list("code", flat=True))
+    if outside:
+        messages.warning(
+            request,
+            _(
+                "Hors du périmètre du CLSM « %(clsm)s » : %(qpvs)s. La séance est enregistrée ; "
+                "vérifiez qu'il ne s'agit pas d'une erreur."
+            )
+            % {"clsm": session.clsm.name, "qpvs": ", ".join(outside)},
+        )
 
 
-def session_create(request, *args, **kwargs):
-    raise Http404
+@require_safe
+@login_required
+def session_list(request):
+    filterset = AwarenessSessionFilter(
+        request.GET, queryset=AwarenessSession.objects.visible_to(request.user), request=request
+    )
+    sessions = (
+        filterset.qs.select_related("clsm", "commune")
+        .prefetch_related(Prefetch("qpvs", queryset=QPV.objects.order_by("code")))
+        .order_by("-date", "-start_time", "-reference")
+    )
+    page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "filter": filterset,
+        "page": page,
+        "query": _query_without(request, "page"),
+        "can_create": has_role(request.user, STAFF_ROLES),
+    }
+    template = "sessions_app/sessions/_results.html" if request.htmx else "sessions_app/sessions/session_list.html"
+    return render(request, template, context)
 
 
-def session_detail(request, *args, **kwargs):
-    raise Http404
+@require_safe
+@login_required
+def session_calendar(request):
+    month = parse_month(request.GET.get("month")) or timezone.localdate().replace(day=1)
+    grid = MonthGrid.for_month(month)
+    filterset = AwarenessSessionFilter(
+        request.GET, queryset=AwarenessSession.objects.visible_to(request.user), request=request
+    )
+    sessions = filterset.qs.filter(date__range=(grid.first_day, grid.last_day)).select_related("clsm")
+    grid.place(sessions)
+    context = {
+        "filter": filterset,
+        "grid": grid,
+        "month_label": month_label(month),
+        "month_param": f"{month:%Y-%m}",
+        "previous_param": f"{grid.previous_month:%Y-%m}",
+        "previous_label": month_label(grid.previous_month),
+        "next_param": f"{grid.next_month:%Y-%m}",
+        "next_label": month_label(grid.next_month),
+        "query": _query_without(request, "month", "page"),
+        "has_feed": has_role(request.user, FEED_ROLES),
+    }
+    return render(request, "sessions_app/sessions/session_calendar.html", context)
 
 
-def session_edit(request, *args, **kwargs):
-    raise Http404
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_required
+def session_create(request):
+    form = AwarenessSessionForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            session = form.save()
+            session.changes.create(to_status=session.status, changed_by=request.user, reason=_("Séance créée"))
+        messages.success(request, _("La séance %(reference)s a été créée.") % {"reference": session.reference})
+        _warn_outside_perimeter(request, session)
+        return redirect("sessions_app:session_detail", pk=session.pk)
+    return render(request, "sessions_app/sessions/session_form.html", {"form": form, "session": None})
 
 
-def session_transition(request, *args, **kwargs):
-    raise Http404
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def session_edit(request, pk):
+    session = get_session_for_user(request.user, pk, write=True)
+    form = AwarenessSessionForm(request.POST or None, instance=session, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        session = form.save()
+        messages.success(request, _("La séance %(reference)s a été mise à jour.") % {"reference": session.reference})
+        _warn_outside_perimeter(request, session)
+        return redirect("sessions_app:session_detail", pk=session.pk)
+    return render(request, "sessions_app/sessions/session_form.html", {"form": form, "session": session})
 
 
-def calendar_feed_settings(request, *args, **kwargs):
-    raise Http404
+@require_safe
+@login_required
+def session_detail(request, pk):
+    user = request.user
+    session = get_session_for_user(user, pk)
+    can_edit = AwarenessSession.objects.editable_by(user).filter(pk=session.pk).exists()
+    qpvs = (
+        session.qpvs.select_related("department__region")
+        .prefetch_related(Prefetch("communes", queryset=Commune.objects.order_by("name")))
+        .order_by("code")
+    )
+    outside = set(session.qpvs_outside_perimeter().values_list("pk", flat=True))
+    possible = AwarenessSession.TRANSITIONS[session.status] if can_edit else set()
+    context = {
+        "session": session,
+        "qpv_rows": [(qpv, qpv.pk in outside) for qpv in qpvs],
+        "animators": session.animators.order_by("last_name", "first_name"),
+        "duration": format_duration(session.duration_minutes),
+        "can_edit": can_edit,
+        # Names and e-mails of coordinators and of who changed a status: the centre and the CLSM's team only.
+        "show_people": can_edit,
+        "request_visible": bool(
+            session.request_id and SessionRequest.objects.visible_to(user).filter(pk=session.request_id).exists()
+        ),
+        "changes": [
+            (
+                change,
+                STATUS_LABELS.get(change.from_status, change.from_status),
+                STATUS_LABELS.get(change.to_status, change.to_status),
+            )
+            for change in session.changes.select_related("changed_by")
+        ],
+        "participants_count": session.participants.count(),
+        "actions": [action for action, status in ACTIONS if status in possible],
+        "held_allowed_today": session.date <= timezone.localdate(),
+    }
+    return render(request, "sessions_app/sessions/session_detail.html", context)
 
 
-def calendar_feed(request, *args, **kwargs):
-    raise Http404
+@require_POST
+@login_required
+def session_transition(request, pk):
+    session = get_session_for_user(request.user, pk, write=True)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("sessions_app:session_detail", pk=session.pk)
+    data, user = form.cleaned_data, request.user
+    try:
+        # The model methods write before they refuse in two cases (attendance, new date): all or nothing.
+        with transaction.atomic():
+            match data["action"]:
+                case "confirm":
+                    session.confirm(user)
+                case "held":
+                    session.mark_held(user, actual_attendance=data["actual_attendance"])
+                case "cancel":
+                    session.cancel(user, data["reason"])
+                case "postpone":
+                    session.postpone(user, data["reason"])
+                case "replan":
+                    if session.status == AwarenessSession.Status.POSTPONED:
+                        clashes = conflict_messages(
+                            session,
+                            session.animators.all(),
+                            day=data["new_date"],
+                            start=data["new_time"] or session.start_time,
+                            duration=session.duration_minutes,
+                        )
+                        if clashes:
+                            raise InvalidTransition(" ".join(clashes))
+                    session.replan(user, data["new_date"], data["new_time"])
+    except InvalidTransition as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("La séance %(reference)s est désormais « %(status)s ».")
+            % {"reference": session.reference, "status": session.get_status_display()},
+        )
+    return redirect("sessions_app:session_detail", pk=session.pk)
 
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@role_required(*FEED_ROLES)
+def calendar_feed_settings(request):
+    user = request.user
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            user.calendar_token = ""
+            user.save(update_fields=["calendar_token"])
+            messages.success(request, _("Votre lien d'agenda est désactivé : l'ancienne adresse ne fonctionne plus."))
+        else:
+            had_token = bool(user.calendar_token)
+            user.rotate_calendar_token()
+            if had_token:
+                messages.success(
+                    request,
+                    _(
+                        "Un nouveau lien a été créé : l'ancienne adresse ne fonctionne plus, "
+                        "remplacez-la dans votre agenda."
+                    ),
+                )
+            else:
+                messages.success(request, _("Votre lien d'agenda personnel a été créé."))
+        return redirect("sessions_app:calendar_feed_settings")
+    feed_url = ""
+    if user.calendar_token:
+        feed_url = request.build_absolute_uri(reverse("sessions_app:calendar_feed", args=[user.calendar_token]))
+    context = {"feed_url": feed_url, "covers_clsm": user.is_coordinator}
+    return render(request, "sessions_app/sessions/feed_settings.html", context)
+
+
+@require_safe
+def calendar_feed(request, token):
+    """Public on purpose (calendar applications do not log in): the secret token is the key."""
+    if not token:
+        raise Http404
+    user = get_object_or_404(User, calendar_token=token, is_active=True)
+    if not has_role(user, FEED_ROLES):
+        raise Http404
+    content = build_ical(
+        feed_sessions_for(user),
+        calendar_name=_("Séances – %(name)s") % {"name": user},
+        detail_url=lambda s: request.build_absolute_uri(reverse("sessions_app:session_detail", args=[s.pk])),
+    )
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="seances.ics"'
+    response["Cache-Control"] = "private, no-cache"
+    response["X-Robots-Tag"] = "noindex"
+    return response

@@ -1,0 +1,196 @@
+"""The month grid of the planning page and the personal iCal feed (RFC 5545, built with `icalendar`)."""
+
+import calendar as stdlib_calendar
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.dates import WEEKDAYS
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Event
+
+from sessions_app.models import AwarenessSession
+
+MONTH_PARAMETER = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def parse_month(value: str | None) -> date | None:
+    """`2024-03` → 1 March 2024; anything else (blank, `2024-13`, `mars`) → None."""
+    match = MONTH_PARAMETER.match((value or "").strip())
+    if not match:
+        return None
+    year, month = int(match.group(1)), int(match.group(2))
+    if not (1 <= month <= 12 and 1 <= year <= 9999):
+        return None
+    return date(year, month, 1)
+
+
+def shift_month(first: date, months: int) -> date:
+    index = first.year * 12 + first.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def format_duration(minutes: int | None) -> str:
+    """180 → « 3 h », 90 → « 1 h 30 », 45 → « 45 min »."""
+    if not minutes:
+        return "—"
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return _("%(minutes)d min") % {"minutes": rest}
+    if not rest:
+        return _("%(hours)d h") % {"hours": hours}
+    return _("%(hours)d h %(minutes)02d") % {"hours": hours, "minutes": rest}
+
+
+def format_time(value) -> str:
+    """14:00 → « 14 h 00 » (French typography)."""
+    return f"{value:%H} h {value:%M}"
+
+
+@dataclass
+class Day:
+    day: date
+    in_month: bool
+    is_today: bool
+    sessions: list = field(default_factory=list)
+
+
+@dataclass
+class MonthGrid:
+    """A month shown as whole weeks, Monday first (the days of the neighbouring months fill the edges)."""
+
+    month: date
+    weeks: list[list[Day]]
+
+    @classmethod
+    def for_month(cls, month: date) -> "MonthGrid":
+        today = timezone.localdate()
+        weeks = stdlib_calendar.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
+        return cls(
+            month=month,
+            weeks=[[Day(day=d, in_month=d.month == month.month, is_today=d == today) for d in week] for week in weeks],
+        )
+
+    @property
+    def first_day(self) -> date:
+        return self.weeks[0][0].day
+
+    @property
+    def last_day(self) -> date:
+        return self.weeks[-1][-1].day
+
+    @property
+    def previous_month(self) -> date:
+        return shift_month(self.month, -1)
+
+    @property
+    def next_month(self) -> date:
+        return shift_month(self.month, 1)
+
+    @property
+    def day_names(self) -> list[str]:
+        """« lundi » … « dimanche », translated by Django's own catalogue."""
+        return [str(WEEKDAYS[index]) for index in range(7)]
+
+    def place(self, sessions) -> "MonthGrid":
+        """Put each session on its day; sessions outside the grid are ignored."""
+        days = {cell.day: cell for week in self.weeks for cell in week}
+        for session in sorted(sessions, key=lambda s: (s.date, s.start_time, s.reference)):
+            if session.date in days:
+                days[session.date].sessions.append(session)
+        return self
+
+
+# iCal feed -------------------------------------------------------------------------------------------
+
+ICAL_STATUS = {
+    AwarenessSession.Status.PLANNED: "TENTATIVE",
+    AwarenessSession.Status.POSTPONED: "TENTATIVE",
+    AwarenessSession.Status.CONFIRMED: "CONFIRMED",
+    AwarenessSession.Status.HELD: "CONFIRMED",
+    AwarenessSession.Status.CANCELLED: "CANCELLED",
+}
+
+
+def feed_sessions_for(user):
+    """The sessions of a user's personal feed: those they animate or co-organise and, for a coordinator,
+    every session of their CLSM. Cancelled sessions stay in, so that calendars drop them visibly."""
+    mine = Q(animators=user) | Q(coordinator=user)
+    if user.is_coordinator:
+        mine |= Q(clsm__coordinators=user)
+    return (
+        AwarenessSession.objects.filter(pk__in=AwarenessSession.objects.filter(mine).values("pk"))
+        .select_related("clsm", "commune")
+        .prefetch_related("qpvs")
+        .order_by("date", "start_time", "reference")
+    )
+
+
+def _location(session) -> str:
+    parts = [session.venue, session.address]
+    if session.commune_id:
+        parts.append(session.commune.name)
+    return ", ".join(part.strip() for part in parts if part and part.strip())
+
+
+def build_ical(sessions, *, calendar_name: str, detail_url) -> bytes:
+    """An iCalendar file with one VEVENT per session, local times in Europe/Paris with its VTIMEZONE.
+
+    `detail_url(session)` gives the absolute address of the session's page, written in the event."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    cal = Calendar()
+    cal.add("prodid", "-//CCOMS//La santé mentale dans mon quartier//FR")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", calendar_name)
+    cal.add("x-wr-timezone", settings.TIME_ZONE)
+    stamp = timezone.now()
+    for session in sessions:
+        starts = datetime.combine(session.date, session.start_time, tzinfo=zone)
+        summary = _("Séance %(reference)s – %(clsm)s") % {"reference": session.reference, "clsm": session.clsm.name}
+        if session.status == AwarenessSession.Status.POSTPONED:
+            summary = _("%(summary)s (reportée)") % {"summary": summary}
+        elif session.status == AwarenessSession.Status.CANCELLED:
+            summary = _("%(summary)s (annulée)") % {"summary": summary}
+        qpvs = ", ".join(f"{q.code} {q.name}" for q in session.qpvs.all())
+        lines = [
+            _("Séance de sensibilisation à la santé mentale (statut : %(status)s).")
+            % {"status": session.get_status_display()},
+        ]
+        if qpvs:
+            lines.append(_("QPV : %(qpvs)s") % {"qpvs": qpvs})
+        if session.status_reason and session.status in (
+            AwarenessSession.Status.CANCELLED,
+            AwarenessSession.Status.POSTPONED,
+        ):
+            lines.append(_("Motif : %(reason)s") % {"reason": session.status_reason})
+        url = detail_url(session)
+        lines.append(url)
+
+        event = Event()
+        event.add("uid", f"{session.reference}@smdq")
+        event.add("dtstamp", stamp)
+        event.add("last-modified", session.updated_at)
+        event.add("dtstart", starts)
+        event.add("dtend", starts + timedelta(minutes=session.duration_minutes))
+        event.add("summary", summary)
+        location = _location(session)
+        if location:
+            event.add("location", location)
+        event.add("description", "\n".join(lines))
+        event.add("url", url)
+        event.add("status", ICAL_STATUS[session.status])
+        cal.add_component(event)
+    cal.add_missing_timezones()
+    return cal.to_ical()
+
+
+def month_label(month: date) -> str:
+    """« mars 2024 »."""
+    return date_format(month, "F Y")

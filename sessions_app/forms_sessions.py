@@ -1,0 +1,253 @@
+from datetime import datetime, timedelta
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Role, User
+from sessions_app.calendar import format_time
+from sessions_app.models import AwarenessSession
+from territories.forms import AutocompleteSelectMultiple, QPVChoiceField
+from territories.models import CLSM, QPV, Commune
+
+
+class AutocompleteSelect(forms.Select):
+    """The single-choice sibling of `territories.forms.AutocompleteSelectMultiple`: only the chosen option
+    (and the blank one) is rendered, the others are fetched as the user types."""
+
+    def __init__(self, url, attrs=None):
+        super().__init__(attrs)
+        self.url = url
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        attrs["data-autocomplete-url"] = str(self.url)
+        attrs["data-placeholder"] = gettext_lazy("Tapez un code ou un nom…")
+        return attrs
+
+    def optgroups(self, name, value, attrs=None):
+        selected = [v for v in value if v not in ("", None)][:1]
+        options = [self.create_option(name, "", "", not selected, 0)]
+        if selected:
+            for obj in self.choices.queryset.filter(pk__in=selected):
+                options.append(
+                    self.create_option(
+                        name,
+                        self.choices.field.prepare_value(obj),
+                        self.choices.field.label_from_instance(obj),
+                        True,
+                        1,
+                    )
+                )
+        return [(None, options, 0)]
+
+
+def animator_choices():
+    return User.objects.filter(role__in=[Role.NATIONAL_STAFF, Role.ADMINISTRATOR], is_active=True).order_by(
+        "last_name", "first_name"
+    )
+
+
+def describe_session(session) -> str:
+    """« 2024-001 du 12 mars 2024 de 14 h 00 à 17 h 00 (CLSM A de Lille) », for messages."""
+    ends = (datetime.combine(session.date, session.start_time) + timedelta(minutes=session.duration_minutes)).time()
+    return _("%(reference)s du %(date)s de %(start)s à %(end)s (%(clsm)s)") % {
+        "reference": session.reference,
+        "date": date_format(session.date, "j F Y"),
+        "start": format_time(session.start_time),
+        "end": format_time(ends),
+        "clsm": session.clsm.name,
+    }
+
+
+def conflict_messages(session, animators, *, day, start, duration) -> list[str]:
+    """One French sentence per animator already booked on an overlapping active session."""
+    if not (animators and day and start and duration):
+        return []
+    conflicts = session.animator_conflicts(list(animators), day=day, start=start, duration=duration)
+    result = []
+    for person in sorted(conflicts, key=lambda p: (p.last_name, p.first_name, p.username)):
+        others = {other.pk: other for other in conflicts[person]}.values()
+        for other in sorted(others, key=lambda s: (s.start_time, s.reference)):
+            result.append(
+                _("%(person)s anime déjà la séance %(session)s, qui chevauche cet horaire.")
+                % {"person": person, "session": describe_session(other)}
+            )
+    return result
+
+
+class AwarenessSessionForm(forms.ModelForm):
+    """Creating or changing a session. National staff edit every field; the CLSM's coordinator edits the
+    practical details only (`COORDINATOR_FIELDS`): the CLSM, QPVs and animators are the centre's choice."""
+
+    COORDINATOR_FIELDS = (
+        "date",
+        "start_time",
+        "venue",
+        "address",
+        "commune",
+        "expected_attendance",
+        "actual_attendance",
+        "notes",
+    )
+
+    clsm = forms.ModelChoiceField(
+        label=gettext_lazy("CLSM"),
+        queryset=CLSM.objects.order_by("name"),
+        widget=forms.Select(attrs={"data-enhance": "select"}),
+    )
+    qpvs = QPVChoiceField(
+        label=gettext_lazy("QPV"),
+        queryset=QPV.objects.all(),
+        widget=AutocompleteSelectMultiple(reverse_lazy("territories:qpv_search")),
+        help_text=gettext_lazy(
+            "Cherchez par code (QN…) ou par nom. Un QPV hors du périmètre du CLSM est accepté, avec un avertissement."
+        ),
+        error_messages={"required": gettext_lazy("Choisissez au moins un QPV.")},
+    )
+    commune = forms.ModelChoiceField(
+        label=gettext_lazy("Commune"),
+        queryset=Commune.objects.select_related("department"),
+        required=False,
+        widget=AutocompleteSelect(reverse_lazy("territories:commune_search")),
+    )
+    animators = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Animation (chargées de mission)"),
+        queryset=animator_choices(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"data-enhance": "select"}),
+    )
+    coordinator = forms.ModelChoiceField(
+        label=gettext_lazy("Coordinateur·rice co-organisateur·rice"),
+        queryset=User.objects.filter(role=Role.COORDINATOR, is_active=True).order_by("last_name", "first_name"),
+        required=False,
+        widget=forms.Select(attrs={"data-enhance": "select"}),
+        help_text=gettext_lazy("Une personne qui coordonne le CLSM choisi."),
+    )
+
+    class Meta:
+        model = AwarenessSession
+        fields = [
+            "clsm",
+            "qpvs",
+            "date",
+            "start_time",
+            "duration_minutes",
+            "venue",
+            "address",
+            "commune",
+            "animators",
+            "coordinator",
+            "expected_attendance",
+            "actual_attendance",
+            "notes",
+        ]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "start_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "notes": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            "duration_minutes": gettext_lazy("180 minutes (3 h) par défaut."),
+            "actual_attendance": gettext_lazy("À renseigner après la séance."),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if not user.is_national_staff:
+            for name in list(self.fields):
+                if name not in self.COORDINATOR_FIELDS:
+                    del self.fields[name]
+        if "duration_minutes" in self.fields:
+            self.fields["duration_minutes"].widget.attrs.update({"min": 15, "max": 600, "step": 15})
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", _("Enregistrer")))
+
+    def clean_duration_minutes(self):
+        duration = self.cleaned_data["duration_minutes"]
+        if duration is not None and not 15 <= duration <= 600:
+            raise forms.ValidationError(_("La durée doit être comprise entre 15 et 600 minutes."))
+        return duration
+
+    def clean(self):
+        cleaned = super().clean()
+        day = cleaned.get("date")
+        today = timezone.localdate()
+        if day and day > today:
+            if self.instance.status == AwarenessSession.Status.HELD:
+                self.add_error("date", _("Une séance réalisée ne peut pas avoir une date à venir."))
+            if cleaned.get("actual_attendance") is not None:
+                self.add_error(
+                    "actual_attendance", _("Le nombre de participants présents se renseigne après la séance.")
+                )
+
+        clsm, coordinator = cleaned.get("clsm"), cleaned.get("coordinator")
+        if coordinator and clsm and not clsm.coordinators.filter(pk=coordinator.pk).exists():
+            self.add_error(
+                "coordinator",
+                _("%(person)s ne coordonne pas le CLSM « %(clsm)s ».") % {"person": coordinator, "clsm": clsm},
+            )
+
+        self._check_animators(cleaned)
+        return cleaned
+
+    def _check_animators(self, cleaned):
+        """An animator cannot be on two overlapping sessions (cancelled or postponed ones free them)."""
+        if self.instance.status in (AwarenessSession.Status.CANCELLED, AwarenessSession.Status.POSTPONED):
+            return
+        if "animators" in self.fields:
+            animators, target = cleaned.get("animators"), "animators"
+        else:
+            animators, target = (self.instance.animators.all() if self.instance.pk else []), None
+        errors = conflict_messages(
+            self.instance,
+            animators,
+            day=cleaned.get("date"),
+            start=cleaned.get("start_time"),
+            duration=cleaned.get("duration_minutes", self.instance.duration_minutes),
+        )
+        for message in errors:
+            self.add_error(target, message)
+
+
+class TransitionForm(forms.Form):
+    """The status buttons of the session page; the model methods decide what makes sense."""
+
+    ACTIONS = {
+        "confirm": AwarenessSession.Status.CONFIRMED,
+        "held": AwarenessSession.Status.HELD,
+        "cancel": AwarenessSession.Status.CANCELLED,
+        "postpone": AwarenessSession.Status.POSTPONED,
+        "replan": AwarenessSession.Status.PLANNED,
+    }
+
+    action = forms.ChoiceField(
+        label=gettext_lazy("Action"),
+        choices=[
+            ("confirm", gettext_lazy("Confirmer")),
+            ("held", gettext_lazy("Marquer comme réalisée")),
+            ("cancel", gettext_lazy("Annuler")),
+            ("postpone", gettext_lazy("Reporter")),
+            ("replan", gettext_lazy("Replanifier")),
+        ],
+    )
+    reason = forms.CharField(label=gettext_lazy("Motif"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    actual_attendance = forms.IntegerField(label=gettext_lazy("Participants présents"), required=False, min_value=0)
+    new_date = forms.DateField(
+        label=gettext_lazy("Nouvelle date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    new_time = forms.TimeField(
+        label=gettext_lazy("Heure de début"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("action") == "replan" and not cleaned.get("new_date"):
+            self.add_error("new_date", _("Indiquez la nouvelle date de la séance."))
+        return cleaned
