@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "territories",
     "sessions_app",
     "evaluation",
+    "kit",
 ]
 
 MIDDLEWARE = [
@@ -150,3 +151,6 @@ LOGGING = {
 
 # Days during which a session's online questionnaire link stays open, from the session day.
 QUESTIONNAIRE_LINK_DAYS = env_int("QUESTIONNAIRE_LINK_DAYS", 14)
+
+# Months after its session during which a participant's name and e-mail and free-text comments are kept.
+PERSONAL_DATA_RETENTION_MONTHS = env_int("PERSONAL_DATA_RETENTION_MONTHS", 24)

@@ -14,5 +14,6 @@ urlpatterns = [
     path("imports/", include("imports.urls")),
     path("", include("sessions_app.urls")),
     path("", include("evaluation.urls")),
+    path("kit/", include("kit.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class KitConfig(AppConfig):
+    name = "kit"
+    verbose_name = _("Kit de déploiement")
