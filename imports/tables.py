@@ -101,7 +101,16 @@ def _read_csv(data: bytes) -> Table:
     try:
         return _build_table(reader)
     except csv.Error as exc:
-        raise FileError(f"Le fichier CSV est mal formé (ligne {reader.line_num}) : {exc}.") from None
+        if "field larger than field limit" in str(exc):
+            raise FileError(
+                f"Ligne {reader.line_num + 1} : une cellule dépasse {csv.field_size_limit():_} caractères".replace(
+                    "_", " "
+                )
+                + " ; le fichier n'est pas un tableau de données attendu."
+            ) from None
+        raise FileError(
+            f"Le fichier CSV est mal formé (ligne {reader.line_num}) : guillemets ou séparateurs incohérents."
+        ) from None
 
 
 def _read_xlsx(data: bytes) -> Table:
