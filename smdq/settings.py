@@ -46,6 +46,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "smdq.middleware.ReadOnlyGetMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -59,6 +60,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "smdq.urls"
+# GET and HEAD requests that write to the database raise an error (see smdq/middleware.py).
+ENFORCE_READ_ONLY_GET = env_bool("ENFORCE_READ_ONLY_GET", DEBUG)
 
 TEMPLATES = [
     {
