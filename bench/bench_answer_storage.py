@@ -19,9 +19,19 @@ from django.db import connection
 from bench.common import measure
 
 ITEMS = [
-    ("sat_logistique", 5), ("sat_dynamique", 5), ("sat_animation", 5), ("sat_duree", 5), ("sat_contenu", 5),
-    ("sat_attentes", 5), ("cap_expliquer", 4), ("cap_posture", 4), ("cap_ressources", 4), ("cap_clsm", 4),
-    ("eng_concerne", 4), ("eng_formation", 4), ("eng_investir", 4),
+    ("sat_logistique", 5),
+    ("sat_dynamique", 5),
+    ("sat_animation", 5),
+    ("sat_duree", 5),
+    ("sat_contenu", 5),
+    ("sat_attentes", 5),
+    ("cap_expliquer", 4),
+    ("cap_posture", 4),
+    ("cap_ressources", 4),
+    ("cap_clsm", 4),
+    ("eng_concerne", 4),
+    ("eng_formation", 4),
+    ("eng_investir", 4),
 ]
 SCHEMA = "bench_storage"
 
@@ -102,6 +112,8 @@ def run():
             floor = timed(queries["columns"])
             for name, sql in queries.items():
                 value = timed(sql)
-                print(f"  {label:<12} {name:<8} median {value * 1000:8.1f} ms | floor (columns) "
-                      f"{floor * 1000:6.1f} ms | ratio {value / floor:5.2f} | 1 query")
+                print(
+                    f"  {label:<12} {name:<8} median {value * 1000:8.1f} ms | floor (columns) "
+                    f"{floor * 1000:6.1f} ms | ratio {value / floor:5.2f} | 1 query"
+                )
         cursor.execute(f"DROP SCHEMA {SCHEMA} CASCADE; SET search_path TO public")

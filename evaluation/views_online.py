@@ -1,27 +1,191 @@
-"""Placeholder: being written (see evaluation/urls.py)."""
+"""Online self-fill: the public questionnaire a participant opens from a QR code (no account), and for the
+session's organisers the link, its QR code, the poster and the printable paper questionnaire."""
 
-from django.http import Http404
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
+
+from accounts.access import login_required
+from evaluation import online
+from evaluation.forms_online import OnlineQuestionnaireForm
+from evaluation.models import QuestionnaireLink, Response
+from evaluation.responses import create_response
+from sessions_app.access import get_session_for_user
+
+RETRY_AFTER_SECONDS = online.CLIENT_WINDOW_SECONDS
 
 
-def public_questionnaire(request, *args, **kwargs):
-    raise Http404
+# For the session's organisers ------------------------------------------------------------------------
 
 
-def public_thanks(request, *args, **kwargs):
-    raise Http404
+def _link_of(session) -> QuestionnaireLink | None:
+    return QuestionnaireLink.objects.filter(session=session).first()
 
 
-def link_page(request, *args, **kwargs):
-    raise Http404
+def _organiser_link(request, pk) -> tuple:
+    """The session (404 outside the user's CLSM, 403 for read-only roles) and its link (404 if none yet)."""
+    session = get_session_for_user(request.user, pk, write=True)
+    link = _link_of(session)
+    if link is None:
+        raise Http404(_("Cette séance n'a pas encore de lien de questionnaire en ligne."))
+    link.session = session
+    return session, link
 
 
-def qr_code(request, *args, **kwargs):
-    raise Http404
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def link_page(request, pk):
+    session = get_session_for_user(request.user, pk, write=True)
+    link = _link_of(session)
+    if request.method == "POST":
+        if link is None:
+            try:
+                online.link_for(session)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, _("Le lien du questionnaire en ligne a été créé."))
+        return redirect("evaluation:link_page", pk=session.pk)
+    context = {
+        "session": session,
+        "link": link,
+        "can_create": link is None and session.accepts_questionnaires,
+        "link_days": settings.QUESTIONNAIRE_LINK_DAYS,
+    }
+    if link is not None:
+        link.session = session
+        url = online.public_url(request, link)
+        context |= {
+            "url": url,
+            "state": online.link_state(link),
+            "counts": session.responses.aggregate(
+                total=Count("pk"), online=Count("pk", filter=Q(channel=Response.Channel.ONLINE))
+            ),
+        }
+    return render(request, "evaluation/online/link_page.html", context)
 
 
-def poster_pdf(request, *args, **kwargs):
-    raise Http404
+@require_safe
+@login_required
+def qr_code(request, pk):
+    session, link = _organiser_link(request, pk)
+    title = _("Questionnaire de la séance %(ref)s") % {"ref": session.reference}
+    response = HttpResponse(online.qr_svg(online.public_url(request, link), title=title), content_type="image/svg+xml")
+    response["Content-Disposition"] = f'inline; filename="questionnaire-qr-{session.reference}.svg"'
+    return response
 
 
-def paper_questionnaire_pdf(request, *args, **kwargs):
-    raise Http404
+def _pdf_response(request, pk, template_name: str, filename: str) -> HttpResponse:
+    from sessions_app.pdf import render_pdf
+
+    session, link = _organiser_link(request, pk)
+    url = online.public_url(request, link)
+    context = {
+        "session": session,
+        "link": link,
+        "url": url,
+        "short_url": online.display_url(url),
+        "qr": online.qr_data_uri(url),
+        "groups": online.item_groups(online.current_items()),
+    }
+    response = HttpResponse(render_pdf(template_name, context), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}-{session.reference}.pdf"'
+    return response
+
+
+@require_safe
+@login_required
+def poster_pdf(request, pk):
+    return _pdf_response(request, pk, "evaluation/pdf/poster.html", "affiche-questionnaire")
+
+
+@require_safe
+@login_required
+def paper_questionnaire_pdf(request, pk):
+    return _pdf_response(request, pk, "evaluation/pdf/paper_questionnaire.html", "questionnaire-papier")
+
+
+# For participants (no account) -----------------------------------------------------------------------
+
+
+def _public_link(token: str) -> QuestionnaireLink | None:
+    return QuestionnaireLink.objects.select_related("session__clsm").filter(token=token).first()
+
+
+def _unknown_link(request) -> HttpResponse:
+    return render(request, "evaluation/online/unknown.html", status=404)
+
+
+def _see_other(url: str) -> HttpResponseRedirect:
+    """303: after a POST the browser GETs the next page, and a reload does not send the form again."""
+    response = HttpResponseRedirect(url)
+    response.status_code = 303
+    return response
+
+
+def _submit(request, link: QuestionnaireLink, form: OnlineQuestionnaireForm, nonce: str) -> HttpResponse | None:
+    """Saves a valid form once; None (with the reason added to the form) when it is not saved."""
+    thanks = reverse("evaluation:public_thanks", args=[link.token])
+    if not online.claim_nonce(nonce):
+        return _see_other(thanks)  # the same form sent twice (double tap, reload): it is already saved
+    refusal = online.refuse_submission(link.session_id, request.META.get("REMOTE_ADDR", ""))
+    if refusal:
+        online.release_nonce(nonce)
+        form.add_error(None, refusal)
+        response = _questionnaire_page(request, link, form, nonce, status=429)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    try:
+        create_response(link.session, form.sheet(), channel=Response.Channel.ONLINE, user=None)
+    except ValidationError as error:
+        online.release_nonce(nonce)
+        for message in error.messages:
+            form.add_error(None, message)
+        return None
+    return _see_other(thanks)
+
+
+def _questionnaire_page(request, link, form, nonce, status=200) -> HttpResponse:
+    context = {"link": link, "session": link.session, "form": form, "nonce": nonce}
+    return render(request, "evaluation/online/questionnaire.html", context, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def public_questionnaire(request, token):
+    link = _public_link(token)
+    if link is None:
+        return _unknown_link(request)
+    state = online.link_state(link)
+    if not state.is_open:
+        context = {"link": link, "state": state}
+        return render(request, "evaluation/online/closed.html", context, status=state.http_status)
+    posted = request.method == "POST"
+    form = OnlineQuestionnaireForm(request.POST if posted else None, items=online.current_items())
+    nonce = request.POST.get("nonce", "")
+    if not online.nonce_is_valid(link, nonce):
+        if posted:
+            form.add_error(
+                None, _("Ce formulaire a expiré. Vérifiez vos réponses ci-dessous, puis envoyez-les à nouveau.")
+            )
+        nonce = online.new_nonce(link)
+    elif posted and form.is_valid():
+        response = _submit(request, link, form, nonce)
+        if response is not None:
+            return response
+    return _questionnaire_page(request, link, form, nonce)
+
+
+@require_safe
+def public_thanks(request, token):
+    link = _public_link(token)
+    if link is None:
+        return _unknown_link(request)
+    return render(request, "evaluation/online/thanks.html", {"link": link, "session": link.session})

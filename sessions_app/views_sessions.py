@@ -161,6 +161,9 @@ def session_detail(request, pk):
             for change in session.changes.select_related("changed_by")
         ],
         "participants_count": session.participants.count(),
+        "responses_count": session.responses.count(),
+        "can_link_questionnaire": can_edit and session.accepts_questionnaires,
+        "can_enter_questionnaires": user.is_national_staff and session.accepts_questionnaires,
         "actions": [action for action, status in ACTIONS if status in possible],
         "held_allowed_today": session.date <= timezone.localdate(),
     }

@@ -15,11 +15,25 @@ CLSM_A_QPVS = ["QN05971M", "QN05972M"]
 CLSM_B_QPVS = ["QN01330M"]
 
 
+# Data installed by migrations, which a transactional (browser) test empties with every table when it ends:
+# (model that holds it, migration module, function of that module that installs it).
+DATA_MIGRATIONS = [
+    ("evaluation.Questionnaire", "evaluation.migrations.0002_standard_questionnaire", "install"),
+]
+
+
 def _load_reference_data_if_missing():
+    import importlib
+
+    from django.apps import apps
+
     from territories.models import ReferenceDataset
 
     if not ReferenceDataset.objects.filter(name="qpv2024").exists():
         call_command("load_territories", verbosity=0, stdout=io.StringIO())
+    for model, module, function in DATA_MIGRATIONS:
+        if not apps.get_model(model).objects.exists():
+            getattr(importlib.import_module(module), function)(apps, None)
 
 
 @pytest.fixture(scope="session")
