@@ -17,7 +17,7 @@ from datetime import date
 import pandas as pd
 from django.db.models import Count, Q, Sum
 
-from evaluation.models import Item, Need, NeedCategory, Questionnaire, Response, SessionItemSummary
+from evaluation.models import Effect, FollowUp, Item, Need, NeedCategory, Questionnaire, Response, SessionItemSummary
 from sessions_app.models import AwarenessSession, Participant, Profile, SessionRequest, season_bounds
 from territories.models import CLSM, Department, Region
 
@@ -199,6 +199,18 @@ def _needs(held) -> dict:
     return {"total": categorised + uncategorised, "categories": categories, "uncategorised": uncategorised}
 
 
+def _effects(held) -> dict:
+    """Follow-ups answered for the held sessions of the scope, and how many report each effect."""
+    answered = FollowUp.objects.filter(session__in=held).answered()
+    counts = dict(answered.values_list("effects__code").annotate(n=Count("pk")).order_by())
+    return {
+        "followups": answered.count(),
+        "effects": {
+            effect.code: {"label": effect.label, "count": counts.get(effect.code, 0)} for effect in Effect.objects.all()
+        },
+    }
+
+
 def _session_frame(held) -> pd.DataFrame:
     """One row per held session: its CLSM, its participants figure and its number of responses."""
     sessions = pd.DataFrame.from_records(
@@ -284,6 +296,7 @@ def compute_bilan(scope: Scope) -> dict:
         "profile": _profile(participants),
         "items": _items(held),
         "needs": _needs(held),
+        "effects": _effects(held),
         "breakdown": {
             "regions": _breakdown_rows(territorial, "region", region_labels),
             "departments": _breakdown_rows(territorial, "department", department_labels),

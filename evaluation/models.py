@@ -289,3 +289,63 @@ class BilanEdition(models.Model):
 
     def __str__(self):
         return f"{self.label} – édition {self.number}"
+
+
+class Effect(models.Model):
+    """What can happen in a territory after a session (the programme's « effets », seed 001)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    label = models.CharField(_("intitulé"), max_length=200)
+    order = models.PositiveSmallIntegerField(_("ordre"))
+
+    class Meta:
+        verbose_name = _("effet")
+        verbose_name_plural = _("effets")
+        ordering = ["order"]
+
+    def __str__(self):
+        return self.label
+
+
+class FollowUpQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_national_staff:
+            return self
+        if user.is_coordinator:
+            return self.filter(session__clsm__coordinators=user)
+        return self.none()
+
+    def editable_by(self, user):
+        return self.visible_to(user)
+
+    def answered(self):
+        return self.filter(answered_at__isnull=False)
+
+    def due(self, today=None):
+        return self.filter(answered_at__isnull=True, due_on__lte=today or timezone.localdate())
+
+
+class FollowUp(models.Model):
+    """Some months after a held session, its coordinator says what happened since (checklist and free text)."""
+
+    session = models.OneToOneField(AwarenessSession, on_delete=models.CASCADE, related_name="followup")
+    due_on = models.DateField(_("à renseigner à partir du"))
+    reminded_at = models.DateTimeField(_("relance envoyée le"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("renseigné le"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    effects = models.ManyToManyField(Effect, verbose_name=_("effets constatés"), blank=True, related_name="followups")
+    comment = models.TextField(_("ce qui s'est passé depuis la séance"), blank=True)
+
+    objects = FollowUpQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("suivi des effets")
+        verbose_name_plural = _("suivis des effets")
+        ordering = ["due_on"]
+
+    def __str__(self):
+        return f"Suivi {self.session.reference}"

@@ -168,3 +168,6 @@ QUESTIONNAIRE_LINK_DAYS = env_int("QUESTIONNAIRE_LINK_DAYS", 14)
 
 # Months after its session during which a participant's name and e-mail and free-text comments are kept.
 PERSONAL_DATA_RETENTION_MONTHS = env_int("PERSONAL_DATA_RETENTION_MONTHS", 24)
+
+# Months after a held session when its coordinator is asked what happened since (follow-up of effects).
+FOLLOWUP_MONTHS = env_int("FOLLOWUP_MONTHS", 6)

@@ -19,6 +19,7 @@ CLSM_B_QPVS = ["QN01330M"]
 # (model that holds it, migration module, function of that module that installs it).
 DATA_MIGRATIONS = [
     ("evaluation.Questionnaire", "evaluation.migrations.0002_standard_questionnaire", "install"),
+    ("evaluation.Effect", "evaluation.migrations.0005_effects", "install"),
 ]
 
 

@@ -212,3 +212,25 @@ def test_seasons_series_for_the_comparison(programme):
     # The comparison stops at the scope's own season.
     assert [r["season"] for r in compute_seasons(Scope.build(season="2022-2023"))] == ["2022-2023"]
     assert previous_season("2022-2023") == "2021-2022"
+
+
+def test_effects_count_answered_follow_ups_of_held_sessions(programme, alice):
+    from django.utils import timezone
+
+    from evaluation.models import Effect, FollowUp
+
+    answered = FollowUp.objects.create(session=programme["s1"], due_on=date(2023, 9, 12), answered_at=timezone.now())
+    answered.effects.set(Effect.objects.filter(code__in=["clsm_valorise", "partenariats"]))
+    other = FollowUp.objects.create(session=programme["s2"], due_on=date(2023, 11, 1), answered_at=timezone.now())
+    other.effects.set(Effect.objects.filter(code="partenariats"))
+    FollowUp.objects.create(session=programme["s3"], due_on=date(2023, 12, 1), answered_at=timezone.now())  # not held
+    FollowUp.objects.create(session=programme["s5"], due_on=date(2024, 4, 1))  # not answered
+    effects = season_bilan()["effects"]
+    assert effects["followups"] == 2
+    assert effects["effects"]["partenariats"] == {
+        "label": "Des partenariats et un travail en réseau se sont développés",
+        "count": 2,
+    }
+    assert effects["effects"]["clsm_valorise"]["count"] == 1
+    assert effects["effects"]["diagnostic"]["count"] == 0
+    assert len(effects["effects"]) == 8

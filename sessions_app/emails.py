@@ -1,0 +1,93 @@
+"""The e-mails of a request's life, one function per event.
+
+Each renders `sessions_app/emails/<event>_subject.txt` and `<event>_body.txt` (French, plain text) and sends
+one message to the people concerned: a new or withdrawn request goes to the national centre (active
+chargées de mission), the centre's answers go to the CLSM's coordinators and to whoever filed the request.
+Sending happens after the change is saved: a failing mail server is logged and reported to the caller
+(False), it never undoes the change."""
+
+import logging
+import smtplib
+
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from accounts.models import Role, User
+
+logger = logging.getLogger(__name__)
+
+
+def national_staff_addresses() -> list[str]:
+    people = User.objects.filter(role=Role.NATIONAL_STAFF, is_active=True).exclude(email="")
+    return sorted(set(people.values_list("email", flat=True)))
+
+
+def clsm_addresses(session_request) -> list[str]:
+    """The CLSM's coordinators, and whoever filed the request (possibly the centre on the CLSM's behalf)."""
+    addresses = set(
+        session_request.clsm.coordinators.filter(is_active=True).exclude(email="").values_list("email", flat=True)
+    )
+    author = session_request.created_by
+    if author is not None and author.is_active and author.email:
+        addresses.add(author.email)
+    return sorted(addresses)
+
+
+def _context(request, session_request, **extra) -> dict:
+    return {
+        "session_request": session_request,
+        "clsm": session_request.clsm,
+        "actor": request.user,
+        "url": request.build_absolute_uri(reverse("sessions_app:request_detail", args=[session_request.pk])),
+        **extra,
+    }
+
+
+def _send(event: str, recipients: list[str], context: dict) -> bool:
+    if not recipients:
+        logger.warning("E-mail « %s » de la sollicitation %s : aucun destinataire.", event, context["session_request"])
+        return True
+    subject = " ".join(render_to_string(f"sessions_app/emails/{event}_subject.txt", context).split())
+    body = render_to_string(f"sessions_app/emails/{event}_body.txt", context)
+    try:
+        send_mail(subject, body, None, recipients)
+    except (smtplib.SMTPException, OSError):
+        logger.exception("E-mail « %s » de la sollicitation %s non envoyé.", event, context["session_request"])
+        return False
+    return True
+
+
+def notify_created(request, session_request) -> bool:
+    context = _context(
+        request,
+        session_request,
+        qpvs=list(session_request.qpvs.order_by("code")),
+        periods=list(session_request.periods.all()),
+    )
+    return _send("created", national_staff_addresses(), context)
+
+
+def notify_under_review(request, session_request) -> bool:
+    return _send("under_review", clsm_addresses(session_request), _context(request, session_request))
+
+
+def notify_accepted(request, session_request, session) -> bool:
+    session_url = request.build_absolute_uri(reverse("sessions_app:session_detail", args=[session.pk]))
+    context = _context(
+        request,
+        session_request,
+        session=session,
+        session_url=session_url,
+        animators=list(session.animators.order_by("last_name", "first_name")),
+    )
+    return _send("accepted", clsm_addresses(session_request), context)
+
+
+def notify_declined(request, session_request, reason: str) -> bool:
+    return _send("declined", clsm_addresses(session_request), _context(request, session_request, reason=reason))
+
+
+def notify_withdrawn(request, session_request, reason: str) -> bool:
+    context = _context(request, session_request, reason=reason)
+    return _send("withdrawn", national_staff_addresses(), context)
