@@ -1,6 +1,6 @@
 from django.urls import path
 
-from evaluation import views_dashboard, views_entry, views_needs, views_online
+from evaluation import views_dashboard, views_entry, views_followup, views_needs, views_online
 
 app_name = "evaluation"
 urlpatterns = [
@@ -27,6 +27,9 @@ urlpatterns = [
     path("bilan/editions/publier/", views_dashboard.edition_publish, name="edition_publish"),
     path("bilan/editions/<int:pk>.pdf", views_dashboard.edition_download, {"fmt": "pdf"}, name="edition_pdf"),
     path("bilan/editions/<int:pk>.json", views_dashboard.edition_download, {"fmt": "json"}, name="edition_json"),
+    # Follow-up of effects, some months after a session
+    path("suivis/", views_followup.followup_list, name="followup_list"),
+    path("suivis/<int:pk>/", views_followup.followup_answer, name="followup_answer"),
     # Expressed needs
     path("besoins/", views_needs.needs_categorise, name="needs_categorise"),
     path("besoins/<int:pk>/categorie/", views_needs.need_assign, name="need_assign"),
