@@ -34,9 +34,10 @@ def report_context(scope: Scope, *, hide_small: bool, data: dict | None = None) 
             else None
         ),
         "item_charts": [
-            (label, scale, charts.items_chart(data["items"], group, previous_items)) for group, label, scale in groups
+            (label, scale, charts.items_chart(data["items"], group, previous_items, hide_small=hide_small))
+            for group, label, scale in groups
         ],
-        "needs_chart": charts.needs_chart(data["needs"]),
+        "needs_chart": charts.needs_chart(data["needs"], hide_small=hide_small),
         "profile_chart": charts.profile_chart(data["profile"]),
         "map": charts.france_map(data["breakdown"]["departments"], charts.qpv_points_for(held)),
         "item_groups": groups,

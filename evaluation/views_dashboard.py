@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import STAFF_ROLES, has_role, login_required, role_required, staff_required
@@ -23,7 +24,14 @@ from evaluation.renderers import render as render_document
 from evaluation.spreadsheets import responses_workbook
 from sessions_app.models import AwarenessSession, Participant
 
-CHARTS = ("satisfaction", "capacites", "engagement", "besoins", "profil", "carte")
+CHARTS = {
+    "satisfaction": gettext_lazy("Satisfaction (sur 5)"),
+    "capacites": gettext_lazy("Capacités (sur 4)"),
+    "engagement": gettext_lazy("Engagement (sur 4)"),
+    "besoins": gettext_lazy("Besoins exprimés par catégorie"),
+    "profil": gettext_lazy("Profils représentés"),
+    "carte": gettext_lazy("Séances par département et QPV couverts"),
+}
 CACHE_SECONDS = 300
 
 
@@ -81,7 +89,10 @@ def dashboard(request):
         "seasons": seasons,
         "comparison": _comparison(data, seasons, scope),
         "params": params,
-        "charts": [(name, f"{reverse('evaluation:bilan_chart', args=[name])}?{params}") for name in CHARTS],
+        "charts": [
+            (name, title, f"{reverse('evaluation:bilan_chart', args=[name])}?{params}")
+            for name, title in CHARTS.items()
+        ],
         "hide_small": request.user.is_funder,
         "can_publish": has_role(request.user, STAFF_ROLES),
         "can_export_responses": has_role(request.user, (*STAFF_ROLES, Role.FUNDER)),
@@ -105,6 +116,7 @@ def bilan_chart(request, name):
         raise Http404
     _form, scope = _scope(request)
     version = _data_version()
+    hide_small = request.user.is_funder
 
     def build():
         from evaluation import charts
@@ -115,14 +127,14 @@ def bilan_chart(request, name):
             previous = None
             if scope.period == "season" and len(seasons) >= 2 and seasons[-1]["season"] == scope.season:
                 previous = {code: {**i, "mean": seasons[-2]["items"].get(code)} for code, i in data["items"].items()}
-            return charts.items_chart(data["items"], name, previous)
+            return charts.items_chart(data["items"], name, previous, hide_small=hide_small)
         if name == "besoins":
-            return charts.needs_chart(data["needs"])
+            return charts.needs_chart(data["needs"], hide_small=hide_small)
         if name == "profil":
             return charts.profile_chart(data["profile"])
         return charts.france_map(data["breakdown"]["departments"], charts.qpv_points_for(scope.held_sessions()))
 
-    svg = _cached(f"chart-{name}", scope, version, build)
+    svg = _cached(f"chart-{name}-{'funder' if hide_small else 'all'}", scope, version, build)
     response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
     response["Cache-Control"] = "private, max-age=300"
     return response

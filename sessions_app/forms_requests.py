@@ -13,33 +13,11 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from sessions_app.models import AwarenessSession, SessionRequest, SessionRequestPeriod
+from territories.forms import AutocompleteSelect
 from territories.models import CLSM, QPV, Commune
 
 MAX_PERIODS = 10
 DATE_WIDGET = {"type": "date"}
-
-
-class AutocompleteSelect(forms.Select):
-    """A single select that renders only the blank and the chosen option; the others are fetched as the user
-    types (the single-choice sibling of `territories.forms.AutocompleteSelectMultiple`)."""
-
-    def __init__(self, url, attrs=None):
-        super().__init__(attrs)
-        self.url = url
-
-    def build_attrs(self, base_attrs, extra_attrs=None):
-        attrs = super().build_attrs(base_attrs, extra_attrs)
-        attrs["data-autocomplete-url"] = str(self.url)
-        attrs["data-placeholder"] = gettext_lazy("Tapez un code ou un nom…")
-        return attrs
-
-    def optgroups(self, name, value, attrs=None):
-        selected = [v for v in value if v not in ("", None)][:1]
-        options = [self.create_option(name, "", "", not selected, 0)]
-        for obj in self.choices.queryset.filter(pk__in=selected) if selected else []:
-            label = self.choices.field.label_from_instance(obj)
-            options.append(self.create_option(name, self.choices.field.prepare_value(obj), label, True, 1))
-        return [(None, options, 0)]
 
 
 def format_period(start, end) -> str:

@@ -38,6 +38,37 @@ class AutocompleteSelectMultiple(forms.SelectMultiple):
         return [(None, options, 0)]
 
 
+class AutocompleteSelect(forms.Select):
+    """The single-choice sibling of `territories.forms.AutocompleteSelectMultiple`: only the chosen option
+    (and the blank one) is rendered, the others are fetched as the user types."""
+
+    def __init__(self, url, attrs=None):
+        super().__init__(attrs)
+        self.url = url
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        attrs["data-autocomplete-url"] = str(self.url)
+        attrs["data-placeholder"] = _("Tapez un code ou un nom…")
+        return attrs
+
+    def optgroups(self, name, value, attrs=None):
+        selected = [v for v in value if v not in ("", None)][:1]
+        options = [self.create_option(name, "", "", not selected, 0)]
+        if selected:
+            for obj in self.choices.queryset.filter(pk__in=selected):
+                options.append(
+                    self.create_option(
+                        name,
+                        self.choices.field.prepare_value(obj),
+                        self.choices.field.label_from_instance(obj),
+                        True,
+                        1,
+                    )
+                )
+        return [(None, options, 0)]
+
+
 class QPVChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.code} – {obj.name}"
