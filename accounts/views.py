@@ -1,9 +1,11 @@
 from django.db.models import Count, Q
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from accounts.access import login_required
 from accounts.models import Role
+from sessions_app.models import AwarenessSession, SessionRequest
 from territories.models import CLSM, QPV, Department, Region
 
 
@@ -13,6 +15,16 @@ def home(request):
     user = request.user
     clsms = CLSM.objects.visible_to(user)
     context = {"role_label": Role(user.role).label if user.role in Role.values else ""}
+    today = timezone.localdate()
+    upcoming = (
+        AwarenessSession.objects.visible_to(user)
+        .active()
+        .filter(date__gte=today)
+        .select_related("clsm")
+        .order_by("date", "start_time")[:5]
+    )
+    context["upcoming_sessions"] = upcoming
+    context["open_requests"] = SessionRequest.objects.visible_to(user).open().count()
     if user.is_coordinator:
         context["my_clsms"] = clsms.annotate(qpv_count=Count("qpvs", distinct=True)).order_by("name")
         template = "accounts/home_coordinator.html"
