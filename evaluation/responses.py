@@ -96,12 +96,25 @@ def _write_content(response, sheet: Sheet, items, categories, *, keep_categories
     )
 
 
-def _raise_if_invalid(session, sheet, items, categories):
+def check_accepts_questionnaires(session) -> None:
+    """Raises the French ValidationError shown to people when a session takes no questionnaire."""
     if not session.accepts_questionnaires:
         raise ValidationError(
             _("La séance %(ref)s est « %(status)s » : elle ne reçoit pas de questionnaire.")
             % {"ref": session.reference, "status": session.get_status_display()}
         )
+
+
+def next_sheet_number(session, *, highest_saved: int | None = None) -> int:
+    """One past the highest number ever used in this session, deleted sheets included (never reused).
+    `highest_saved`: the highest number among the saved sheets, when the caller has them loaded already."""
+    if highest_saved is None:
+        highest_saved = session.responses.aggregate(n=Max("sheet_number"))["n"] or 0
+    return max(highest_saved, session.response_changes.aggregate(n=Max("sheet_number"))["n"] or 0) + 1
+
+
+def _raise_if_invalid(session, sheet, items, categories):
+    check_accepts_questionnaires(session)
     errors = check_sheet(sheet, items, categories)
     if errors:
         raise ValidationError(errors)
@@ -112,7 +125,7 @@ def create_response(session, sheet: Sheet, *, channel: str, user=None, sheet_num
     questionnaire, items, categories = _reference_data()
     _raise_if_invalid(session, sheet, items, categories)
     if sheet_number is None:
-        sheet_number = (session.responses.aggregate(n=Max("sheet_number"))["n"] or 0) + 1
+        sheet_number = next_sheet_number(session)
     elif session.responses.filter(sheet_number=sheet_number).exists():
         raise ValidationError(
             {"sheet_number": _("La feuille n° %(n)s existe déjà pour cette séance.") % {"n": sheet_number}}

@@ -8,6 +8,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from territories.models import CLSM, QPV, Commune
 
@@ -155,6 +156,7 @@ class SessionRequest(models.Model):
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 
     objects = SessionRequestQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("sollicitation")
@@ -363,6 +365,7 @@ class AwarenessSession(models.Model):
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 
     objects = AwarenessSessionQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("séance")
@@ -550,6 +553,7 @@ class Participant(models.Model):
     created_at = models.DateTimeField(_("saisi le"), auto_now_add=True)
 
     objects = ParticipantQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("participant·e")

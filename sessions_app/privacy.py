@@ -61,6 +61,11 @@ def purge_personal_data(*, today: date | None = None, months: int | None = None,
         with transaction.atomic():
             participants.update(last_name="", first_name="", email="")
             comments.update(comment="")
+            # The change history keeps earlier versions of the same rows: they go too.
+            Participant.history.filter(session__date__lte=limit).filter(
+                ~Q(last_name="") | ~Q(first_name="") | ~Q(email="")
+            ).update(last_name="", first_name="", email="")
+            Response.history.filter(session__date__lte=limit).exclude(comment="").update(comment="")
     return report
 
 

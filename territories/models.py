@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 QPV_2024_CODE = re.compile(r"^QN(?:\d{3}|02[AB])\d{2}[A-Z]$")
 QPV_2015_CODE = re.compile(r"^QP(?:\d{3}|02[AB])\d{3}$")
@@ -204,6 +205,7 @@ class CLSM(models.Model):
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
     objects = CLSMQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("CLSM")

@@ -3,6 +3,7 @@ import io
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 
 from accounts.demo import DEMO_PASSWORD
 from accounts.models import Role, User
@@ -83,7 +84,9 @@ def test_demo_accounts_one_per_role(settings, client):
     assert {u.role for u in User.objects.all()} == set(Role.values)
     for username in ("coordination.lille", "chargee", "financeur", "admin"):
         assert username in output
-        assert client.login(username=username, password=DEMO_PASSWORD)
+        response = client.post(reverse("login"), {"username": username, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, username
+        client.post(reverse("logout"))
     assert set(User.objects.get(username="coordination.lille").clsms.values_list("name", flat=True)) == {
         "CLSM de Lille",
         "CLSM de Roubaix",

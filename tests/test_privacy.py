@@ -28,7 +28,9 @@ def test_months_before(day, months, expected):
 
 
 def test_purge_erases_names_and_comments_but_keeps_every_figure(programme, monkeypatch):  # noqa: F811
-    Participant.objects.update(last_name="Dupont", first_name="Marie", email="marie@example.fr")
+    for participant in Participant.objects.all():  # saved one by one so that the history records them
+        participant.last_name, participant.first_name, participant.email = "Dupont", "Marie", "marie@example.fr"
+        participant.save()
     Response.objects.update(comment="Merci, très intéressant")
     recent = AwarenessSessionFactory(clsm=programme["s1"].clsm, date=date(2026, 6, 1), held=True)
     kept = ParticipantFactory(session=recent, last_name="Martin", email="m@example.fr")
@@ -44,6 +46,8 @@ def test_purge_erases_names_and_comments_but_keeps_every_figure(programme, monke
     assert not Participant.objects.filter(last_name="Dupont").exists()
     assert not Participant.objects.filter(email="marie@example.fr").exists()
     assert not Response.objects.exclude(comment="").exists()
+    assert not Participant.history.filter(last_name="Dupont").exists()  # nor in the change history
+    assert Participant.history.filter(last_name="Martin").exists()
     kept.refresh_from_db()
     assert kept.last_name == "Martin"  # within the retention period
     assert json.dumps(compute_bilan(Scope.build()), sort_keys=True) == before

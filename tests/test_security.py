@@ -1,0 +1,83 @@
+"""Log-in and sessions: brute-force lockout, password rules, session expiry, CSP, production checks."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.test import Client
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_brute_force_locks_the_account_for_that_address(client, alice, password, settings):
+    for attempt in range(1, settings.AXES_FAILURE_LIMIT + 1):
+        response = client.post(reverse("login"), {"username": "alice", "password": "mauvais"})
+        assert response.status_code == (429 if attempt == settings.AXES_FAILURE_LIMIT else 200)
+    locked = client.post(reverse("login"), {"username": "alice", "password": password})
+    assert locked.status_code == 429
+    assert "Connexion temporairement bloquée" in locked.content.decode()
+    # From another machine (address) the same user can still log in: an attacker cannot lock people out.
+    other = Client().post(reverse("login"), {"username": "alice", "password": password}, REMOTE_ADDR="203.0.113.9")
+    assert other.status_code == 302
+
+
+@pytest.mark.parametrize("weak", ["motdepasse", "123456789012", "aliceexamplefr", "password1234"])
+def test_weak_passwords_are_refused(alice, weak):
+    with pytest.raises(ValidationError):
+        validate_password(weak, user=alice)
+
+
+def test_a_strong_password_passes(alice):
+    validate_password("Quartier-sante-mentale-2026", user=alice)
+
+
+def test_sessions_expire(settings):
+    assert settings.SESSION_COOKIE_AGE <= 8 * 3600
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+
+
+def test_content_security_policy_forbids_inline_scripts(client):
+    policy = client.get(reverse("login"))["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
+    assert directives["script-src"] == "'self'"
+    assert "unsafe-inline" not in directives["script-src"] and "unsafe-eval" not in directives["script-src"]
+    assert directives["frame-ancestors"] == "'none'"
+
+
+def test_no_template_has_an_inline_script():
+    offenders = []
+    for path in ROOT.glob("**/templates/**/*.html"):
+        if ".venv" in path.parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for chunk in text.split("<script")[1:]:
+            if "src=" not in chunk.split(">", 1)[0]:
+                offenders.append(str(path.relative_to(ROOT)))
+        if any(f" on{event}=" in text for event in ("click", "change", "submit", "load", "input", "keydown")):
+            offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []
+
+
+def test_check_deploy_has_no_warning_with_production_settings():
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS")}
+    env.update(
+        DEBUG="0",
+        SECRET_KEY="p" * 20 + "roduction-secret-key-with-enough-entropy-1234567890",
+        ALLOWED_HOSTS="smdq.example.fr",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
