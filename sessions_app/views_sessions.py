@@ -164,6 +164,7 @@ def session_detail(request, pk):
         "responses_count": session.responses.count(),
         "can_link_questionnaire": can_edit and session.accepts_questionnaires,
         "can_enter_questionnaires": user.is_national_staff and session.accepts_questionnaires,
+        "can_see_history": user.is_national_staff,
         "actions": [action for action, status in ACTIONS if status in possible],
         "held_allowed_today": session.date <= timezone.localdate(),
     }

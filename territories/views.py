@@ -75,6 +75,7 @@ def clsm_detail(request, pk):
         "communes": clsm.communes.select_related("department").order_by("name"),
         "coordinators": clsm.people_visible_to(request.user),
         "can_edit": CLSM.objects.editable_by(request.user).filter(pk=clsm.pk).exists(),
+        "can_see_history": has_role(request.user, STAFF_ROLES),
     }
     return render(request, "territories/clsm_detail.html", context)
 
