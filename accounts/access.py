@@ -41,10 +41,13 @@ login_required = role_required(*READ_ROLES)
 staff_required = role_required(*STAFF_ROLES)
 
 
-def get_for_user(queryset_model, user, *, write=False, **lookup):
-    """404 when the object is not visible to `user`, 403 when visible but not writable by them."""
+def get_for_user(queryset_model, user, *, write=False, roles=None, **lookup):
+    """404 when the object is not visible to `user`, 403 when visible but not writable by them, or when the
+    action is reserved to `roles`. Visibility is checked first, so another CLSM's object is always a 404."""
     manager = queryset_model._default_manager
     obj = get_object_or_404(manager.visible_to(user), **lookup)
+    if roles is not None and not has_role(user, roles):
+        raise PermissionDenied
     if write and not manager.editable_by(user).filter(pk=obj.pk).exists():
         raise PermissionDenied
     return obj

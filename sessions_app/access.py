@@ -2,9 +2,10 @@ from accounts.access import get_for_user
 from sessions_app.models import AwarenessSession, SessionRequest
 
 
-def get_request_for_user(user, pk, *, write=False) -> SessionRequest:
-    """404 for a request outside the user's CLSM (or for the funder), 403 when visible but read-only."""
-    return get_for_user(SessionRequest, user, write=write, pk=pk)
+def get_request_for_user(user, pk, *, write=False, roles=None) -> SessionRequest:
+    """404 for a request outside the user's CLSM (or for the funder), 403 when visible but read-only, or when
+    the action is reserved to `roles` (answering a request is the national centre's)."""
+    return get_for_user(SessionRequest, user, write=write, roles=roles, pk=pk)
 
 
 def get_session_for_user(user, pk, *, write=False) -> AwarenessSession:

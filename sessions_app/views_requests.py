@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts.access import STAFF_ROLES, has_role, role_required, staff_required
+from accounts.access import STAFF_ROLES, has_role, role_required
 from accounts.models import Role
 from sessions_app import emails
 from sessions_app.access import get_request_for_user
@@ -166,9 +166,9 @@ def request_detail(request, pk):
 
 
 @require_POST
-@staff_required
+@role_required(Role.COORDINATOR, *STAFF_ROLES)
 def request_review(request, pk):
-    session_request = get_request_for_user(request.user, pk, write=True)
+    session_request = get_request_for_user(request.user, pk, write=True, roles=STAFF_ROLES)
     try:
         with transaction.atomic():
             session_request = _locked(session_request)
@@ -186,9 +186,9 @@ def request_review(request, pk):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@staff_required
+@role_required(Role.COORDINATOR, *STAFF_ROLES)
 def request_accept(request, pk):
-    session_request = get_request_for_user(request.user, pk, write=True)
+    session_request = get_request_for_user(request.user, pk, write=True, roles=STAFF_ROLES)
     if not session_request.is_open:
         messages.error(
             request,
@@ -226,9 +226,9 @@ def request_accept(request, pk):
 
 
 @require_POST
-@staff_required
+@role_required(Role.COORDINATOR, *STAFF_ROLES)
 def request_decline(request, pk):
-    session_request = get_request_for_user(request.user, pk, write=True)
+    session_request = get_request_for_user(request.user, pk, write=True, roles=STAFF_ROLES)
     form = DeclineForm(request.POST)
     if form.is_valid():
         reason = form.cleaned_data["reason"]
