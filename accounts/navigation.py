@@ -23,6 +23,7 @@ MENU = (
     NavItem(_("Accueil"), "home", (Role.COORDINATOR, Role.NATIONAL_STAFF, Role.FUNDER, Role.ADMINISTRATOR)),
     NavItem(_("Sollicitations"), "sessions_app:request_list", (Role.COORDINATOR, *STAFF_ROLES)),
     NavItem(_("Séances"), "sessions_app:session_list", (Role.COORDINATOR, *STAFF_ROLES, Role.FUNDER)),
+    NavItem(_("Suivis"), "evaluation:followup_list", (Role.COORDINATOR, *STAFF_ROLES)),
     NavItem(_("Bilan"), "evaluation:dashboard", (Role.COORDINATOR, *STAFF_ROLES, Role.FUNDER)),
     NavItem(_("CLSM"), "territories:clsm_list", (Role.COORDINATOR, *STAFF_ROLES, Role.FUNDER)),
     NavItem(_("Imports"), "imports:upload", STAFF_ROLES),

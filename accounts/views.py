@@ -5,6 +5,7 @@ from django.views.decorators.http import require_safe
 
 from accounts.access import login_required
 from accounts.models import Role
+from evaluation.followup import due_followups_for
 from sessions_app.models import AwarenessSession, SessionRequest
 from territories.models import CLSM, QPV, Department, Region
 
@@ -27,6 +28,7 @@ def home(request):
     context["open_requests"] = SessionRequest.objects.visible_to(user).open().count()
     if user.is_coordinator:
         context["my_clsms"] = clsms.annotate(qpv_count=Count("qpvs", distinct=True)).order_by("name")
+        context["due_followups"] = due_followups_for(user)
         template = "accounts/home_coordinator.html"
     else:
         context["figures"] = CLSM.objects.aggregate(
