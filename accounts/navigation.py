@@ -25,6 +25,7 @@ MENU = (
     NavItem(_("Séances"), "sessions_app:session_list", (Role.COORDINATOR, *STAFF_ROLES, Role.FUNDER)),
     NavItem(_("Suivis"), "evaluation:followup_list", (Role.COORDINATOR, *STAFF_ROLES)),
     NavItem(_("Bilan"), "evaluation:dashboard", (Role.COORDINATOR, *STAFF_ROLES, Role.FUNDER)),
+    NavItem(_("Actions inspirantes"), "kit:catalogue", (Role.COORDINATOR, *STAFF_ROLES, Role.FUNDER)),
     NavItem(_("CLSM"), "territories:clsm_list", (Role.COORDINATOR, *STAFF_ROLES, Role.FUNDER)),
     NavItem(_("Imports"), "imports:upload", STAFF_ROLES),
     NavItem(_("Administration"), "admin:index", (Role.ADMINISTRATOR,)),

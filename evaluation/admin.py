@@ -3,6 +3,8 @@ from django.contrib import admin
 from evaluation.models import (
     Answer,
     BilanEdition,
+    Effect,
+    FollowUp,
     Item,
     Need,
     NeedCategory,
@@ -110,3 +112,17 @@ class BilanEditionAdmin(admin.ModelAdmin):
         "published_by",
         "data_fingerprint",
     )
+
+
+@admin.register(Effect)
+class EffectAdmin(admin.ModelAdmin):
+    list_display = ("code", "label", "order")
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(admin.ModelAdmin):
+    list_display = ("session", "due_on", "reminded_at", "answered_at", "answered_by")
+    list_filter = ("answered_at", "effects")
+    search_fields = ("session__reference", "session__clsm__name")
+    raw_id_fields = ("session", "answered_by")
+    filter_horizontal = ("effects",)

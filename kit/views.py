@@ -1,0 +1,159 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from accounts.access import STAFF_ROLES, has_role, login_required, role_required, staff_required
+from accounts.models import Role
+from kit import emails
+from kit.access import get_sheet_for_user
+from kit.filters import CatalogueFilter, facets
+from kit.forms import DRAFT, SUBMIT, ActionSheetForm, action_from
+from kit.models import ActionSheet, InvalidTransition
+
+PAGE_SIZE = 20
+PROPOSER_ROLES = (Role.COORDINATOR, *STAFF_ROLES)
+
+proposer_required = role_required(*PROPOSER_ROLES)
+
+
+@require_safe
+def catalogue(request):
+    """Public: anyone, logged in or not, reads the published sheets."""
+    base = ActionSheet.objects.published()
+    filterset = CatalogueFilter(request.GET, queryset=base)
+    results = filterset.qs
+    if not request.GET.get("q", "").strip():
+        results = results.order_by("title")
+    page = Paginator(
+        results.select_related("department", "region").prefetch_related("project_types"), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filter": filterset,
+        "facets": facets(filterset),
+        "page": page,
+        "query": query.urlencode(),
+        "filtered": any(value.strip() for name in query for value in query.getlist(name)),
+        "can_propose": has_role(request.user, PROPOSER_ROLES),
+        "can_review": has_role(request.user, STAFF_ROLES),
+    }
+    template = "kit/includes/catalogue_body.html" if request.htmx else "kit/catalogue.html"
+    return render(request, template, context)
+
+
+@require_safe
+def sheet_detail(request, slug):
+    """Public for a published sheet; a proposal is seen by its author and the national centre only."""
+    sheet = get_sheet_for_user(request.user, slug)
+    context = {
+        "sheet": sheet,
+        "communes": sheet.communes.order_by("name"),
+        "project_types": sheet.project_types.all(),
+        "determinants": sheet.determinants.all(),
+        "can_edit": ActionSheet.objects.editable_by(request.user).filter(pk=sheet.pk).exists(),
+        "can_review": has_role(request.user, STAFF_ROLES) and sheet.status == ActionSheet.Status.SUBMITTED,
+    }
+    return render(request, "kit/sheet_detail.html", context)
+
+
+def _save(request, form, sheet_before_status):
+    """Saves the form, moves the status the pressed button asks for, and tells who needs to know."""
+    sheet = form.save(commit=False)
+    if sheet.proposed_by_id is None:
+        sheet.proposed_by = request.user
+    if form.action == DRAFT and sheet.pk is None:
+        sheet.status = ActionSheet.Status.DRAFT
+    sheet.save()
+    form.save_m2m()
+    if form.action == SUBMIT:
+        sheet.submit()
+        emails.notify_submitted(request, sheet)
+        messages.success(
+            request,
+            _("La fiche « %(title)s » est soumise : le centre national va la relire avant de la publier.")
+            % {"title": sheet.title},
+        )
+    elif sheet_before_status is None:
+        messages.success(request, _("Le brouillon « %(title)s » est enregistré.") % {"title": sheet.title})
+    else:
+        messages.success(request, _("La fiche « %(title)s » est enregistrée.") % {"title": sheet.title})
+    return sheet
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@proposer_required
+def propose(request):
+    action = action_from(request.POST, None) if request.method == "POST" else SUBMIT
+    form = ActionSheetForm(request.POST or None, user=request.user, action=action)
+    if request.method == "POST" and form.is_valid():
+        sheet = _save(request, form, None)
+        return redirect(sheet)
+    return render(request, "kit/sheet_form.html", {"form": form, "sheet": None})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def sheet_edit(request, slug):
+    # The sheet decides: someone else's proposal is 404, a sheet one may read but not change is 403.
+    sheet = get_sheet_for_user(request.user, slug, write=True)
+    action = action_from(request.POST, sheet) if request.method == "POST" else SUBMIT
+    form = ActionSheetForm(request.POST or None, instance=sheet, user=request.user, action=action)
+    if request.method == "POST" and form.is_valid():
+        sheet = _save(request, form, sheet.status)
+        return redirect(sheet)
+    return render(request, "kit/sheet_form.html", {"form": form, "sheet": sheet})
+
+
+@require_safe
+@proposer_required
+def my_sheets(request):
+    sheets = ActionSheet.objects.filter(proposed_by=request.user).order_by("-updated_at")
+    editable = set(
+        ActionSheet.objects.editable_by(request.user).filter(proposed_by=request.user).values_list("pk", flat=True)
+    )
+    rows = [(sheet, sheet.pk in editable) for sheet in sheets]
+    return render(request, "kit/my_sheets.html", {"rows": rows})
+
+
+@require_safe
+@staff_required
+def review_queue(request):
+    pending = (
+        ActionSheet.objects.exclude(status=ActionSheet.Status.PUBLISHED)
+        .select_related("proposed_by", "clsm", "department")
+        .order_by("updated_at")
+    )
+    groups = [
+        (_("À relire"), [s for s in pending if s.status == ActionSheet.Status.SUBMITTED]),
+        (_("Modifications demandées"), [s for s in pending if s.status == ActionSheet.Status.CHANGES_REQUESTED]),
+        (_("Brouillons"), [s for s in pending if s.status == ActionSheet.Status.DRAFT]),
+    ]
+    return render(request, "kit/review_queue.html", {"groups": groups})
+
+
+@require_POST
+@staff_required
+def review(request, slug):
+    sheet = get_sheet_for_user(request.user, slug)
+    decision = request.POST.get("decision")
+    try:
+        if decision == "publier":
+            sheet.publish()
+            emails.notify_published(request, sheet)
+            messages.success(request, _("La fiche « %(title)s » est publiée.") % {"title": sheet.title})
+        elif decision == "modifier":
+            sheet.request_changes(request.POST.get("comment", ""))
+            emails.notify_changes_requested(request, sheet)
+            messages.success(
+                request,
+                _("Les modifications demandées ont été envoyées à l'auteur·rice de « %(title)s ».")
+                % {"title": sheet.title},
+            )
+        else:
+            messages.error(request, _("Choisissez de publier la fiche ou de demander des modifications."))
+    except InvalidTransition as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(sheet)
