@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class SessionsAppConfig(AppConfig):
     name = "sessions_app"
     verbose_name = _("Sollicitations et séances")
+
+    def ready(self):
+        from imports import registry
+        from sessions_app.importers import AwarenessSessionImporter, ParticipantImporter, SessionRequestImporter
+
+        registry.register(SessionRequestImporter)
+        registry.register(AwarenessSessionImporter)
+        registry.register(ParticipantImporter)

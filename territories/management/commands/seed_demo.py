@@ -1,5 +1,8 @@
+import time
+
 from django.core.management.base import BaseCommand, CommandError
 
+from sessions_app.demo import delete_national_sessions, seed_demo_sessions, seed_national_sessions
 from territories.demo import seed_demo_clsms, seed_national_clsms
 from territories.models import CLSM, QPV
 
@@ -24,9 +27,16 @@ class Command(BaseCommand):
         if if_empty and CLSM.objects.exists():
             self.stdout.write("Données de démonstration déjà présentes : rien à faire.")
             return
+        started = time.monotonic()
         if scale == "demo":
             clsms = seed_demo_clsms()
             self.stdout.write(f"Démonstration : {len(clsms)} CLSM sur des QPV réels.")
+            self.stdout.write(seed_demo_sessions().line("Démonstration"))
         else:
+            # The national CLSM are generated again: their sessions and requests go first.
+            delete_national_sessions(progress=self.stdout.write)
             count = seed_national_clsms()
             self.stdout.write(f"Taille nationale : {count} CLSM couvrant les {QPV.objects.count()} QPV.")
+            summary = seed_national_sessions(progress=self.stdout.write)
+            self.stdout.write(summary.line("Taille nationale"))
+            self.stdout.write(f"Chargé en {time.monotonic() - started:.0f} s.")
