@@ -74,6 +74,11 @@ class _Abort(Exception):
     pass
 
 
+# A file that is wrong on every line would list hundreds of thousands of errors: past this many, the check
+# stops (time and memory stay bounded) and says so; the first ones are enough to see what to fix.
+MAX_REPORTED_ERRORS = 1000
+
+
 class Importer:
     kind: str = ""
     label: str = ""
@@ -204,6 +209,14 @@ class Importer:
             value = self.parse_row(row)
             if value is not None and len(self.errors) == errors_before:
                 parsed.append(value)
+            if len(self.errors) >= MAX_REPORTED_ERRORS:
+                self.error(
+                    row,
+                    None,
+                    f"vérification arrêtée après {MAX_REPORTED_ERRORS} erreurs (le fichier compte {len(table.rows)} "
+                    "lignes) : corrigez ces lignes puis relancez l'import pour voir la suite",
+                )
+                break
         if not table.rows:
             self.error(1, None, "le fichier ne contient aucune ligne de données sous les en-têtes")
         if self.errors:

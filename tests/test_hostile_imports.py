@@ -169,6 +169,20 @@ def test_hundred_thousand_bad_rows_stay_bounded(kind):
     assert peak < 400 * 1024 * 1024, f"pic mémoire {peak / 1e6:.0f} Mo"
 
 
+def test_a_file_wrong_everywhere_reports_the_first_thousand_errors_and_says_it_stopped():
+    from imports.base import MAX_REPORTED_ERRORS
+
+    content = ("nom;statut\n" + "\n".join(f"CLSM {n};peut-être" for n in range(5000))).encode()
+    with pytest.raises(ImportFailed) as failure:
+        registry.get("clsm")().run(read_table(content))
+    errors = failure.value.errors
+    assert len(errors) == MAX_REPORTED_ERRORS + 1
+    assert str(errors[0]) == (
+        "ligne 2, colonne statut : valeur inconnue « peut-être » (valeurs possibles : actif, en_projet)"
+    )
+    assert "vérification arrêtée après 1000 erreurs (le fichier compte 5000 lignes)" in str(errors[-1])
+
+
 def test_huge_cell_is_a_clear_file_error_not_a_crash():
     content = ("nom;statut\n" + "A" * 2_000_000 + ";actif\n").encode()
     before = counts()

@@ -1,0 +1,237 @@
+"""Every URL of the project, for every role, answers as the table below says.
+
+The URL list comes from the URL configuration itself: a new page fails this test until it has its line in
+EXPECTED. Objects of another CLSM answer 404, never 403 (no existence leak). Only GET is walked here (GET never
+writes: smdq/middleware.py); the writes are tested page by page in each feature's tests.
+"""
+
+from datetime import date
+
+import pytest
+from django.contrib.admin.sites import site as admin_site
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from evaluation.models import BilanEdition, FollowUp, Need, NeedCategory, QuestionnaireLink
+from evaluation.responses import Sheet, create_response
+from imports.models import PendingImport
+from tests.factories import ParticipantFactory, SessionRequestFactory
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonymous", "own_coordinator", "other_coordinator", "staff", "funder", "admin")
+LOGIN = 302  # to the log-in page
+
+
+def row(anonymous, own, other, staff, funder, admin=None):
+    return dict(zip(ROLES, (anonymous, own, other, staff, funder, staff if admin is None else admin), strict=True))
+
+
+EVERYONE = row(200, 200, 200, 200, 200)
+LOGGED_IN = row(LOGIN, 200, 200, 200, 200)
+STAFF = row(LOGIN, 403, 403, 200, 403)
+OWN_CLSM = row(LOGIN, 200, 404, 200, 200)  # an object of CLSM A: its coordinator, staff, funder (read only)
+OWN_CLSM_WRITE = row(LOGIN, 200, 404, 200, 403)  # a page that changes an object of CLSM A
+OWN_CLSM_STAFF_ONLY = row(LOGIN, 403, 404, 200, 403)  # individual responses: the national centre only
+POST_ONLY = row(405, 405, 405, 405, 405)
+NO_FUNDER = row(LOGIN, 200, 200, 200, 403)
+
+EXPECTED = {
+    "home": LOGGED_IN,
+    "login": row(200, 302, 302, 302, 302),  # a logged-in user is sent on to the home page
+    "logout": POST_ONLY,
+    "password_change": LOGGED_IN,
+    "password_change_done": LOGGED_IN,
+    "password_reset": EVERYONE,
+    "password_reset_done": EVERYONE,
+    "password_reset_confirm": EVERYONE,  # an invalid link: a page that says so
+    "password_reset_complete": EVERYONE,
+    "object_history": STAFF,
+    # Territories
+    "territories:clsm_list": LOGGED_IN,
+    "territories:clsm_create": STAFF,
+    "territories:clsm_detail": OWN_CLSM,
+    "territories:clsm_edit": row(LOGIN, 403, 404, 200, 403),
+    "territories:qpv_search": LOGGED_IN,
+    "territories:commune_search": LOGGED_IN,
+    # Imports
+    "imports:upload": STAFF,
+    "imports:confirm": POST_ONLY,
+    "imports:template": STAFF,
+    # Requests: never the funder
+    "sessions_app:request_list": NO_FUNDER,
+    "sessions_app:request_create": NO_FUNDER,
+    "sessions_app:request_detail": row(LOGIN, 200, 404, 200, 403),
+    "sessions_app:request_review": POST_ONLY,
+    "sessions_app:request_accept": row(LOGIN, 403, 404, 200, 403),
+    "sessions_app:request_decline": POST_ONLY,
+    "sessions_app:request_withdraw": POST_ONLY,
+    # Sessions
+    "sessions_app:session_list": LOGGED_IN,
+    "sessions_app:session_calendar": LOGGED_IN,
+    "sessions_app:session_create": STAFF,
+    "sessions_app:session_detail": OWN_CLSM,
+    "sessions_app:session_edit": OWN_CLSM_WRITE,
+    "sessions_app:session_transition": POST_ONLY,
+    "sessions_app:calendar_feed_settings": NO_FUNDER,
+    "sessions_app:calendar_feed": EVERYONE,  # the secret URL is the credential
+    "sessions_app:sign_in_sheet": OWN_CLSM_WRITE,
+    "sessions_app:participant_entry": OWN_CLSM_WRITE,
+    "sessions_app:structure_search": NO_FUNDER,
+    "sessions_app:personal_data": STAFF,
+    # Questionnaires
+    "evaluation:paper_entry": OWN_CLSM_STAFF_ONLY,
+    "evaluation:sheet_edit": OWN_CLSM_STAFF_ONLY,
+    "evaluation:sheet_delete": POST_ONLY,
+    "evaluation:sheet_history": OWN_CLSM_STAFF_ONLY,
+    "evaluation:public_questionnaire": row(410, 410, 410, 410, 410),  # the session of 2024 is long closed
+    "evaluation:public_thanks": EVERYONE,
+    "evaluation:link_page": OWN_CLSM_WRITE,
+    "evaluation:qr_code": OWN_CLSM_WRITE,
+    "evaluation:poster_pdf": OWN_CLSM_WRITE,
+    "evaluation:paper_questionnaire_pdf": OWN_CLSM_WRITE,
+    # Bilan
+    "evaluation:dashboard": LOGGED_IN,
+    "evaluation:bilan_chart": LOGGED_IN,
+    "evaluation:bilan_json": LOGGED_IN,
+    "evaluation:bilan_pdf": LOGGED_IN,
+    "evaluation:bilan_xlsx": LOGGED_IN,
+    "evaluation:responses_export": row(LOGIN, 403, 403, 200, 200),
+    "evaluation:edition_list": LOGGED_IN,
+    "evaluation:edition_publish": POST_ONLY,
+    "evaluation:edition_pdf": LOGGED_IN,
+    "evaluation:edition_json": LOGGED_IN,
+    # Follow-up of effects
+    "evaluation:followup_list": NO_FUNDER,
+    "evaluation:followup_answer": row(LOGIN, 200, 404, 200, 403),
+    # Needs
+    "evaluation:needs_categorise": STAFF,
+    "evaluation:need_assign": POST_ONLY,
+    "evaluation:need_assign_bulk": POST_ONLY,
+    # Kit: the catalogue is public
+    "kit:catalogue": EVERYONE,
+    "kit:sheet_detail": EVERYONE,
+    "kit:propose": NO_FUNDER,
+    "kit:my_sheets": NO_FUNDER,
+    "kit:review_queue": STAFF,
+    "kit:sheet_edit": row(LOGIN, 200, 404, 200, 404),
+    "kit:review": POST_ONLY,
+}
+
+
+def url_names(patterns=None, namespace=None):
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.urlconf_module is admin_site.urls[0] or pattern.app_name == "admin":
+                continue
+            inner = pattern.namespace
+            yield from url_names(
+                pattern.url_patterns, f"{namespace}:{inner}" if namespace and inner else inner or namespace
+            )
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+
+@pytest.fixture
+def world(alice, bob, claire, fanny, adam, clsm_a, clsm_b, session_a):
+    """One object of each kind, belonging to CLSM A (alice's)."""
+    request_a = SessionRequestFactory(clsm=clsm_a, created_by=alice)
+    create_response(session_a, Sheet(answers={"sat_logistique": 5}, needs=[("Des formations", None)]), channel="papier")
+    ParticipantFactory(session=session_a)
+    link = QuestionnaireLink.objects.create(session=session_a)
+    need = Need.objects.get()
+    followup = FollowUp.objects.create(session=session_a, due_on=date(2024, 9, 12))
+    edition = BilanEdition.objects.create(
+        scope_key="{}",
+        scope_params={},
+        label="Toutes les données",
+        number=1,
+        data={},
+        data_fingerprint="x",
+        pdf=b"%PDF-1.7",
+        pdf_funder=b"%PDF-1.7",
+    )
+    pending = PendingImport.objects.create(user=claire, kind="clsm", filename="x.csv", content=b"nom\nA\n")
+    token = alice.rotate_calendar_token()
+    from kit.models import ActionSheet
+
+    published = ActionSheet.objects.published().first()
+    proposal = ActionSheet.objects.create(
+        title="Une action de Lille",
+        slug="action-de-lille",
+        proposed_by=alice,
+        clsm=clsm_a,
+        status=ActionSheet.Status.SUBMITTED,
+    )
+    pk = session_a.pk
+    kwargs = {
+        "password_reset_confirm": {"uidb64": "MQ", "token": "invalide"},
+        "object_history": {"kind": "seance", "pk": pk},
+        "territories:clsm_detail": {"pk": clsm_a.pk},
+        "territories:clsm_edit": {"pk": clsm_a.pk},
+        "imports:confirm": {"pk": pending.pk},
+        "imports:template": {"kind": "clsm"},
+        "sessions_app:calendar_feed": {"token": token},
+        "evaluation:sheet_edit": {"pk": pk, "number": 1},
+        "evaluation:sheet_delete": {"pk": pk, "number": 1},
+        "evaluation:public_questionnaire": {"token": link.token},
+        "evaluation:public_thanks": {"token": link.token},
+        "evaluation:bilan_chart": {"name": "profil"},
+        "evaluation:edition_pdf": {"pk": edition.pk},
+        "evaluation:edition_json": {"pk": edition.pk},
+        "evaluation:followup_answer": {"pk": followup.pk},
+        "evaluation:need_assign": {"pk": need.pk},
+        "kit:sheet_detail": {"slug": published.slug},
+        "kit:sheet_edit": {"slug": proposal.slug},
+        "kit:review": {"slug": proposal.slug},
+    }
+    for name in ("request_detail", "request_review", "request_accept", "request_decline", "request_withdraw"):
+        kwargs[f"sessions_app:{name}"] = {"pk": request_a.pk}
+    for name in url_names():
+        if name not in kwargs and "<int:pk>" in str(get_resolver().reverse_dict.getlist(name.split(":")[-1]) or ""):
+            kwargs[name] = {"pk": pk}
+    users = {
+        "anonymous": None,
+        "own_coordinator": alice,
+        "other_coordinator": bob,
+        "staff": claire,
+        "funder": fanny,
+        "admin": adam,
+    }
+    assert NeedCategory.objects.exists()
+    return kwargs, users, pk
+
+
+def _reverse(name, kwargs, default_pk):
+    try:
+        return reverse(name, kwargs=kwargs.get(name))
+    except Exception:
+        return reverse(name, kwargs={"pk": default_pk})
+
+
+def test_every_url_is_in_the_table():
+    missing = sorted(set(url_names()) - set(EXPECTED))
+    stale = sorted(set(EXPECTED) - set(url_names()))
+    assert missing == [], f"pages sans ligne dans EXPECTED : {missing}"
+    assert stale == [], f"lignes d'EXPECTED sans page : {stale}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_access_matrix(world, role):
+    kwargs, users, pk = world
+    client = Client()
+    if users[role]:
+        client.force_login(users[role])
+    wrong = {}
+    for name in sorted(url_names()):
+        url = _reverse(name, kwargs, pk)
+        response = client.get(url)
+        if response.status_code != EXPECTED[name][role]:
+            wrong[name] = (url, EXPECTED[name][role], response.status_code)
+        if role == "anonymous" and response.status_code == 302:
+            assert response["Location"].startswith(reverse("login")), name
+    assert wrong == {}
+
+
+def test_matrix_size():
+    assert len(EXPECTED) * len(ROLES) >= 6 * 70
