@@ -26,6 +26,7 @@ MENU = (
     NavItem(_("Suivis"), "evaluation:followup_list", (Role.COORDINATOR, *STAFF_ROLES)),
     NavItem(_("Bilan"), "evaluation:dashboard", (Role.COORDINATOR, *STAFF_ROLES, Role.FUNDER)),
     NavItem(_("Actions inspirantes"), "kit:catalogue", (Role.COORDINATOR, *STAFF_ROLES, Role.FUNDER)),
+    NavItem(_("Ressources du kit"), "kit:resource_list", (Role.COORDINATOR, *STAFF_ROLES, Role.FUNDER)),
     NavItem(_("CLSM"), "territories:clsm_list", (Role.COORDINATOR, *STAFF_ROLES, Role.FUNDER)),
     NavItem(_("Imports"), "imports:upload", STAFF_ROLES),
     NavItem(_("Administration"), "admin:index", (Role.ADMINISTRATOR,)),

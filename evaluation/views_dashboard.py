@@ -22,6 +22,7 @@ from evaluation.forms_dashboard import ScopeForm, scope_params
 from evaluation.models import BilanEdition, Need, Response
 from evaluation.renderers import render as render_document
 from evaluation.spreadsheets import responses_workbook
+from kit.suggestions import suggest_actions, territory_of_scope
 from sessions_app.models import AwarenessSession, Participant
 
 CHARTS = {
@@ -86,6 +87,7 @@ def dashboard(request):
         "form": form,
         "scope": scope,
         "data": data,
+        "suggestions": suggest_actions(data["needs"], **territory_of_scope(scope)),
         "seasons": seasons,
         "comparison": _comparison(data, seasons, scope),
         "params": params,

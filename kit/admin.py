@@ -1,9 +1,11 @@
+from django import forms
 from django.contrib import admin
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kit.models import ActionSheet, Determinant, ProjectType
+from evaluation.models import NeedCategory
+from kit.models import ActionSheet, Determinant, NeedActionMapping, ProjectType, Resource
 
 
 class TaxonomyAdmin(admin.ModelAdmin):
@@ -99,3 +101,59 @@ class ActionSheetAdmin(admin.ModelAdmin):
         if obj.status == ActionSheet.Status.PUBLISHED and obj.published_at is None:
             obj.published_at = timezone.now()
         super().save_model(request, obj, form, change)
+
+
+def _need_category_choices():
+    return [(c.code, f"{c.label} ({c.code})") for c in NeedCategory.objects.order_by("order")]
+
+
+class NeedActionMappingForm(forms.ModelForm):
+    need_category_code = forms.ChoiceField(label=_("catégorie de besoin"), choices=_need_category_choices)
+
+    class Meta:
+        model = NeedActionMapping
+        fields = ("need_category_code", "project_types", "determinants")
+
+
+@admin.register(NeedActionMapping)
+class NeedActionMappingAdmin(admin.ModelAdmin):
+    """Which catalogue actions the bilan suggests for each need category: a sheet answers a category when it
+    has one of its project types or one of its determinants."""
+
+    form = NeedActionMappingForm
+    list_display = ("need_category", "project_type_list", "determinant_list")
+    filter_horizontal = ("project_types", "determinants")
+
+    def get_queryset(self, request):
+        label = NeedCategory.objects.filter(code=OuterRef("need_category_code")).values("label")[:1]
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(category_label=Subquery(label))
+            .prefetch_related("project_types", "determinants")
+        )
+
+    @admin.display(description=_("catégorie de besoin"), ordering="need_category_code")
+    def need_category(self, obj):
+        return obj.category_label or obj.need_category_code
+
+    @admin.display(description=_("types de projet"))
+    def project_type_list(self, obj):
+        return ", ".join(item.label for item in obj.project_types.all()) or "–"
+
+    @admin.display(description=_("déterminants"))
+    def determinant_list(self, obj):
+        return ", ".join(item.label for item in obj.determinants.all()) or "–"
+
+
+@admin.register(Resource)
+class ResourceAdmin(admin.ModelAdmin):
+    """Read and delete only: files are uploaded through the kit's own page, which checks their type and size."""
+
+    list_display = ("title", "kind", "version", "audience", "is_published", "uploaded_at")
+    list_filter = ("kind", "audience", "is_published")
+    search_fields = ("title", "description")
+    readonly_fields = ("file", "original_name", "size", "content_type", "uploaded_by", "uploaded_at")
+
+    def has_add_permission(self, request):
+        return False

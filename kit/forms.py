@@ -3,10 +3,14 @@ import datetime
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout, Submit
 from django import forms
+from django.db import transaction
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kit.models import ActionSheet, Determinant, ProjectType
+from evaluation.formatting import fr_decimal
+from kit import resources
+from kit.models import ActionSheet, Determinant, ProjectType, Resource
 from territories.forms import AutocompleteSelectMultiple
 from territories.models import CLSM, Commune, Department
 
@@ -221,3 +225,74 @@ class ActionSheetForm(forms.ModelForm):
             if not cleaned.get("determinants"):
                 self.add_error("determinants", _("Cochez au moins un déterminant pour soumettre la fiche."))
         return cleaned
+
+
+class ResourceForm(forms.ModelForm):
+    """A file of the kit's library. On creation the file is required; on edit, a new file replaces the old."""
+
+    file = forms.FileField(
+        label=_("Fichier"),
+        widget=forms.FileInput(attrs={"accept": resources.ACCEPT}),
+    )
+
+    class Meta:
+        model = Resource
+        fields = ["title", "kind", "version", "audience", "description", "is_published"]
+        labels = {"title": _("Titre"), "kind": _("Type de ressource"), "audience": _("Qui peut la télécharger")}
+        help_texts = {
+            "audience": _(
+                "« Tout public » : sans compte. « Coordinateur·rices » : coordinateur·rices de CLSM connecté·es et "
+                "centre national. « Centre national » : chargées de mission et administrateur·rices."
+            )
+        }
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, user, too_large=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.too_large = too_large  # the upload handler stopped the file at the size limit
+        self.checked = None
+        limits = {"formats": resources.ACCEPTED_LABEL, "limit": fr_decimal(resources.MAX_UPLOAD_SIZE / resources.MB)}
+        self.fields["file"].help_text = _("Formats acceptés : %(formats)s. %(limit)s Mo au plus.") % limits
+        if self.instance.pk:
+            self.fields["file"].required = False
+            self.fields["file"].label = _("Remplacer le fichier")
+            self.fields["file"].help_text = _(
+                "Fichier actuel : %(name)s. Laissez vide pour le garder. Formats acceptés : %(formats)s. "
+                "%(limit)s Mo au plus."
+            ) % {"name": self.instance.original_name, **limits}
+        self.helper = FormHelper()
+        self.helper.form_tag = False  # the template's <form> carries enctype and its CSRF token
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout("title", "kind", "version", "audience", "description", "file", "is_published")
+        if too_large:
+            self.fields["file"].required = False  # the message below says what happened, not « obligatoire »
+
+    def clean_file(self):
+        if self.too_large:
+            raise forms.ValidationError(
+                _("Le fichier dépasse %(limit)s Mo : il n'a pas été accepté.")
+                % {"limit": fr_decimal(resources.MAX_UPLOAD_SIZE / resources.MB)}
+            )
+        upload = self.cleaned_data.get("file")
+        if upload:
+            self.checked = resources.check_upload(upload)
+        return upload
+
+    def save(self, commit=True):
+        resource = super().save(commit=False)
+        replaced = None
+        if self.checked is not None:
+            replaced = resource.file.name if resource.pk else None
+            resource.file = self.cleaned_data["file"]
+            resource.original_name = self.checked.original_name
+            resource.size = self.checked.size
+            resource.content_type = self.checked.content_type
+            resource.uploaded_by = self.user
+            resource.uploaded_at = timezone.now()
+        if commit:
+            resource.save()
+            if replaced and replaced != resource.file.name:
+                storage = resource.file.storage
+                transaction.on_commit(lambda: storage.delete(replaced))
+        return resource

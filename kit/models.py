@@ -5,6 +5,9 @@ migration with the labels of the form, so the national centre can add or rename 
 A sheet proposed by a coordinator goes through the national centre's review before it is public.
 """
 
+import uuid
+from pathlib import PurePath
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import ValidationError
@@ -15,6 +18,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from kit.storage import private_storage
 from territories.models import CLSM, Commune, Department, Region
 
 
@@ -296,3 +300,121 @@ class ActionSheet(models.Model):
         self.review_comment = ""
         self.published_at = timezone.now()
         self.save(update_fields=["status", "review_comment", "published_at", "updated_at"])
+
+
+class NeedActionMapping(models.Model):
+    """Which catalogue actions answer a need category of the questionnaire: a sheet answers it when it has one
+    of these project types or one of these determinants. Data, installed by a migration, edited in the admin."""
+
+    need_category_code = models.SlugField(
+        _("code de la catégorie de besoin"),
+        max_length=30,
+        unique=True,
+        help_text=_("Le code de la catégorie dans le questionnaire, par exemple « competences »."),
+    )
+    project_types = models.ManyToManyField(
+        ProjectType, verbose_name=_("types de projet"), related_name="need_mappings", blank=True
+    )
+    determinants = models.ManyToManyField(
+        Determinant, verbose_name=_("déterminants de la santé mentale"), related_name="need_mappings", blank=True
+    )
+
+    class Meta:
+        verbose_name = _("correspondance besoin → actions")
+        verbose_name_plural = _("correspondances besoins → actions")
+        ordering = ["need_category_code"]
+
+    def __str__(self):
+        return self.need_category_code
+
+
+# Kit resources: downloadable files of the deployment kit ---------------------------------------------------
+
+
+def resource_file_name(instance, filename) -> str:
+    """A random name: the stored path says nothing of the file and cannot be guessed. The name people see is
+    kept in `original_name`."""
+    extension = PurePath(filename).suffix.lower()
+    return f"{uuid.uuid4().hex}{extension}"
+
+
+class ResourceQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Anyone: published public resources. Coordinators also the coordinators' ones. The national centre:
+        everything, unpublished included. The funder reads the public ones."""
+        if user.is_authenticated and user.is_national_staff:
+            return self
+        audiences = [Resource.Audience.PUBLIC]
+        if user.is_authenticated and user.is_coordinator:
+            audiences.append(Resource.Audience.COORDINATORS)
+        return self.filter(is_published=True, audience__in=audiences)
+
+    def editable_by(self, user):
+        if user.is_authenticated and user.is_national_staff:
+            return self
+        return self.none()
+
+
+class Resource(models.Model):
+    """A file of the deployment kit (slides, guide, evaluation tool), managed by the national centre.
+
+    The file lives in a private storage (kit/storage.py) and is only ever sent by `resource_download`, which
+    checks who asks."""
+
+    class Kind(models.TextChoices):
+        ANIMATION = "animation", _("supports d'animation")
+        GUIDE = "guide", _("guide méthodologique")
+        EVALUATION = "evaluation", _("outil d'évaluation")
+        OTHER = "autre", _("autre")
+
+    class Audience(models.TextChoices):
+        PUBLIC = "public", _("tout public")
+        COORDINATORS = "coordinators", _("coordinateur·rices CLSM et centre national")
+        STAFF = "staff", _("centre national uniquement")
+
+    title = models.CharField(_("titre"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    kind = models.CharField(_("type de ressource"), max_length=12, choices=Kind.choices)
+    version = models.CharField(_("version"), max_length=50, help_text=_("Par exemple : « v2 » ou « septembre 2024 »."))
+    audience = models.CharField(
+        _("qui peut la télécharger"), max_length=12, choices=Audience.choices, default=Audience.COORDINATORS
+    )
+    file = models.FileField(_("fichier"), storage=private_storage, upload_to=resource_file_name, max_length=200)
+    original_name = models.CharField(_("nom du fichier"), max_length=255)
+    size = models.PositiveBigIntegerField(_("taille (octets)"))
+    content_type = models.CharField(_("type de contenu"), max_length=120)
+    is_published = models.BooleanField(
+        _("publiée"), default=True, help_text=_("Une ressource non publiée n'est visible que du centre national.")
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("déposée par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="kit_resources",
+    )
+    uploaded_at = models.DateTimeField(_("fichier déposé le"), default=timezone.now)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    objects = ResourceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ressource du kit")
+        verbose_name_plural = _("ressources du kit")
+        ordering = ["kind", "title"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def extension(self) -> str:
+        return PurePath(self.original_name).suffix.lstrip(".").upper()
+
+    def delete(self, *args, **kwargs):
+        # The file goes once the row is gone for good (not if the transaction is rolled back).
+        name, storage = self.file.name, self.file.storage
+        result = super().delete(*args, **kwargs)
+        if name:
+            transaction.on_commit(lambda: storage.delete(name))
+        return result

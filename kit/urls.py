@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kit import views
+from kit import views, views_resources
 
 app_name = "kit"
 urlpatterns = [
@@ -11,4 +11,10 @@ urlpatterns = [
     path("fiches/<slug:slug>/", views.sheet_detail, name="sheet_detail"),
     path("fiches/<slug:slug>/modifier/", views.sheet_edit, name="sheet_edit"),
     path("fiches/<slug:slug>/relecture/", views.review, name="review"),
+    # The library of downloadable files
+    path("ressources/", views_resources.resource_list, name="resource_list"),
+    path("ressources/ajouter/", views_resources.resource_create, name="resource_create"),
+    path("ressources/<int:pk>/telecharger/", views_resources.resource_download, name="resource_download"),
+    path("ressources/<int:pk>/modifier/", views_resources.resource_edit, name="resource_edit"),
+    path("ressources/<int:pk>/supprimer/", views_resources.resource_delete, name="resource_delete"),
 ]

@@ -20,6 +20,9 @@ CLSM_B_QPVS = ["QN01330M"]
 DATA_MIGRATIONS = [
     ("evaluation.Questionnaire", "evaluation.migrations.0002_standard_questionnaire", "install"),
     ("evaluation.Effect", "evaluation.migrations.0005_effects", "install"),
+    ("kit.ProjectType", "kit.migrations.0002_taxonomies", "install"),
+    ("kit.ActionSheet", "kit.migrations.0003_actions_004", "install"),
+    ("kit.NeedActionMapping", "kit.migrations.0005_need_action_mappings", "install"),
 ]
 
 

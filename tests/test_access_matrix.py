@@ -116,6 +116,11 @@ EXPECTED = {
     "kit:review_queue": STAFF,
     "kit:sheet_edit": row(LOGIN, 200, 404, 200, 404),
     "kit:review": POST_ONLY,
+    "kit:resource_list": EVERYONE,
+    "kit:resource_download": row(404, 200, 200, 200, 404),  # a coordinators' resource: not even its existence
+    "kit:resource_create": STAFF,
+    "kit:resource_edit": STAFF,
+    "kit:resource_delete": STAFF,  # GET shows the confirmation page
 }
 
 
@@ -133,7 +138,7 @@ def url_names(patterns=None, namespace=None):
 
 
 @pytest.fixture
-def world(alice, bob, claire, fanny, adam, clsm_a, clsm_b, session_a):
+def world(alice, bob, claire, fanny, adam, clsm_a, clsm_b, session_a, settings, tmp_path):
     """One object of each kind, belonging to CLSM A (alice's)."""
     request_a = SessionRequestFactory(clsm=clsm_a, created_by=alice)
     create_response(session_a, Sheet(answers={"sat_logistique": 5}, needs=[("Des formations", None)]), channel="papier")
@@ -163,8 +168,26 @@ def world(alice, bob, claire, fanny, adam, clsm_a, clsm_b, session_a):
         clsm=clsm_a,
         status=ActionSheet.Status.SUBMITTED,
     )
+    settings.MEDIA_ROOT = tmp_path
+    from django.core.files.base import ContentFile
+
+    from kit.models import Resource
+
+    resource = Resource(
+        title="Guide",
+        kind="guide",
+        version="v1",
+        audience="coordinators",
+        original_name="guide.pdf",
+        size=9,
+        content_type="application/pdf",
+    )
+    resource.file.save("guide.pdf", ContentFile(b"%PDF-1.7\n"), save=True)
     pk = session_a.pk
     kwargs = {
+        "kit:resource_download": {"pk": resource.pk},
+        "kit:resource_edit": {"pk": resource.pk},
+        "kit:resource_delete": {"pk": resource.pk},
         "password_reset_confirm": {"uidb64": "MQ", "token": "invalide"},
         "object_history": {"kind": "seance", "pk": pk},
         "territories:clsm_detail": {"pk": clsm_a.pk},
@@ -226,6 +249,7 @@ def test_access_matrix(world, role):
     for name in sorted(url_names()):
         url = _reverse(name, kwargs, pk)
         response = client.get(url)
+        response.close()  # file downloads are streamed: close them
         if response.status_code != EXPECTED[name][role]:
             wrong[name] = (url, EXPECTED[name][role], response.status_code)
         if role == "anonymous" and response.status_code == 302:
