@@ -1,5 +1,6 @@
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from sessions_app.demo import delete_national_sessions, seed_demo_sessions, seed_national_sessions
@@ -30,6 +31,11 @@ class Command(BaseCommand):
         started = time.monotonic()
         if scale == "demo":
             clsms = seed_demo_clsms()
+            if settings.DEBUG:
+                # The demo accounts exist before the sessions, so that the chargée animates them.
+                from accounts.demo import ensure_demo_accounts
+
+                ensure_demo_accounts()
             self.stdout.write(f"Démonstration : {len(clsms)} CLSM sur des QPV réels.")
             self.stdout.write(seed_demo_sessions().line("Démonstration"))
         else:
