@@ -22,7 +22,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 
-from bench import bench_answer_storage, bench_bilan, bench_import_qpv  # noqa: E402
+from bench import bench_aggregation, bench_answer_storage, bench_bilan, bench_import_qpv  # noqa: E402
 from bench.common import machine  # noqa: E402
 
 
@@ -35,6 +35,8 @@ def main():
         bench_import_qpv.run()
     if not only or "--storage" in only:
         bench_answer_storage.run()
+    if not only or "--aggregation" in only:
+        bench_aggregation.run()
     if not only or "--bilan" in only:
         bench_bilan.run()
 

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class EvaluationConfig(AppConfig):
     name = "evaluation"
     verbose_name = _("Évaluation et bilans")
+
+    def ready(self):
+        from evaluation.importers import QuestionnaireImporter
+        from imports import registry
+
+        registry.register(QuestionnaireImporter)

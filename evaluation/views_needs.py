@@ -1,15 +1,233 @@
-"""Placeholder: being written (see evaluation/urls.py)."""
+"""Expressed needs: the chargée de mission gives each one of the seven categories, at typing speed.
 
-from django.http import Http404
+One screen per season: the needs (to categorise, or all), the counts per category, and for each need how
+many other uncategorised needs of the season say the same thing (case and spaces ignored), so that they can
+be categorised together. Keyboard use is static/js/needs.js; without it, each need has its own small form.
+"""
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST, require_safe
+
+from accounts.access import staff_required
+from evaluation.forms_needs import TO_CATEGORISE, NeedAssignForm, NeedBulkAssignForm, NeedListForm
+from evaluation.models import Need, NeedCategory
+from sessions_app.models import AwarenessSession, season_of
+
+PAGE_SIZE = 50
+BULK_CHUNK = 2000
 
 
-def needs_categorise(request, *args, **kwargs):
-    raise Http404
+def normalise_need(text: str) -> str:
+    """« Se former », « se  former » and « SE FORMER » are the same need."""
+    return " ".join(text.split()).casefold()
 
 
-def need_assign(request, *args, **kwargs):
-    raise Http404
+@dataclass
+class NeedRow:
+    need: Need
+    key: str
+    identical: int  # other uncategorised needs of the season with the same text
+    bulk: int  # uncategorised needs of the season with the same text, this one included
 
 
-def need_assign_bulk(request, *args, **kwargs):
-    raise Http404
+@dataclass
+class CategoryCount:
+    category: NeedCategory | None
+    count: int
+    share: float | None  # percentage of the categorised needs
+
+
+def _season_needs(season: str):
+    return Need.objects.filter(response__session__season=season)
+
+
+def _seasons_with_needs() -> list[str]:
+    with_needs = Exists(Need.objects.filter(response__session=OuterRef("pk")))
+    seasons = AwarenessSession.objects.filter(with_needs).order_by().values_list("season", flat=True).distinct()
+    return sorted(seasons, reverse=True)
+
+
+def _uncategorised_texts(season: str) -> Counter:
+    """How many uncategorised needs of the season have each normalised text.
+
+    Reads the texts of the season's uncategorised needs (one query; a few thousand short texts at the
+    national size) because neither SQLite nor a portable expression folds case and spaces like Python does."""
+    texts = _season_needs(season).filter(category__isnull=True).values_list("text", flat=True)
+    return Counter(normalise_need(text) for text in texts)
+
+
+def _rows(needs, uncategorised: Counter) -> list[NeedRow]:
+    rows = []
+    for need in needs:
+        key = normalise_need(need.text)
+        same = uncategorised[key]
+        rows.append(NeedRow(need, key, same - (1 if need.category_id is None else 0), same))
+    return rows
+
+
+def _counts(season: str, categories: list[NeedCategory]) -> dict:
+    by_category = dict(
+        _season_needs(season).values("category_id").annotate(n=Count("pk")).order_by().values_list("category_id", "n")
+    )
+    categorised = sum(n for category_id, n in by_category.items() if category_id is not None)
+    return {
+        "season": season,
+        "categories": [
+            CategoryCount(
+                c, by_category.get(c.pk, 0), 100 * by_category.get(c.pk, 0) / categorised if categorised else None
+            )
+            for c in categories
+        ],
+        "uncategorised": by_category.get(None, 0),
+        "categorised": categorised,
+        "total": categorised + by_category.get(None, 0),
+    }
+
+
+def _need_queryset():
+    return Need.objects.select_related("response__session__clsm", "category").order_by(
+        "response__session__date", "response__session__reference", "response__sheet_number", "position"
+    )
+
+
+def _back_url(request, season: str) -> str:
+    """Where a form without JavaScript returns: the list it was posted from, if it is one of ours."""
+    url = request.POST.get("next", "")
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return f"{reverse('evaluation:needs_categorise')}?saison={season}"
+
+
+def _see_other(url: str) -> HttpResponseRedirect:
+    return HttpResponseRedirect(url, status=303)
+
+
+@require_safe
+@staff_required
+def needs_categorise(request):
+    current = season_of(timezone.localdate())
+    seasons = _seasons_with_needs()
+    if current not in seasons:
+        seasons = sorted([*seasons, current], reverse=True)
+    form = NeedListForm(request.GET, seasons=seasons, default_season=current)
+    season, status = form.season(), form.status()
+    categories = list(NeedCategory.objects.all())
+    needs = _need_queryset().filter(response__session__season=season)
+    if status == TO_CATEGORISE:
+        needs = needs.filter(category__isnull=True)
+    page = Paginator(needs, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = _rows(page.object_list, _uncategorised_texts(season))
+    query = request.GET.copy()
+    query.pop("page", None)
+    query["saison"], query["statut"] = season, status
+    context = {
+        "form": form,
+        "season": season,
+        "status": status,
+        "to_categorise": status == TO_CATEGORISE,
+        "page": page,
+        "rows": rows,
+        "query": query.urlencode(),
+        "categories": categories,
+        "counts": _counts(season, categories),
+        "next_url": request.get_full_path(),
+        "page_ids": ",".join(str(row.need.pk) for row in rows),
+    }
+    return render(request, "evaluation/needs/categorise.html", context)
+
+
+def _page_ids(request) -> list[int]:
+    """The needs shown on the page the request comes from (needs.js sends them), at most one page."""
+    return [int(part) for part in request.POST.get("page_ids", "").split(",") if part.strip().isdigit()][:PAGE_SIZE]
+
+
+def _rows_response(request, season: str, key: str, *, main: Need | None, announce: str) -> HttpResponse:
+    """For htmx: the need that was posted (`main`, swapped in place), the other needs of the page with the
+    same text (their count of identical needs changed; swapped out of band) and the season's counts.
+    `announce` is read out by needs.js."""
+    categories = list(NeedCategory.objects.all())
+    shown = set(_page_ids(request)) - {main.pk if main else None}
+    same_text = [need for need in _need_queryset().filter(pk__in=shown) if normalise_need(need.text) == key]
+    uncategorised = _uncategorised_texts(season)
+    context = {
+        "main": _rows([main], uncategorised)[0] if main else None,
+        "others": _rows(same_text, uncategorised),
+        "categories": categories,
+        "counts": _counts(season, categories),
+        "next_url": request.POST.get("next", ""),
+    }
+    response = render(request, "evaluation/needs/_assigned.html", context)
+    response["HX-Trigger"] = json.dumps({"needs-assigned": {"message": announce}})
+    return response
+
+
+@require_POST
+@staff_required
+def need_assign(request, pk):
+    need = get_object_or_404(_need_queryset(), pk=pk)
+    season = need.response.session.season
+    form = NeedAssignForm(request.POST)
+    if not form.is_valid():
+        message = " ".join(form.errors["category"])
+        if request.htmx:
+            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+        messages.error(request, message)
+        return _see_other(_back_url(request, season))
+    category = form.cleaned_data["category"]
+    need.category = category
+    need.categorised_by = request.user if category else None
+    need.categorised_at = timezone.now() if category else None
+    need.save(update_fields=["category", "categorised_by", "categorised_at"])
+    if category:
+        message = _("Besoin « %(text)s » classé en « %(category)s ».") % {"text": need.text, "category": category}
+    else:
+        message = _("Besoin « %(text)s » remis à catégoriser.") % {"text": need.text}
+    if request.htmx:
+        return _rows_response(request, season, normalise_need(need.text), main=need, announce=message)
+    messages.success(request, message)
+    return _see_other(_back_url(request, season))
+
+
+@require_POST
+@staff_required
+def need_assign_bulk(request):
+    form = NeedBulkAssignForm(request.POST)
+    if not form.is_valid():
+        message = " ".join(message for errors in form.errors.values() for message in errors)
+        if request.htmx:
+            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+        messages.error(request, message)
+        return _see_other(_back_url(request, season_of(timezone.localdate())))
+    season, category = form.cleaned_data["season"], form.cleaned_data["category"]
+    key = normalise_need(form.cleaned_data["text"])
+    candidates = _season_needs(season).filter(category__isnull=True).values_list("pk", "text")
+    matching = [pk for pk, text in candidates if normalise_need(text) == key]
+    now = timezone.now()
+    for start in range(0, len(matching), BULK_CHUNK):
+        Need.objects.filter(pk__in=matching[start : start + BULK_CHUNK], category__isnull=True).update(
+            category=category, categorised_by=request.user, categorised_at=now
+        )
+    message = ngettext(
+        "%(n)s besoin « %(text)s » classé en « %(category)s ».",
+        "%(n)s besoins « %(text)s » classés en « %(category)s ».",
+        len(matching),
+    ) % {"n": len(matching), "text": form.cleaned_data["text"], "category": category}
+    if request.htmx:
+        return _rows_response(request, season, key, main=None, announce=message)
+    messages.success(request, message)
+    return _see_other(_back_url(request, season))

@@ -300,12 +300,19 @@ class _SignInSheets:
         return rows
 
 
-def seed_questionnaires(held_session_ids: list[int], rng: random.Random, progress=None) -> int:
-    """Where generated questionnaire responses and expressed needs plug in (the benchmark size is 400,000
-    responses and 300,000 needs); the questionnaire import and entry are another issue's. It runs last with
-    the generator's random source, so adding it leaves the requests, sessions and participants as they are.
-    Returns the number of responses created: none yet."""
-    return 0
+def seed_questionnaires(held_session_ids: list[int], rng: random.Random, progress=None, *, participants=None) -> int:
+    """Questionnaire responses and expressed needs of the held sessions (evaluation/demo.py). At the national
+    scale (`participants` given), 400,000 responses and 300,000 needs for 450,000 participants, in proportion
+    when the generator runs smaller. It runs last with the generator's random source, so the requests,
+    sessions and participants stay as they are. Returns the number of responses created."""
+    from evaluation.demo import seed_demo_responses, seed_national_responses
+
+    if participants is None:
+        return seed_demo_responses(held_session_ids, rng=rng, progress=progress)
+    total = round(participants * 400_000 / 450_000)
+    return seed_national_responses(
+        total=total, needs=round(total * 0.75), rng=rng, sessions=held_session_ids, progress=progress
+    )
 
 
 @transaction.atomic
@@ -766,6 +773,6 @@ def seed_national_sessions(
         held=len(held_ids),
         participants=written,
         structures=len(structures),
-        responses=seed_questionnaires(held_ids, rng, progress),
+        responses=seed_questionnaires(held_ids, rng, progress, participants=written),
         seasons=tuple(season_list),
     )
