@@ -81,8 +81,9 @@ def plain_zip() -> bytes:
 
 def download(client, resource):
     response = client.get(reverse("kit:resource_download", args=[resource.pk]))
+    # Reading the stream to its end closes the file, through the test client's own wrapper (calling close()
+    # directly would fire request_finished and close the test's database connection).
     content = b"".join(response.streaming_content) if response.status_code == 200 else None
-    response.close()
     return response, content
 
 
