@@ -77,9 +77,7 @@ def test_every_model_is_in_the_admin():
     apps_of_ours = {"accounts", "territories", "imports", "sessions_app", "evaluation", "kit"}
     # Change-history tables (django-simple-history) are read through their model's history page.
     ours = [
-        m
-        for m in apps.get_models()
-        if m._meta.app_label in apps_of_ours and not m.__name__.startswith("Historical")
+        m for m in apps.get_models() if m._meta.app_label in apps_of_ours and not m.__name__.startswith("Historical")
     ]
     assert ours
     missing = [m.__name__ for m in ours if m not in admin.site._registry]

@@ -1,4 +1,3 @@
-
 """The catalogue of inspiring actions: the 26 real sheets of the Villes-Santé collection, search, filters with
 their counts, the printable sheet, proposals by coordinators and their review by the national centre.
 
