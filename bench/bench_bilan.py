@@ -47,7 +47,7 @@ def run():
     report(f"PDF bilan, season {season}", value, floor, queries, "SQL means")
 
     user, _ = User.objects.get_or_create(username="bench-staff", defaults={"role": Role.NATIONAL_STAFF})
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
 
     def cold():

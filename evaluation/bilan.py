@@ -139,22 +139,39 @@ def _pct(part, whole):
     return part * 100 / whole if whole else None
 
 
-def _profile(participants) -> dict:
-    figures = participants.aggregate(
-        with_gender=Count("pk", filter=~Q(gender="")),
-        women=Count("pk", filter=Q(gender="femme")),
-        lives_known=Count("pk", filter=Q(lives_in_qpv__isnull=False)),
-        lives=Count("pk", filter=Q(lives_in_qpv=True)),
-        acts_known=Count("pk", filter=Q(acts_in_qpv__isnull=False)),
-        acts=Count("pk", filter=Q(acts_in_qpv=True)),
-    )
-    by_profile = dict(participants.exclude(profile="").values_list("profile").annotate(n=Count("pk")).order_by())
-    with_profile = sum(by_profile.values())
+PROFILE_COLUMNS = {code: f"profile_{code}" for code in Profile.values}
+PARTICIPANT_COUNTS = {
+    "rows": Q(),
+    "with_gender": ~Q(gender=""),
+    "women": Q(gender="femme"),
+    "lives_known": Q(lives_in_qpv__isnull=False),
+    "lives": Q(lives_in_qpv=True),
+    "acts_known": Q(acts_in_qpv__isnull=False),
+    "acts": Q(acts_in_qpv=True),
+    **{column: Q(profile=code) for code, column in PROFILE_COLUMNS.items()},
+}
+
+
+def _participant_counts(held) -> pd.DataFrame:
+    """Per held session, in one grouped query over the sign-in rows: their number and what the profile needs."""
+    annotations = {
+        name: Count("pk", filter=condition) if condition else Count("pk")
+        for name, condition in PARTICIPANT_COUNTS.items()
+    }
+    records = list(Participant.objects.filter(session__in=held).values("session").annotate(**annotations).order_by())
+    return pd.DataFrame.from_records(records, columns=["session", *PARTICIPANT_COUNTS])
+
+
+def _profile(counts: pd.DataFrame) -> dict:
+    totals = counts.drop(columns="session").sum() if not counts.empty else pd.Series(0, index=list(PARTICIPANT_COUNTS))
+    with_profile = int(sum(totals[column] for column in PROFILE_COLUMNS.values()))
     return {
-        "women_pct": _pct(figures["women"], figures["with_gender"]),
-        "lives_in_qpv_pct": _pct(figures["lives"], figures["lives_known"]),
-        "acts_in_qpv_pct": _pct(figures["acts"], figures["acts_known"]),
-        "categories": {code: _pct(by_profile[code], with_profile) for code in Profile.values if code in by_profile},
+        "women_pct": _pct(int(totals["women"]), int(totals["with_gender"])),
+        "lives_in_qpv_pct": _pct(int(totals["lives"]), int(totals["lives_known"])),
+        "acts_in_qpv_pct": _pct(int(totals["acts"]), int(totals["acts_known"])),
+        "categories": {
+            code: _pct(int(totals[column]), with_profile) for code, column in PROFILE_COLUMNS.items() if totals[column]
+        },
     }
 
 
@@ -211,14 +228,14 @@ def _effects(held) -> dict:
     }
 
 
-def _session_frame(held) -> pd.DataFrame:
+def _session_frame(held, counts: pd.DataFrame) -> pd.DataFrame:
     """One row per held session: its CLSM, its participants figure and its number of responses."""
     sessions = pd.DataFrame.from_records(
         list(held.values_list("pk", "clsm_id", "actual_attendance")), columns=["session", "clsm", "attendance"]
     )
     if sessions.empty:
         return sessions.assign(participants=[], responses=[])
-    rows = dict(Participant.objects.filter(session__in=held).values_list("session").annotate(n=Count("pk")).order_by())
+    rows = dict(zip(counts["session"], counts["rows"], strict=True))
     responses = dict(
         Response.objects.filter(session__in=held).values_list("session").annotate(n=Count("pk")).order_by()
     )
@@ -254,7 +271,8 @@ def _breakdown_rows(frame: pd.DataFrame, key: str, labels: dict) -> list[dict]:
 
 def compute_bilan(scope: Scope) -> dict:
     held = scope.held_sessions()
-    sessions = _session_frame(held)
+    counts = _participant_counts(held)
+    sessions = _session_frame(held, counts)
     links = pd.DataFrame.from_records(
         list(
             AwarenessSession.qpvs.through.objects.filter(awarenesssession__in=held).values_list(
@@ -293,7 +311,7 @@ def compute_bilan(scope: Scope) -> dict:
             "structures": participants.exclude(structure=None).values("structure").distinct().count(),
             "responses": int(sessions["responses"].sum()) if not sessions.empty else 0,
         },
-        "profile": _profile(participants),
+        "profile": _profile(counts),
         "items": _items(held),
         "needs": _needs(held),
         "effects": _effects(held),
