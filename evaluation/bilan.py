@@ -10,16 +10,21 @@ and percentage leaves blanks out of its denominator; a session counts in the bre
 and département its QPV belong to (QPV outside any région under code "").
 """
 
+from __future__ import annotations
+
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from django.db.models import Count, Q, Sum
 
 from evaluation.models import Effect, FollowUp, Item, Need, NeedCategory, Questionnaire, Response, SessionItemSummary
 from sessions_app.models import AwarenessSession, Participant, Profile, SessionRequest, season_bounds
 from territories.models import CLSM, Department, Region
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 NO_REGION_LABEL = "Hors région (collectivités d'outre-mer)"
 
@@ -51,7 +56,7 @@ class Scope:
         region=None,
         department=None,
         session=None,
-    ) -> "Scope":
+    ) -> Scope:
         if season:
             date_from, date_to = season_bounds(season)
             label, period = f"Saison {season}", "season"
@@ -154,6 +159,8 @@ PARTICIPANT_COUNTS = {
 
 def _participant_counts(held) -> pd.DataFrame:
     """Per held session, in one grouped query over the sign-in rows: their number and what the profile needs."""
+    import pandas as pd  # imported when a bilan is computed, not when the application starts
+
     annotations = {
         name: Count("pk", filter=condition) if condition else Count("pk")
         for name, condition in PARTICIPANT_COUNTS.items()
@@ -163,6 +170,8 @@ def _participant_counts(held) -> pd.DataFrame:
 
 
 def _profile(counts: pd.DataFrame) -> dict:
+    import pandas as pd  # imported when a bilan is computed, not when the application starts
+
     totals = counts.drop(columns="session").sum() if not counts.empty else pd.Series(0, index=list(PARTICIPANT_COUNTS))
     with_profile = int(sum(totals[column] for column in PROFILE_COLUMNS.values()))
     return {
@@ -230,6 +239,8 @@ def _effects(held) -> dict:
 
 def _session_frame(held, counts: pd.DataFrame) -> pd.DataFrame:
     """One row per held session: its CLSM, its participants figure and its number of responses."""
+    import pandas as pd  # imported when a bilan is computed, not when the application starts
+
     sessions = pd.DataFrame.from_records(
         list(held.values_list("pk", "clsm_id", "actual_attendance")), columns=["session", "clsm", "attendance"]
     )
@@ -270,6 +281,8 @@ def _breakdown_rows(frame: pd.DataFrame, key: str, labels: dict) -> list[dict]:
 
 
 def compute_bilan(scope: Scope) -> dict:
+    import pandas as pd  # imported when a bilan is computed, not when the application starts
+
     held = scope.held_sessions()
     counts = _participant_counts(held)
     sessions = _session_frame(held, counts)
@@ -334,6 +347,8 @@ def compute_seasons(scope: Scope, last: int = 5) -> list[dict]:
     Same territorial filters as `scope`, the `last` seasons ending with the scope's own (or the latest one),
     in a handful of grouped queries rather than one bilan per season.
     """
+    import pandas as pd  # imported when a bilan is computed, not when the application starts
+
     unbounded = dataclasses.replace(scope, date_from=None)
     held = unbounded.held_sessions()
     seasons = sorted(set(held.values_list("season", flat=True).distinct()))[-last:]

@@ -23,7 +23,6 @@ from sessions_app.access import get_session_for_user
 from sessions_app.calendar import format_time
 from sessions_app.forms_participants import ParticipantFormSet, numbered_profiles
 from sessions_app.models import AwarenessSession, Structure, normalise_structure_name
-from sessions_app.pdf import render_pdf
 
 # Rows of one printed page of the sign-in sheet; more pages when more participants are expected.
 SHEET_ROWS_PER_PAGE = 20
@@ -65,6 +64,8 @@ def sign_in_sheet_context(session) -> dict:
 @login_required
 def sign_in_sheet(request, pk):
     session = get_session_for_user(request.user, pk, write=True)
+    from sessions_app.pdf import render_pdf  # WeasyPrint loads when a PDF is asked for, not at start-up
+
     pdf = render_pdf("sessions_app/pdf/sign_in_sheet.html", sign_in_sheet_context(session), request=request)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="emargement-{session.reference}.pdf"'
