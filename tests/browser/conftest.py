@@ -4,6 +4,7 @@ The live server needs transactional tests, which empty the tables afterwards; th
 is reloaded by the root conftest when a later test needs it.
 """
 
+import contextlib
 import os
 import shutil
 
@@ -40,6 +41,12 @@ def page(browser, live_server):
     context.set_default_timeout(15_000)
     page = context.new_page()
     yield page
+    # Let requests still in flight (htmx fragments, charts) finish before the live server stops: a request
+    # thread outliving the test would touch the test database from another thread.
+    for open_page in context.pages:
+        # A page that never goes idle must not hide the test's own result.
+        with contextlib.suppress(Exception):
+            open_page.wait_for_load_state("networkidle", timeout=5_000)
     context.close()
 
 

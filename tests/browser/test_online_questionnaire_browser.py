@@ -1,5 +1,6 @@
 """A participant answers the online questionnaire on a phone, without an account."""
 
+import contextlib
 import datetime
 import importlib
 import re
@@ -35,6 +36,8 @@ def phone(browser, live_server):
     context.set_default_timeout(15_000)
     page = context.new_page()
     yield page
+    with contextlib.suppress(Exception):  # let requests in flight finish before the live server stops
+        page.wait_for_load_state("networkidle", timeout=5_000)
     context.close()
 
 

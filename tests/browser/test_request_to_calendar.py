@@ -30,7 +30,8 @@ def test_request_accepted_then_seen_in_the_calendar(browser, live_server, page, 
     request = SessionRequest.objects.get(clsm=clsm_a)
     assert list(request.qpvs.values_list("code", flat=True)) == ["QN05971M"]
 
-    staff = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris", base_url=live_server.url).new_page()
+    staff_context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris", base_url=live_server.url)
+    staff = staff_context.new_page()
     staff.goto("/comptes/connexion/")
     staff.get_by_label("Identifiant").fill(claire.username)
     staff.get_by_label("Mot de passe").fill("motdepasse-de-test-42")
@@ -44,6 +45,8 @@ def test_request_accepted_then_seen_in_the_calendar(browser, live_server, page, 
     expect(staff.get_by_role("heading", name=re.compile("Séance"))).to_be_visible()
     session = AwarenessSession.objects.get(request=request)
     assert (session.date, session.venue, session.clsm) == (start, "Centre social Les Moulins", clsm_a)
+    staff.wait_for_load_state("networkidle")
+    staff_context.close()
 
     page.goto(f"/seances/calendrier/?month={start:%Y-%m}")
     expect(page.get_by_role("link", name=re.compile("CLSM A de Lille")).first).to_be_visible()
