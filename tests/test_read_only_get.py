@@ -2,6 +2,7 @@ import pytest
 from django.db import transaction
 from django.http import HttpResponse
 from django.test import RequestFactory, override_settings
+from django.urls import path
 
 from smdq.middleware import ReadOnlyGetError, ReadOnlyGetMiddleware
 from territories.models import CLSM
@@ -33,3 +34,15 @@ def test_post_can_write_and_reads_are_fine():
 
 def test_the_rule_is_on_in_tests(settings):
     assert settings.ENFORCE_READ_ONLY_GET
+
+
+urlpatterns = [path("ecrit/", writing_view)]
+
+
+@pytest.mark.urls(__name__)
+def test_the_middleware_is_installed_in_the_stack(client):
+    """Through the whole middleware stack: a GET that writes fails, the same POST does not."""
+    with pytest.raises(ReadOnlyGetError), transaction.atomic():
+        client.get("/ecrit/")
+    assert not CLSM.objects.exists()
+    assert client.post("/ecrit/").status_code == 200
