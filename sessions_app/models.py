@@ -97,6 +97,32 @@ class StatusChange(models.Model):
         ordering = ["changed_at", "pk"]
 
 
+class StatusTransitions:
+    """Status changes as model methods: `TRANSITIONS` says what may follow what; every change is saved with
+    who made it and why in the model's `changes` history (a StatusChange subclass)."""
+
+    TRANSITIONS: dict = {}
+    transition_refused = ""  # French message with %(from)s and %(to)s
+    reason_field = None  # the model field that keeps the reason of the last change, if any
+
+    def _check_move(self, to_status):
+        if to_status not in self.TRANSITIONS[self.status]:
+            raise InvalidTransition(
+                self.transition_refused % {"from": self.get_status_display(), "to": self.Status(to_status).label}
+            )
+
+    def _move(self, to_status, user, reason=""):
+        self._check_move(to_status)
+        previous = self.status
+        self.status = to_status
+        fields = ["status", "updated_at"]
+        if reason and self.reason_field:
+            setattr(self, self.reason_field, reason)
+            fields.append(self.reason_field)
+        self.save(update_fields=fields)
+        self.changes.create(from_status=previous, to_status=to_status, changed_by=user, reason=reason)
+
+
 # Requests --------------------------------------------------------------------------------------------
 
 
@@ -117,7 +143,7 @@ class SessionRequestQuerySet(models.QuerySet):
         return self.filter(status__in=[SessionRequest.Status.NEW, SessionRequest.Status.UNDER_REVIEW])
 
 
-class SessionRequest(models.Model):
+class SessionRequest(StatusTransitions, models.Model):
     """A CLSM's request (« sollicitation ») for an awareness session."""
 
     class Status(models.TextChoices):
@@ -134,6 +160,7 @@ class SessionRequest(models.Model):
         Status.DECLINED: set(),
         Status.WITHDRAWN: set(),
     }
+    transition_refused = _("Une sollicitation « %(from)s » ne peut pas passer à « %(to)s ».")
 
     reference = models.CharField(_("référence"), max_length=30, unique=True, blank=True)
     clsm = models.ForeignKey(CLSM, verbose_name=_("CLSM"), on_delete=models.PROTECT, related_name="requests")
@@ -172,17 +199,6 @@ class SessionRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in (self.Status.NEW, self.Status.UNDER_REVIEW)
-
-    def _move(self, to_status, user, reason=""):
-        if to_status not in self.TRANSITIONS[self.status]:
-            raise InvalidTransition(
-                _("Une sollicitation « %(from)s » ne peut pas passer à « %(to)s ».")
-                % {"from": self.get_status_display(), "to": self.Status(to_status).label}
-            )
-        previous = self.status
-        self.status = to_status
-        self.save(update_fields=["status", "updated_at"])
-        self.changes.create(from_status=previous, to_status=to_status, changed_by=user, reason=reason)
 
     def start_review(self, user):
         self._move(self.Status.UNDER_REVIEW, user)
@@ -303,7 +319,7 @@ class AwarenessSessionQuerySet(models.QuerySet):
         ]
 
 
-class AwarenessSession(models.Model):
+class AwarenessSession(StatusTransitions, models.Model):
     """A 3-hour awareness session (« séance de sensibilisation ») in one or more QPV."""
 
     class Status(models.TextChoices):
@@ -320,6 +336,8 @@ class AwarenessSession(models.Model):
         Status.HELD: set(),
         Status.CANCELLED: set(),
     }
+    transition_refused = _("Une séance « %(from)s » ne peut pas passer à « %(to)s ».")
+    reason_field = "status_reason"
 
     reference = models.CharField(_("référence"), max_length=30, unique=True, blank=True)
     clsm = models.ForeignKey(CLSM, verbose_name=_("CLSM"), on_delete=models.PROTECT, related_name="sessions")
@@ -394,26 +412,8 @@ class AwarenessSession(models.Model):
     def accepts_questionnaires(self) -> bool:
         return self.status in (self.Status.CONFIRMED, self.Status.HELD)
 
-    def _move(self, to_status, user, reason=""):
-        self._check_move(to_status)
-        previous = self.status
-        self.status = to_status
-        fields = ["status", "updated_at"]
-        if reason:
-            self.status_reason = reason
-            fields.append("status_reason")
-        self.save(update_fields=fields)
-        self.changes.create(from_status=previous, to_status=to_status, changed_by=user, reason=reason)
-
     def confirm(self, user=None):
         self._move(self.Status.CONFIRMED, user)
-
-    def _check_move(self, to_status):
-        if to_status not in self.TRANSITIONS[self.status]:
-            raise InvalidTransition(
-                _("Une séance « %(from)s » ne peut pas passer à « %(to)s ».")
-                % {"from": self.get_status_display(), "to": self.Status(to_status).label}
-            )
 
     @transaction.atomic
     def mark_held(self, user=None, actual_attendance=None):
