@@ -324,6 +324,10 @@ def compute_bilan(scope: Scope) -> dict:
             "structures": participants.exclude(structure=None).values("structure").distinct().count(),
             "responses": int(sessions["responses"].sum()) if not sessions.empty else 0,
         },
+        # Responses ÷ participants, the method notes' response rate (a new key of the contract).
+        "response_rate": _pct(int(sessions["responses"].sum()), int(sessions["participants"].sum()))
+        if not sessions.empty
+        else None,
         "profile": _profile(counts),
         "items": _items(held),
         "needs": _needs(held),
@@ -396,3 +400,18 @@ def compute_seasons(scope: Scope, last: int = 5) -> list[dict]:
         }
         for season in seasons
     ]
+
+
+def previous_season_row(seasons: list[dict], scope: Scope) -> dict | None:
+    """The previous season's row of `compute_seasons`, when the scope is a season that ends the series."""
+    if scope.period != "season" or len(seasons) < 2 or seasons[-1]["season"] != scope.season:
+        return None
+    return seasons[-2]
+
+
+def with_previous_means(data: dict, seasons: list[dict], scope: Scope) -> dict | None:
+    """The bilan's items with the previous season's means, for the charts' comparison markers."""
+    previous = previous_season_row(seasons, scope)
+    if previous is None:
+        return None
+    return {code: {**item, "mean": previous["items"].get(code)} for code, item in data["items"].items()}

@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from evaluation.bilan import Scope, compute_bilan, compute_seasons
+from evaluation.bilan import Scope, compute_bilan, compute_seasons, with_previous_means
 from evaluation.formatting import SMALL_NUMBER_THRESHOLD
 
 
@@ -11,10 +11,7 @@ def report_context(scope: Scope, *, hide_small: bool, data: dict | None = None) 
 
     data = data or compute_bilan(scope)
     seasons = compute_seasons(scope)
-    previous_items = None
-    if scope.period == "season" and len(seasons) >= 2 and seasons[-1]["season"] == scope.season:
-        previous = seasons[-2]["items"]
-        previous_items = {code: {**item, "mean": previous.get(code)} for code, item in data["items"].items()}
+    previous_items = with_previous_means(data, seasons, scope)
     held = scope.held_sessions()
     groups = [
         ("satisfaction", "Satisfaction des participant·es", 5),
@@ -28,11 +25,6 @@ def report_context(scope: Scope, *, hide_small: bool, data: dict | None = None) 
         "hide_small": hide_small,
         "threshold": SMALL_NUMBER_THRESHOLD,
         "edited_on": timezone.localdate(),
-        "response_rate": (
-            data["key_figures"]["responses"] * 100 / data["key_figures"]["participants"]
-            if data["key_figures"]["participants"]
-            else None
-        ),
         "item_charts": [
             (label, scale, charts.items_chart(data["items"], group, previous_items, hide_small=hide_small))
             for group, label, scale in groups

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import STAFF_ROLES, has_role, login_required, role_required, staff_required
 from accounts.models import Role
-from evaluation.bilan import Scope, compute_bilan, compute_seasons
+from evaluation.bilan import Scope, compute_bilan, compute_seasons, previous_season_row, with_previous_means
 from evaluation.editions import publish, scope_key
 from evaluation.forms_dashboard import ScopeForm, scope_params
 from evaluation.models import BilanEdition, Need, Response
@@ -63,9 +63,10 @@ def _scope(request) -> tuple[ScopeForm, Scope]:
 
 def _comparison(data: dict, seasons: list[dict], scope: Scope) -> dict:
     """Differences with the previous season for the key figures and means (season scopes only)."""
-    if scope.period != "season" or len(seasons) < 2 or seasons[-1]["season"] != scope.season:
+    previous = previous_season_row(seasons, scope)
+    if previous is None:
         return {}
-    current, previous = seasons[-1], seasons[-2]
+    current = seasons[-1]
     figures = {key: current[key] - previous[key] for key in ("sessions", "participants", "responses", "qpv")}
     means = {
         code: item["mean"] - previous["items"][code]
@@ -101,11 +102,6 @@ def dashboard(request):
         "editions": BilanEdition.objects.visible_to(request.user)
         .filter(scope_key=scope_key(scope))
         .order_by("-number"),
-        "response_rate": (
-            data["key_figures"]["responses"] * 100 / data["key_figures"]["participants"]
-            if data["key_figures"]["participants"]
-            else None
-        ),
     }
     template = "evaluation/dashboard/_content.html" if request.htmx else "evaluation/dashboard/dashboard.html"
     return render(request, template, context)
@@ -125,10 +121,7 @@ def bilan_chart(request, name):
 
         data = compute_bilan(scope)
         if name in ("satisfaction", "capacites", "engagement"):
-            seasons = compute_seasons(scope)
-            previous = None
-            if scope.period == "season" and len(seasons) >= 2 and seasons[-1]["season"] == scope.season:
-                previous = {code: {**i, "mean": seasons[-2]["items"].get(code)} for code, i in data["items"].items()}
+            previous = with_previous_means(data, compute_seasons(scope), scope)
             return charts.items_chart(data["items"], name, previous, hide_small=hide_small)
         if name == "besoins":
             return charts.needs_chart(data["needs"], hide_small=hide_small)

@@ -234,3 +234,8 @@ def test_effects_count_answered_follow_ups_of_held_sessions(programme, alice):
     assert effects["effects"]["clsm_valorise"]["count"] == 1
     assert effects["effects"]["diagnostic"]["count"] == 0
     assert len(effects["effects"]) == 8
+
+
+def test_response_rate_is_responses_over_participants(programme):
+    assert season_bilan()["response_rate"] == pytest.approx(3 * 100 / 13)
+    assert compute_bilan(Scope.build(season="2015-2016"))["response_rate"] is None
