@@ -1,7 +1,6 @@
-"""One demonstration account per role, attached to demonstration CLSM (used by `demo_accounts`)."""
+"""One demonstration account per role (the top floor attaches the coordinators to their CLSM: programme/demo.py)."""
 
 from accounts.models import Role, User
-from territories.models import CLSM
 
 DEMO_PASSWORD = "demo-smdq-2026"
 
@@ -16,6 +15,7 @@ DEMO_ACCOUNTS = [
 
 
 def ensure_demo_accounts() -> list[tuple[User, list[str]]]:
+    """Each demonstration user (created once, with the demonstration password) and the CLSM names it works for."""
     accounts = []
     for username, first_name, last_name, role, clsm_names in DEMO_ACCOUNTS:
         user, created = User.objects.get_or_create(
@@ -30,8 +30,5 @@ def ensure_demo_accounts() -> list[tuple[User, list[str]]]:
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
-        clsms = list(CLSM.objects.filter(name__in=clsm_names))
-        if clsms:
-            user.clsms.add(*clsms)
-        accounts.append((user, [c.name for c in clsms]))
+        accounts.append((user, clsm_names))
     return accounts

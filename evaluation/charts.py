@@ -33,8 +33,8 @@ from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path
 from matplotlib.textpath import TextToPath
 
-from evaluation.formatting import fr_int, fr_mean, fr_pct, small_number
 from sessions_app.models import Profile
+from smdq.formatting import fr_int, fr_mean, fr_pct, small_number
 from territories.models import QPV
 
 GEOJSON = settings.BASE_DIR / "fixtures" / "geo" / "departements.geojson.gz"

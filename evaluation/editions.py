@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import Role, User
-from evaluation.bilan import Scope, compute_bilan
+from evaluation.bilan import Scope, compute_bilan, compute_seasons
 from evaluation.forms_dashboard import scope_params
 from evaluation.models import BilanEdition
 from evaluation.report import bilan_pdf
@@ -30,7 +30,9 @@ def coordinators_concerned(scope: Scope):
 
 @transaction.atomic
 def publish(scope: Scope, user, *, base_url: str = "") -> BilanEdition:
+    # The figures are computed once; both PDFs and the frozen JSON are made from them.
     data = compute_bilan(scope)
+    seasons = compute_seasons(scope)
     key = scope_key(scope)
     number = (BilanEdition.objects.filter(scope_key=key).aggregate(n=Max("number"))["n"] or 0) + 1
     edition = BilanEdition.objects.create(
@@ -43,8 +45,8 @@ def publish(scope: Scope, user, *, base_url: str = "") -> BilanEdition:
         published_by=user,
         data=data,
         data_fingerprint=hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest(),
-        pdf=bilan_pdf(scope, hide_small=False, data=data),
-        pdf_funder=bilan_pdf(scope, hide_small=True, data=data),
+        pdf=bilan_pdf(scope, hide_small=False, data=data, seasons=seasons),
+        pdf_funder=bilan_pdf(scope, hide_small=True, data=data, seasons=seasons),
     )
     recipients = list(coordinators_concerned(scope).values_list("email", flat=True))
     if recipients:

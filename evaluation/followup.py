@@ -27,7 +27,7 @@ from accounts.access import get_for_user
 from accounts.models import Role, User
 from evaluation.models import FollowUp
 from sessions_app.models import AwarenessSession
-from sessions_app.privacy import months_before
+from smdq.retention import months_before
 from territories.models import CLSM
 
 logger = logging.getLogger(__name__)

@@ -34,7 +34,7 @@ from evaluation.forms_entry import COMMENT_MAX_LENGTH, NEED_MAX_LENGTH
 from evaluation.models import Answer, Need, NeedCategory, Questionnaire, Response
 from evaluation.responses import MAX_NEEDS, refresh_summaries
 from imports.base import Column, Importer, RowError
-from sessions_app.importers import copy_to_history
+from imports.bulk import copy_to_history
 from sessions_app.models import AwarenessSession
 
 # The 13 items of the standard questionnaire, in the order of the import format (shared/interfaces.md).

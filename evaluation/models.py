@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.querysets import CLSMScopedQuerySet
 from sessions_app.models import AwarenessSession
 
 
@@ -309,18 +310,8 @@ class Effect(models.Model):
         return self.label
 
 
-class FollowUpQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_national_staff:
-            return self
-        if user.is_coordinator:
-            return self.filter(session__clsm__coordinators=user)
-        return self.none()
-
-    def editable_by(self, user):
-        return self.visible_to(user)
+class FollowUpQuerySet(CLSMScopedQuerySet):
+    clsm_path = "session__clsm"
 
     def answered(self):
         return self.filter(answered_at__isnull=False)

@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from evaluation.formatting import fr_date
 from evaluation.models import Item, Questionnaire, QuestionnaireLink
+from smdq.formatting import fr_date
 
 # At most this many responses per client address and session in the window, and per session in its window.
 # A whole room on the venue's Wi-Fi shares one address: the limit stops floods, not a group answering together.

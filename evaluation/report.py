@@ -3,14 +3,16 @@
 from django.utils import timezone
 
 from evaluation.bilan import Scope, compute_bilan, compute_seasons, with_previous_means
-from evaluation.formatting import SMALL_NUMBER_THRESHOLD
+from smdq.formatting import SMALL_NUMBER_THRESHOLD
 
 
-def report_context(scope: Scope, *, hide_small: bool, data: dict | None = None) -> dict:
+def report_context(scope: Scope, *, hide_small: bool, data: dict | None = None, seasons: list | None = None) -> dict:
+    """What the PDF shows. `data` and `seasons` are computed here unless given (an edition computes them once for
+    both of its PDFs)."""
     from evaluation import charts
 
     data = data or compute_bilan(scope)
-    seasons = compute_seasons(scope)
+    seasons = compute_seasons(scope) if seasons is None else seasons
     previous_items = with_previous_means(data, seasons, scope)
     held = scope.held_sessions()
     groups = [
@@ -36,7 +38,8 @@ def report_context(scope: Scope, *, hide_small: bool, data: dict | None = None) 
     }
 
 
-def bilan_pdf(scope: Scope, *, hide_small: bool, data: dict | None = None) -> bytes:
-    from sessions_app.pdf import render_pdf
+def bilan_pdf(scope: Scope, *, hide_small: bool, data: dict | None = None, seasons: list | None = None) -> bytes:
+    from smdq.pdf import render_pdf
 
-    return render_pdf("evaluation/pdf/bilan.html", report_context(scope, hide_small=hide_small, data=data))
+    context = report_context(scope, hide_small=hide_small, data=data, seasons=seasons)
+    return render_pdf("evaluation/pdf/bilan.html", context)

@@ -11,9 +11,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from evaluation import formatting
 from evaluation.models import Answer, Item, Need, Questionnaire, Response
 from sessions_app.models import AwarenessSession, Profile
+from smdq import formatting
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E5F")

@@ -21,8 +21,8 @@ from evaluation.editions import publish, scope_key
 from evaluation.forms_dashboard import ScopeForm, scope_params
 from evaluation.models import BilanEdition, Need, Response
 from evaluation.renderers import render as render_document
+from evaluation.sections import render_sections
 from evaluation.spreadsheets import responses_workbook
-from kit.suggestions import suggest_actions, territory_of_scope
 from sessions_app.models import AwarenessSession, Participant
 
 CHARTS = {
@@ -88,7 +88,7 @@ def dashboard(request):
         "form": form,
         "scope": scope,
         "data": data,
-        "suggestions": suggest_actions(data["needs"], **territory_of_scope(scope)),
+        "sections": render_sections(scope, data),
         "seasons": seasons,
         "comparison": _comparison(data, seasons, scope),
         "params": params,

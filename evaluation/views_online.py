@@ -83,7 +83,7 @@ def qr_code(request, pk):
 
 
 def _pdf_response(request, pk, template_name: str, filename: str) -> HttpResponse:
-    from sessions_app.pdf import render_pdf
+    from smdq.pdf import render_pdf
 
     session, link = _organiser_link(request, pk)
     url = online.public_url(request, link)

@@ -8,9 +8,9 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from evaluation.formatting import fr_decimal
 from kit import resources
 from kit.models import ActionSheet, Determinant, ProjectType, Resource
+from smdq.formatting import fr_decimal
 from territories.forms import AutocompleteSelectMultiple
 from territories.models import CLSM, Commune, Department
 

@@ -8,7 +8,7 @@ from pathlib import PurePath
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from evaluation.formatting import fr_decimal
+from smdq.formatting import fr_decimal
 
 MAX_UPLOAD_SIZE = 50 * 1024 * 1024  # 50 Mo
 MB = 1024 * 1024

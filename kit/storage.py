@@ -1,6 +1,6 @@
 """Where the kit's downloadable files are kept: a folder of MEDIA_ROOT that has no public URL.
 
-The application never serves MEDIA_URL (smdq/urls.py has no media route) and files are stored under random
+The application never serves MEDIA_URL (programme/urls.py has no media route) and files are stored under random
 names; they reach people only through `kit:resource_download`, which checks who asks. A web server in front
 must not publish this folder either (no alias to MEDIA_ROOT)."""
 

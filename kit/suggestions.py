@@ -14,6 +14,7 @@ from collections import defaultdict
 from urllib.parse import urlencode
 
 from django.db.models import Avg, Count
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from kit.models import ActionSheet, NeedActionMapping
@@ -206,3 +207,11 @@ def territory_of_scope(scope) -> dict:
     elif getattr(scope, "region", None):
         place["region_code"] = scope.region
     return place
+
+
+def bilan_section(scope, data: dict):
+    """The bilan page's « Des besoins aux actions » (registered with evaluation.sections by KitConfig.ready)."""
+    return render_to_string(
+        "kit/includes/suggested_actions.html",
+        {"suggestions": suggest_actions(data["needs"], **territory_of_scope(scope))},
+    )

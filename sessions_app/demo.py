@@ -14,7 +14,7 @@ history would double the volume to load and nobody reads the history of benchmar
 
 import random
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
@@ -23,7 +23,8 @@ from django.utils import timezone
 
 from accounts.demo import DEMO_ACCOUNTS
 from accounts.models import Role, User
-from sessions_app.importers import CHUNK, chunks, copy_to_history, structures_by_key, through_pairs
+from imports.bulk import CHUNK, chunks, copy_to_history, through_pairs
+from sessions_app.importers import structures_by_key
 from sessions_app.models import (
     AwarenessSession,
     AwarenessSessionChange,
@@ -300,21 +301,6 @@ class _SignInSheets:
         return rows
 
 
-def seed_questionnaires(held_session_ids: list[int], rng: random.Random, progress=None, *, participants=None) -> int:
-    """Questionnaire responses and expressed needs of the held sessions (evaluation/demo.py). At the national
-    scale (`participants` given), 400,000 responses and 300,000 needs for 450,000 participants, in proportion
-    when the generator runs smaller. It runs last with the generator's random source, so the requests,
-    sessions and participants stay as they are. Returns the number of responses created."""
-    from evaluation.demo import seed_demo_responses, seed_national_responses
-
-    if participants is None:
-        return seed_demo_responses(held_session_ids, rng=rng, progress=progress)
-    total = round(participants * 400_000 / 450_000)
-    return seed_national_responses(
-        total=total, needs=round(total * 0.75), rng=rng, sessions=held_session_ids, progress=progress
-    )
-
-
 @transaction.atomic
 def purge_generated(sessions, requests) -> int:
     """Deletes generated sessions and requests, what belongs to them (participants, status changes, and by
@@ -350,6 +336,10 @@ class SeedSummary:
     structures: int = 0
     responses: int = 0
     seasons: tuple[str, ...] = ()
+    # What the questionnaires generator (evaluation/demo.py, called by the top floor) goes on from: the held
+    # sessions, and the random source as the sessions left it, so that those stay the same with or without it.
+    held_ids: list[int] = field(default_factory=list, repr=False)
+    rng: random.Random | None = field(default=None, repr=False)
 
     def line(self, label: str) -> str:
         return (
@@ -548,8 +538,9 @@ def seed_demo_sessions(today: date | None = None, *, sessions: int = 60, request
         held=len(held),
         participants=len(participants),
         structures=len({p.structure_id for p in participants if p.structure_id}),
-        responses=seed_questionnaires(held, rng),
         seasons=tuple(seasons),
+        held_ids=held,
+        rng=rng,
     )
 
 
@@ -773,6 +764,7 @@ def seed_national_sessions(
         held=len(held_ids),
         participants=written,
         structures=len(structures),
-        responses=seed_questionnaires(held_ids, rng, progress, participants=written),
         seasons=tuple(season_list),
+        held_ids=held_ids,
+        rng=rng,
     )

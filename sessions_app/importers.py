@@ -10,12 +10,11 @@ import re
 from collections import defaultdict
 from datetime import time
 
-from django.conf import settings
-from django.db import connection
-from django.db.models import CharField, DateTimeField, IntegerField, Value
 from django.utils import timezone
 
 from imports.base import Column, Importer
+from imports.bulk import CHUNK, chunks, copy_to_history, through_pairs
+from imports.keyed import KeyedImporter
 from sessions_app.models import (
     AwarenessSession,
     AwarenessSessionChange,
@@ -31,81 +30,13 @@ from sessions_app.models import (
 from territories.models import CLSM, QPV, Commune
 from territories.qpv_import import normalise_commune_code
 
-IMPORT_REASON = "Import"  # the reason of the status changes an import records
-HISTORY_REASON = "import de fichier"  # the reason of its entries in the change history, as for questionnaires
-# Stay far below the bind-parameter limits of SQLite (32,766) and PostgreSQL (65,535) in `IN (…)` lookups.
-CHUNK = 5000
 _TIME = re.compile(r"^(\d{1,2})\s*[:hH]\s*(\d{2})?(?::(\d{2}))?$")
 
 
-def chunks(values, size=CHUNK):
-    values = list(values)
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def through_pairs(field, owner_ids) -> dict[int, set[int]]:
-    """{owner pk: {related pks}} of a many-to-many field, one query per CHUNK owners."""
-    through = field.through
-    owner, related = field.field.m2m_field_name(), field.field.m2m_reverse_field_name()
-    pairs = defaultdict(set)
-    for ids in chunks(owner_ids):
-        for owner_id, related_id in through.objects.filter(**{f"{owner}_id__in": ids}).values_list(
-            f"{owner}_id", f"{related}_id"
-        ):
-            pairs[owner_id].add(related_id)
-    return pairs
-
-
-def replace_pairs(field, changes: dict[int, list[int]]):
-    """Sets the many-to-many `field` of each owner in `changes` to the given pks (two bulk queries a chunk)."""
-    through = field.through
-    owner, related = field.field.m2m_field_name(), field.field.m2m_reverse_field_name()
-    for ids in chunks(changes):
-        through.objects.filter(**{f"{owner}_id__in": ids}).delete()
-    through.objects.bulk_create(
-        [through(**{f"{owner}_id": owner_id, f"{related}_id": pk}) for owner_id, pks in changes.items() for pk in pks],
-        batch_size=CHUNK,
-    )
-
-
-def copy_to_history(queryset, history_type: str, user=None, reason: str = HISTORY_REASON):
-    """Writes the change history (django-simple-history) of the rows of `queryset` as they are now, as its
-    signals would have written it row by row, in one INSERT … SELECT: bulk inserts, bulk updates and the
-    participants' one-statement deletes send no signal. `history_type`: « + », « ~ » or « - »."""
-    model = queryset.model
-    history = getattr(model, "history", None)
-    if history is None or not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
-        return
-    historical = history.model
-    fields = [field.attname for field in historical.tracked_fields]
-    user_id = user.pk if user is not None and user.is_authenticated else None
-    marks = {
-        "history_date": Value(timezone.now(), output_field=DateTimeField()),
-        "history_type": Value(history_type, output_field=CharField()),
-        "history_user_id": Value(user_id, output_field=IntegerField()),
-        "history_change_reason": Value(reason, output_field=CharField()),
-    }
-    # Fields first, then the constants: the SELECT lists them in that order, as the INSERT expects.
-    rows = queryset.order_by().annotate(**{f"_{name}": value for name, value in marks.items()})
-    select, params = rows.values_list(*fields, *(f"_{name}" for name in marks)).query.sql_with_params()
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(historical._meta.get_field(name).column) for name in [*fields, *marks])
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {quote(historical._meta.db_table)} ({columns}) {select}", params)
-
-
-def write_history(model, created, updated, user):
-    """« création » and « modification » entries of the change history for objects written in bulk."""
-    for history_type, objects in (("+", created), ("~", updated)):
-        for part in chunks(obj.pk for obj in objects):
-            copy_to_history(model.objects.filter(pk__in=part), history_type, user)
-
-
-class _ReferencedImporter(Importer):
+class _ReferencedImporter(KeyedImporter):
     """What requests and sessions share: a `reference` natural key, a `clsm` by name, `qpv` codes."""
 
-    model = None
+    LINKS = {"qpvs": "qpvs"}
 
     def prepare(self, table):
         self.seen: dict[str, int] = {}
@@ -149,12 +80,6 @@ class _ReferencedImporter(Importer):
                 )
         return ids
 
-    def existing(self, references) -> dict:
-        found = {}
-        for part in chunks(references):
-            found.update((obj.reference, obj) for obj in self.model.objects.filter(reference__in=part))
-        return found
-
     def run(self, table, *, dry_run=False):
         self.outside: list[str] = []
         result = super().run(table, dry_run=dry_run)
@@ -168,6 +93,7 @@ class SessionRequestImporter(_ReferencedImporter):
     noun_singular = "sollicitation"
     noun_plural = "sollicitations"
     model = SessionRequest
+    status_log = (SessionRequestChange, "request")
     columns = (
         Column("reference", "référence de la sollicitation (clé : une ligne par sollicitation)", True, "D2024-001"),
         Column("clsm", "nom d'un CLSM déjà enregistré (majuscules indifférentes)", True, "CLSM de Lille"),
@@ -197,53 +123,6 @@ class SessionRequestImporter(_ReferencedImporter):
             "message": self.text(row, "message"),
         }
 
-    def apply(self, parsed, result):
-        existing = self.existing(p["reference"] for p in parsed)
-        current_qpvs = through_pairs(SessionRequest.qpvs, [r.pk for r in existing.values()])
-        now = timezone.now()
-        new, changed, qpv_changes, history = [], [], {}, []
-        for item in parsed:
-            request = existing.get(item["reference"])
-            if request is None:
-                new.append((SessionRequest(reference=item["reference"], **{f: item[f] for f in self.FIELDS}), item))
-                continue
-            differs = [f for f in self.FIELDS if getattr(request, f) != item[f]]
-            if "status" in differs:
-                history.append(
-                    SessionRequestChange(
-                        request=request,
-                        from_status=request.status,
-                        to_status=item["status"],
-                        changed_by=self.user,
-                        reason=IMPORT_REASON,
-                    )
-                )
-            for f in differs:
-                setattr(request, f, item[f])
-            if differs:
-                request.updated_at = now
-                changed.append(request)
-            if current_qpvs.get(request.pk, set()) != set(item["qpvs"]):
-                qpv_changes[request.pk] = item["qpvs"]
-            if differs or request.pk in qpv_changes:
-                result.updated += 1
-            else:
-                result.unchanged += 1
-
-        SessionRequest.objects.bulk_create([request for request, _item in new], batch_size=CHUNK)
-        for request, item in new:
-            qpv_changes[request.pk] = item["qpvs"]
-            history.append(
-                SessionRequestChange(
-                    request=request, to_status=request.status, changed_by=self.user, reason=IMPORT_REASON
-                )
-            )
-        result.created += len(new)
-        SessionRequest.objects.bulk_update(changed, [*self.FIELDS, "updated_at"], batch_size=CHUNK)
-        replace_pairs(SessionRequest.qpvs, qpv_changes)
-        SessionRequestChange.objects.bulk_create(history, batch_size=CHUNK)
-        write_history(SessionRequest, [request for request, _item in new], changed, self.user)
-
 
 class AwarenessSessionImporter(_ReferencedImporter):
     kind = "sessions"
@@ -251,6 +130,8 @@ class AwarenessSessionImporter(_ReferencedImporter):
     noun_singular = "séance"
     noun_plural = "séances"
     model = AwarenessSession
+    status_log = (AwarenessSessionChange, "session")
+    DERIVED = ("season",)
     columns = (
         Column("reference", "référence de la séance (clé : une ligne par séance)", True, "2024-001"),
         Column("clsm", "nom d'un CLSM déjà enregistré (majuscules indifférentes)", True, "CLSM de Lille"),
@@ -283,6 +164,9 @@ class AwarenessSessionImporter(_ReferencedImporter):
         "actual_attendance",
         "request_id",
     )
+
+    def derive(self, session):
+        session.season = season_of(session.date)
 
     def prepare(self, table):
         super().prepare(table)
@@ -361,57 +245,6 @@ class AwarenessSessionImporter(_ReferencedImporter):
         parsed["actual_attendance"] = self.integer(row, "participants_presents", minimum=0)
         parsed["request_id"] = self.request_id(row, clsm)
         return parsed
-
-    def apply(self, parsed, result):
-        existing = self.existing(p["reference"] for p in parsed)
-        current_qpvs = through_pairs(AwarenessSession.qpvs, [s.pk for s in existing.values()])
-        now = timezone.now()
-        new, changed, qpv_changes, history = [], [], {}, []
-        for item in parsed:
-            fields = {f: item[f] for f in self.FIELDS}
-            session = existing.get(item["reference"])
-            if session is None:
-                # bulk_create skips save(): the season is computed here, the reference is the file's.
-                session = AwarenessSession(reference=item["reference"], season=season_of(item["date"]), **fields)
-                new.append((session, item))
-                continue
-            differs = [f for f in self.FIELDS if getattr(session, f) != item[f]]
-            if "status" in differs:
-                history.append(
-                    AwarenessSessionChange(
-                        session=session,
-                        from_status=session.status,
-                        to_status=item["status"],
-                        changed_by=self.user,
-                        reason=IMPORT_REASON,
-                    )
-                )
-            for f in differs:
-                setattr(session, f, item[f])
-            if differs:
-                session.season = season_of(session.date)
-                session.updated_at = now
-                changed.append(session)
-            if current_qpvs.get(session.pk, set()) != set(item["qpvs"]):
-                qpv_changes[session.pk] = item["qpvs"]
-            if differs or session.pk in qpv_changes:
-                result.updated += 1
-            else:
-                result.unchanged += 1
-
-        AwarenessSession.objects.bulk_create([session for session, _item in new], batch_size=CHUNK)
-        for session, item in new:
-            qpv_changes[session.pk] = item["qpvs"]
-            history.append(
-                AwarenessSessionChange(
-                    session=session, to_status=session.status, changed_by=self.user, reason=IMPORT_REASON
-                )
-            )
-        result.created += len(new)
-        AwarenessSession.objects.bulk_update(changed, [*self.FIELDS, "season", "updated_at"], batch_size=CHUNK)
-        replace_pairs(AwarenessSession.qpvs, qpv_changes)
-        AwarenessSessionChange.objects.bulk_create(history, batch_size=CHUNK)
-        write_history(AwarenessSession, [session for session, _item in new], changed, self.user)
 
 
 def structures_by_key(spellings) -> dict[str, int]:

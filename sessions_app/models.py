@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.querysets import CLSMScopedQuerySet
 from territories.models import CLSM, QPV, Commune
 
 
@@ -126,18 +127,8 @@ class StatusTransitions:
 # Requests --------------------------------------------------------------------------------------------
 
 
-class SessionRequestQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_national_staff:
-            return self
-        if user.is_coordinator:
-            return self.filter(clsm__coordinators=user)
-        return self.none()  # the funder sees aggregates only, never a request's message
-
-    def editable_by(self, user):
-        return self.visible_to(user)
+class SessionRequestQuerySet(CLSMScopedQuerySet):
+    # The funder sees aggregates only, never a request's message: funder_reads stays False.
 
     def open(self):
         return self.filter(status__in=[SessionRequest.Status.NEW, SessionRequest.Status.UNDER_REVIEW])
@@ -262,20 +253,8 @@ class SessionRequestChange(StatusChange):
 # Sessions --------------------------------------------------------------------------------------------
 
 
-class AwarenessSessionQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_national_staff or user.is_funder:
-            return self
-        return self.filter(clsm__coordinators=user)
-
-    def editable_by(self, user):
-        if not user.is_authenticated or user.is_funder:
-            return self.none()
-        if user.is_national_staff:
-            return self
-        return self.filter(clsm__coordinators=user)
+class AwarenessSessionQuerySet(CLSMScopedQuerySet):
+    funder_reads = True
 
     def held(self):
         return self.filter(status=AwarenessSession.Status.HELD)
@@ -516,15 +495,8 @@ class Structure(models.Model):
         super().save(*args, **kwargs)
 
 
-class ParticipantQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_national_staff:
-            return self
-        if user.is_coordinator:
-            return self.filter(session__clsm__coordinators=user)
-        return self.none()
+class ParticipantQuerySet(CLSMScopedQuerySet):
+    clsm_path = "session__clsm"
 
 
 class Participant(models.Model):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions_app import views_participants, views_privacy, views_requests, views_sessions
+from sessions_app import views_participants, views_requests, views_sessions
 
 app_name = "sessions_app"
 urlpatterns = [
@@ -26,5 +26,4 @@ urlpatterns = [
     path("seances/<int:pk>/participants/", views_participants.participant_entry, name="participant_entry"),
     path("structures/recherche/", views_participants.structure_search, name="structure_search"),
     # Personal data still kept, and when it goes
-    path("donnees-personnelles/", views_privacy.personal_data, name="personal_data"),
 ]

@@ -64,7 +64,7 @@ def sign_in_sheet_context(session) -> dict:
 @login_required
 def sign_in_sheet(request, pk):
     session = get_session_for_user(request.user, pk, write=True)
-    from sessions_app.pdf import render_pdf  # WeasyPrint loads when a PDF is asked for, not at start-up
+    from smdq.pdf import render_pdf  # WeasyPrint loads when a PDF is asked for, not at start-up
 
     pdf = render_pdf("sessions_app/pdf/sign_in_sheet.html", sign_in_sheet_context(session), request=request)
     response = HttpResponse(pdf, content_type="application/pdf")

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "sessions_app",
     "evaluation",
     "kit",
+    "programme",
 ]
 
 MIDDLEWARE = [
@@ -66,7 +67,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "smdq.urls"
+ROOT_URLCONF = "programme.urls"
 # GET and HEAD requests that write to the database raise an error (see smdq/middleware.py).
 ENFORCE_READ_ONLY_GET = env_bool("ENFORCE_READ_ONLY_GET", DEBUG)
 

@@ -7,6 +7,8 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.querysets import CLSMScopedQuerySet
+
 QPV_2024_CODE = re.compile(r"^QN(?:\d{3}|02[AB])\d{2}[A-Z]$")
 QPV_2015_CODE = re.compile(r"^QP(?:\d{3}|02[AB])\d{3}$")
 
@@ -145,15 +147,12 @@ class ReferenceDataset(models.Model):
         return self.name
 
 
-class CLSMQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_national_staff or user.is_funder:
-            return self
-        return self.filter(coordinators=user)
+class CLSMQuerySet(CLSMScopedQuerySet):
+    clsm_path = ""
+    funder_reads = True
 
     def editable_by(self, user):
+        """CLSM are created and changed by the national centre only."""
         if user.is_authenticated and user.is_national_staff:
             return self
         return self.none()

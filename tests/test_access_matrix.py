@@ -78,7 +78,7 @@ EXPECTED = {
     "sessions_app:sign_in_sheet": OWN_CLSM_WRITE,
     "sessions_app:participant_entry": OWN_CLSM_WRITE,
     "sessions_app:structure_search": NO_FUNDER,
-    "sessions_app:personal_data": STAFF,
+    "personal_data": STAFF,
     # Questionnaires
     "evaluation:paper_entry": OWN_CLSM_STAFF_ONLY,
     "evaluation:sheet_edit": OWN_CLSM_STAFF_ONLY,

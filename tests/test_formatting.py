@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from evaluation.formatting import fr_date, fr_decimal, fr_int, fr_mean, fr_pct, fr_signed, small_number
+from smdq.formatting import fr_date, fr_decimal, fr_int, fr_mean, fr_pct, fr_signed, small_number
 
 
 @pytest.mark.parametrize(

@@ -32,7 +32,7 @@ def test_history_through_a_web_change_records_the_user(login, claire, clsm_a):
 def test_kinds_with_history(kind):
     from django.apps import apps
 
-    from accounts.views_history import HISTORY_KINDS
+    from programme.views_history import HISTORY_KINDS
 
     assert hasattr(apps.get_model(HISTORY_KINDS[kind]), "history")
 

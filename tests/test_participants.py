@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from sessions_app.forms_participants import FORMSET_PREFIX, extra_rows, numbered_profiles, resolve_profile
 from sessions_app.models import Participant, Structure
-from sessions_app.pdf import StaticFilesFetcher, base_url_for, render_pdf, static_file_path
 from sessions_app.views_participants import sheet_pages, sign_in_sheet_context
+from smdq.pdf import StaticFilesFetcher, base_url_for, render_pdf, static_file_path
 from tests.factories import AwarenessSessionFactory, ParticipantFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,9 @@ from django.core.management import call_command
 
 from evaluation.bilan import Scope, compute_bilan
 from evaluation.models import Response
+from programme.privacy import inventory, purge_personal_data
 from sessions_app.models import Participant
-from sessions_app.privacy import inventory, months_before, purge_personal_data, retention_limit
+from smdq.retention import months_before, retention_limit
 from tests.factories import AwarenessSessionFactory, ParticipantFactory
 from tests.test_bilan import programme  # noqa: F401  (fixture)
 

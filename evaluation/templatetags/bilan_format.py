@@ -1,6 +1,6 @@
 from django import template
 
-from evaluation import formatting
+from smdq import formatting
 
 register = template.Library()
 

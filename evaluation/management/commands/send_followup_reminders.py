@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
 
 from evaluation.followup import ensure_followups, send_reminders
-from evaluation.formatting import fr_date, fr_int
+from smdq.formatting import fr_date, fr_int
 
 
 def _count(n: int, singular: str, plural: str) -> str:

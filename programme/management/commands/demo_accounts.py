@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.demo import DEMO_PASSWORD, ensure_demo_accounts
+from accounts.demo import DEMO_PASSWORD
+from programme.demo import attach_demo_accounts
 
 
 class Command(BaseCommand):
@@ -16,7 +17,7 @@ class Command(BaseCommand):
             raise CommandError(
                 "Les comptes de démonstration ne se créent qu'en développement (DEBUG=1) ou avec --force."
             )
-        accounts = ensure_demo_accounts()
+        accounts = attach_demo_accounts()
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"La santé mentale dans mon quartier : {url}"))
         self.stdout.write(f"Comptes de démonstration (mot de passe pour tous : {DEMO_PASSWORD}) :")

@@ -3,8 +3,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from sessions_app.demo import delete_national_sessions, seed_demo_sessions, seed_national_sessions
-from territories.demo import seed_demo_clsms, seed_national_clsms
+from programme.demo import seed_demo, seed_national
 from territories.models import CLSM, QPV
 
 
@@ -30,19 +29,10 @@ class Command(BaseCommand):
             return
         started = time.monotonic()
         if scale == "demo":
-            clsms = seed_demo_clsms()
-            if settings.DEBUG:
-                # The demo accounts exist before the sessions, so that the chargée animates them.
-                from accounts.demo import ensure_demo_accounts
-
-                ensure_demo_accounts()
-            self.stdout.write(f"Démonstration : {len(clsms)} CLSM sur des QPV réels.")
-            self.stdout.write(seed_demo_sessions().line("Démonstration"))
+            count, summary = seed_demo(with_accounts=settings.DEBUG)
+            self.stdout.write(f"Démonstration : {count} CLSM sur des QPV réels.")
+            self.stdout.write(summary.line("Démonstration"))
         else:
-            # The national CLSM are generated again: their sessions and requests go first.
-            delete_national_sessions(progress=self.stdout.write)
-            count = seed_national_clsms()
-            self.stdout.write(f"Taille nationale : {count} CLSM couvrant les {QPV.objects.count()} QPV.")
-            summary = seed_national_sessions(progress=self.stdout.write)
+            summary = seed_national(progress=self.stdout.write)
             self.stdout.write(summary.line("Taille nationale"))
             self.stdout.write(f"Chargé en {time.monotonic() - started:.0f} s.")

@@ -1,17 +1,19 @@
+"""The project's URLs (ROOT_URLCONF): each app's own, plus the pages of the top floor."""
+
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts import views as account_views
-from accounts import views_history
+from programme import views, views_history
 
 admin.site.site_header = "La santé mentale dans mon quartier — administration"
 admin.site.site_title = "smdq — administration"
 admin.site.index_title = "Administration"
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    path("", views.home, name="home"),
     path("comptes/", include("accounts.urls")),
     path("historique/<slug:kind>/<int:pk>/", views_history.object_history, name="object_history"),
+    path("donnees-personnelles/", views.personal_data, name="personal_data"),
     path("territoires/", include("territories.urls")),
     path("imports/", include("imports.urls")),
     path("", include("sessions_app.urls")),

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from evaluation.formatting import fr_date
-from sessions_app.privacy import purge_personal_data
+from programme.privacy import purge_personal_data
+from smdq.formatting import fr_date
 
 
 class Command(BaseCommand):

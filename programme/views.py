@@ -1,12 +1,17 @@
+"""The pages of the top floor: each role's home page, and what personal data remains."""
+
+from django.conf import settings
 from django.db.models import Count, Q
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from accounts.access import login_required
+from accounts.access import login_required, staff_required
 from accounts.models import Role
 from evaluation.followup import due_followups_for
+from programme.privacy import inventory
 from sessions_app.models import AwarenessSession, SessionRequest
+from smdq.retention import retention_limit
 from territories.models import CLSM, QPV, Department, Region
 
 
@@ -29,7 +34,7 @@ def home(request):
     if user.is_coordinator:
         context["my_clsms"] = clsms.annotate(qpv_count=Count("qpvs", distinct=True)).order_by("name")
         context["due_followups"] = due_followups_for(user)
-        template = "accounts/home_coordinator.html"
+        template = "programme/home_coordinator.html"
     else:
         context["figures"] = CLSM.objects.aggregate(
             total=Count("pk"),
@@ -41,7 +46,21 @@ def home(request):
         context["region_count"] = Region.objects.count()
         context["department_count"] = Department.objects.count()
         template = {
-            Role.FUNDER: "accounts/home_funder.html",
-            Role.ADMINISTRATOR: "accounts/home_admin.html",
-        }.get(user.role, "accounts/home_staff.html")
+            Role.FUNDER: "programme/home_funder.html",
+            Role.ADMINISTRATOR: "programme/home_admin.html",
+        }.get(user.role, "programme/home_staff.html")
     return render(request, template, context)
+
+
+@require_safe
+@staff_required
+def personal_data(request):
+    return render(
+        request,
+        "programme/personal_data.html",
+        {
+            "rows": inventory(),
+            "months": settings.PERSONAL_DATA_RETENTION_MONTHS,
+            "limit": retention_limit(),
+        },
+    )

@@ -42,6 +42,6 @@ def object_history(request, kind, pk):
     rows = [(record, TYPES.get(record.history_type, record.history_type), _changes(record)) for record in page]
     return render(
         request,
-        "accounts/object_history.html",
+        "programme/object_history.html",
         {"object": obj, "model_name": model._meta.verbose_name, "rows": rows, "page": page},
     )

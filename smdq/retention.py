@@ -1,0 +1,39 @@
+"""How long personal data is kept, and the shape each app gives to what it keeps (the top floor's purge walks
+them all: programme/privacy.py). The register (what, why, how long) is docs/personal-data.md."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+
+def months_before(day: date, months: int) -> date:
+    month_index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(month_index, 12)
+    month += 1
+    # The last day of the target month when the day does not exist there (31 → 30, 29 February…).
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, candidate)
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+def retention_limit(today: date | None = None, months: int | None = None) -> date:
+    """Sessions held on or before this date have passed their retention period."""
+    months = settings.PERSONAL_DATA_RETENTION_MONTHS if months is None else months
+    return months_before(today or timezone.localdate(), months)
+
+
+@dataclass(frozen=True)
+class SessionPersonalData:
+    """Personal data an app keeps on rows that belong to a session (a `session` foreign key): the rows that still
+    hold some, and how to erase it from rows (and their change history) of sessions held on or before a date."""
+
+    key: str
+    holding: Callable[[], QuerySet]
+    erase: Callable[[date], None]
