@@ -1,0 +1,26 @@
+"""Every e-mail the application sends goes through `send_email_later`: it leaves once the change that caused it
+is committed, and a failing mail server never breaks a page nor undoes the change (the failure is logged).
+
+This is the single door the task queue takes over: there, the message is handed to the worker, which retries."""
+
+import logging
+import smtplib
+
+from django.core.mail import EmailMessage
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def _send_now(message: EmailMessage) -> bool:
+    try:
+        message.send()
+    except (smtplib.SMTPException, OSError):
+        logger.exception("Courriel « %s » non envoyé à %s.", message.subject, ", ".join(message.to))
+        return False
+    return True
+
+
+def send_email_later(message: EmailMessage) -> None:
+    """Sends `message` after the current transaction commits (at once outside a transaction)."""
+    transaction.on_commit(lambda: _send_now(message))
