@@ -32,7 +32,7 @@ from django.utils.translation import ngettext
 
 from evaluation.forms_entry import COMMENT_MAX_LENGTH, NEED_MAX_LENGTH
 from evaluation.models import Answer, Need, NeedCategory, Questionnaire, Response
-from evaluation.responses import MAX_NEEDS, refresh_summaries
+from evaluation.responses import MAX_NEEDS, lock_sessions, refresh_summaries
 from imports.base import Column, Importer, RowError
 from sessions_app.importers import copy_to_history
 from sessions_app.models import AwarenessSession
@@ -232,6 +232,9 @@ class QuestionnaireImporter(Importer):
         rows_by_session: dict[int, list] = defaultdict(list)
         for session_id, content in parsed:
             rows_by_session[session_id].append(content)
+        # Until the import commits, nobody else writes these sessions' sheets (an online form sent meanwhile
+        # waits): the sheet numbers below, and the imported sheets compared with the file, stay as read.
+        lock_sessions(rows_by_session)
         existing = self._existing_imports(rows_by_session)
 
         to_create: list[tuple[int, tuple]] = []  # (session_id, content)
