@@ -32,7 +32,7 @@ from django.utils.translation import ngettext
 
 from evaluation.forms_entry import COMMENT_MAX_LENGTH, NEED_MAX_LENGTH
 from evaluation.models import Answer, Need, NeedCategory, Questionnaire, Response
-from evaluation.responses import MAX_NEEDS, lock_sessions, refresh_summaries
+from evaluation.responses import MAX_NEEDS, Sheet, lock_sessions, refresh_summaries
 from imports.base import Column, Importer, RowError
 from sessions_app.importers import copy_to_history
 from sessions_app.models import AwarenessSession
@@ -178,6 +178,14 @@ class QuestionnaireImporter(Importer):
             if text:
                 needs.append((text, category_id))
         comment = self.text(row, "commentaire", max_length=COMMENT_MAX_LENGTH)
+        if (
+            session_id is not None
+            and self.row_errors == 0
+            and Sheet(answers=dict(enumerate(answers)), needs=needs, comment=comment or "").is_empty
+        ):
+            # A blank questionnaire would count in « questionnaires reçus » and the response rate.
+            self.errors.append(RowError(row.line, None, _("questionnaire vide")))
+            return None
         if session_id is None:
             return None
         return session_id, (answers, tuple(needs), comment or "")

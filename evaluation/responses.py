@@ -37,6 +37,22 @@ class Sheet:
     needs: list[tuple[str, str | None]] = field(default_factory=list)  # (text, category code or None)
     comment: str = ""
 
+    @property
+    def is_empty(self) -> bool:
+        """No answer, no need, no comment: a blank sheet (a stray Enter, an empty form) is not a response."""
+        return (
+            all(value in (None, "") for value in self.answers.values())
+            and not any((text or "").strip() for text, _category in self.needs)
+            and not (self.comment or "").strip()
+        )
+
+
+def empty_sheet_error() -> ValidationError:
+    return ValidationError(
+        _("Questionnaire vide (aucune réponse, aucun besoin, aucun commentaire) : il n'est pas enregistré."),
+        code="empty_sheet",
+    )
+
 
 def lock_sessions(session_ids) -> None:
     """Locks these sessions' rows until the end of the transaction: one writer of their sheets at a time.
@@ -144,6 +160,8 @@ def _raise_if_invalid(session, sheet, items, categories):
     errors = check_sheet(sheet, items, categories)
     if errors:
         raise ValidationError(errors)
+    if sheet.is_empty:
+        raise empty_sheet_error()
 
 
 @transaction.atomic

@@ -130,6 +130,15 @@ def _submit(request, link: QuestionnaireLink, form: OnlineQuestionnaireForm, non
     """Saves a valid form once; None (with the reason added to the form) when it is not saved.
     The participant's answers stay in the form whenever it is shown again."""
     sheet = form.sheet()
+    if sheet.is_empty:
+        form.add_error(
+            None,
+            _(
+                "Votre questionnaire est vide : répondez à au moins une question, ou écrivez un besoin ou un "
+                "commentaire, puis envoyez-le. Si vous ne souhaitez pas répondre, vous pouvez fermer cette page."
+            ),
+        )
+        return None
     try:
         online.save_submission(link, sheet, nonce=nonce, address=online.client_address(request))
     except online.SubmissionRefused as refusal:

@@ -368,9 +368,30 @@ def test_valid_submission_creates_one_online_response_with_blanks(client, link_a
     assert "Merci pour votre réponse" in text(thanks)
 
 
-def test_an_empty_form_is_accepted(client, link_a, today):
-    assert submit(client, link_a, {}).status_code == 303
-    assert Response.objects.get().answers.count() == 0
+@pytest.mark.parametrize(
+    "data",
+    [{}, dict.fromkeys(ALL_ANSWERS, "sans_reponse"), {"besoin_1": "   ", "commentaire": " "}],
+    ids=["nothing", "no-answer-everywhere", "spaces"],
+)
+def test_an_empty_form_is_refused_with_a_friendly_message(client, link_a, today, data):
+    """An empty questionnaire would count in « questionnaires reçus » and the response rate: not saved."""
+    nonce = fresh_nonce(client, link_a)
+    response = submit(client, link_a, data, nonce=nonce)
+    assert response.status_code == 200
+    page = text(response)
+    assert "Votre réponse n'a pas été envoyée" in page
+    assert "Votre questionnaire est vide : répondez à au moins une question" in page
+    assert f'name="nonce" value="{nonce}"' in page  # the same form, still valid
+    assert not Response.objects.exists()
+    # One answer is enough, with the same form.
+    assert submit(client, link_a, {"cap_clsm": "3"}, nonce=nonce).status_code == 303
+    assert dict(Response.objects.get().answers.values_list("item__code", "value")) == {"cap_clsm": 3}
+
+
+@pytest.mark.parametrize("data", [{"besoin_2": "Des formations"}, {"commentaire": "Merci"}])
+def test_a_need_or_a_comment_alone_is_a_response(client, link_a, today, data):
+    assert submit(client, link_a, data).status_code == 303
+    assert Response.objects.count() == 1
 
 
 @pytest.mark.parametrize(
