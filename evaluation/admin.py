@@ -3,6 +3,7 @@ from django.contrib import admin
 from evaluation.models import (
     Answer,
     BilanEdition,
+    ClientSubmission,
     Effect,
     FollowUp,
     Item,
@@ -89,6 +90,20 @@ class ResponseChangeAdmin(admin.ModelAdmin):
     list_display = ("session", "sheet_number", "action", "changed_by", "changed_at")
     list_filter = ("action",)
     raw_id_fields = ("session", "response")
+
+
+@admin.register(ClientSubmission)
+class ClientSubmissionAdmin(admin.ModelAdmin):
+    """Read only: rows of the per-client limit of the online form, deleted after ten minutes."""
+
+    list_display = ("session", "created_at")
+    raw_id_fields = ("session",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(QuestionnaireLink)

@@ -32,7 +32,7 @@ from django.utils.translation import ngettext
 
 from evaluation.forms_entry import COMMENT_MAX_LENGTH, NEED_MAX_LENGTH
 from evaluation.models import Answer, Need, NeedCategory, Questionnaire, Response
-from evaluation.responses import MAX_NEEDS, refresh_summaries
+from evaluation.responses import MAX_NEEDS, Sheet, lock_sessions, refresh_summaries
 from imports.base import Column, Importer, RowError
 from imports.bulk import copy_to_history
 from sessions_app.models import AwarenessSession
@@ -178,6 +178,14 @@ class QuestionnaireImporter(Importer):
             if text:
                 needs.append((text, category_id))
         comment = self.text(row, "commentaire", max_length=COMMENT_MAX_LENGTH)
+        if (
+            session_id is not None
+            and self.row_errors == 0
+            and Sheet(answers=dict(enumerate(answers)), needs=needs, comment=comment or "").is_empty
+        ):
+            # A blank questionnaire would count in « questionnaires reçus » and the response rate.
+            self.errors.append(RowError(row.line, None, _("questionnaire vide")))
+            return None
         if session_id is None:
             return None
         return session_id, (answers, tuple(needs), comment or "")
@@ -232,6 +240,9 @@ class QuestionnaireImporter(Importer):
         rows_by_session: dict[int, list] = defaultdict(list)
         for session_id, content in parsed:
             rows_by_session[session_id].append(content)
+        # Until the import commits, nobody else writes these sessions' sheets (an online form sent meanwhile
+        # waits): the sheet numbers below, and the imported sheets compared with the file, stay as read.
+        lock_sessions(rows_by_session)
         existing = self._existing_imports(rows_by_session)
 
         to_create: list[tuple[int, tuple]] = []  # (session_id, content)

@@ -93,6 +93,10 @@ class ResponseQuerySet(models.QuerySet):
             return self
         return self.none()
 
+    def online_since(self, moment):
+        """Responses sent through the online form from `moment` on (the per-session submission limit)."""
+        return self.filter(channel=Response.Channel.ONLINE, created_at__gte=moment)
+
 
 class Response(models.Model):
     class Channel(models.TextChoices):
@@ -117,11 +121,17 @@ class Response(models.Model):
         related_name="+",
     )
     comment = models.TextField(_("commentaire"), blank=True)
+    # Online responses only: the digest of the one-time token of the form that was sent. Unique, and written in
+    # the same transaction as the response, so that the same form sent again (double tap, back button, retry
+    # after an error) is recognised whatever happened to the cache, and is never saved twice.
+    form_nonce = models.CharField(
+        _("empreinte du formulaire en ligne"), max_length=64, null=True, blank=True, unique=True, editable=False
+    )
     created_at = models.DateTimeField(_("saisie le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 
     objects = ResponseQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["form_nonce"])  # a technical token, not what was answered
 
     class Meta:
         verbose_name = _("réponse au questionnaire")
@@ -221,6 +231,35 @@ class ResponseChange(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} feuille {self.sheet_number}"
+
+
+class ClientSubmissionQuerySet(models.QuerySet):
+    def expired(self, window_seconds: int, now=None):
+        return self.filter(created_at__lt=(now or timezone.now()) - timedelta(seconds=window_seconds))
+
+
+class ClientSubmission(models.Model):
+    """One online response saved from a client address, kept only as long as the per-client limit looks back
+    (evaluation/online.py). The address is stored as a keyed hash, never raw, and no row points to its response:
+    answers stay anonymous. In the database rather than the cache, the limit holds when the cache is cleared or
+    full and across several web servers."""
+
+    session = models.ForeignKey(AwarenessSession, on_delete=models.CASCADE, related_name="+")
+    client = models.CharField(_("client (empreinte de l'adresse)"), max_length=64)
+    created_at = models.DateTimeField(_("le"), default=timezone.now)
+
+    objects = ClientSubmissionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("envoi en ligne récent")
+        verbose_name_plural = _("envois en ligne récents")
+        indexes = [
+            models.Index(fields=["session", "client", "created_at"], name="client_submission_window"),
+            models.Index(fields=["created_at"], name="client_submission_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.session_id} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 def new_link_token() -> str:

@@ -1,28 +1,35 @@
 """The online questionnaire of a session: its public link, its state, its QR code, and the guards of the public
-form (one-time form nonces and submission rate limits, kept in Django's cache)."""
+form: one-time form nonces and submission limits, both kept in the database (never in the cache, which may be
+cleared or culled when full, and is not shared by several web servers), and checked in the transaction that
+saves the response."""
 
 import hashlib
 import io
 import secrets
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import segno
+from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from evaluation.models import Item, Questionnaire, QuestionnaireLink
+from evaluation.models import ClientSubmission, Item, Questionnaire, QuestionnaireLink, Response
+from evaluation.responses import Sheet, create_response, lock_sessions
 from smdq.formatting import fr_date
 
-# At most this many responses per client address and session in the window, and per session in its window.
-# A whole room on the venue's Wi-Fi shares one address: the limit stops floods, not a group answering together.
-CLIENT_LIMIT, CLIENT_WINDOW_SECONDS = 30, 10 * 60
-SESSION_LIMIT, SESSION_WINDOW_SECONDS = 300, 60 * 60
-# A form nonce is accepted for a day after the form was shown, and remembered as used as long.
+# At most QUESTIONNAIRE_CLIENT_LIMIT responses (30 by default) per client address and session in this window, and
+# QUESTIONNAIRE_SESSION_LIMIT (300) per session in its window. A whole room on the venue's Wi-Fi shares one
+# address: the limits stop floods, not a group answering together.
+CLIENT_WINDOW_SECONDS = 10 * 60
+SESSION_WINDOW_SECONDS = 60 * 60
+# A form nonce is accepted for a day after the form was shown; once its response is saved, it is remembered with
+# that response for good (Response.form_nonce).
 NONCE_MAX_AGE_SECONDS = 24 * 3600
 
 
@@ -160,46 +167,90 @@ def nonce_is_valid(link: QuestionnaireLink, nonce: str) -> bool:
     return True
 
 
-def _nonce_key(nonce: str) -> str:
-    return "online:nonce:" + hashlib.sha256(nonce.encode()).hexdigest()
+def nonce_digest(nonce: str) -> str:
+    """What is stored with the response (Response.form_nonce)."""
+    return hashlib.sha256(nonce.encode()).hexdigest()
 
 
-def claim_nonce(nonce: str) -> bool:
-    """True the first time a form is sent; False when that same form was already sent (double click, reload)."""
-    return cache.add(_nonce_key(nonce), True, NONCE_MAX_AGE_SECONDS)
+def already_saved(link: QuestionnaireLink, nonce: str) -> bool:
+    """True when the form carrying this nonce was already saved (double tap, back button, retry)."""
+    return bool(nonce) and Response.objects.filter(session_id=link.session_id, form_nonce=nonce_digest(nonce)).exists()
 
 
-def release_nonce(nonce: str) -> None:
-    """The form was not saved after all: let it be sent again."""
-    cache.delete(_nonce_key(nonce))
+# Client address and submission limits ----------------------------------------------------------------
 
 
-# Rate limits -----------------------------------------------------------------------------------------
+def client_address(request) -> str:
+    """The address the submission limits count by. The only place that reads it: make it proxy-aware here."""
+    return request.META.get("REMOTE_ADDR", "")
 
 
-def _count(key: str, window: int) -> int:
-    """Counts one more hit in a window that starts with the first hit and lasts `window` seconds."""
-    if cache.add(key, 1, window):
-        return 1
-    try:
-        return cache.incr(key)
-    except ValueError:  # the window ended between add() and incr()
-        cache.add(key, 1, window)
-        return 1
+def client_key(address: str) -> str:
+    """A keyed hash of the client address: no raw IP address is kept, and without the SECRET_KEY the hash cannot
+    be turned back into an address by trying them all."""
+    return salted_hmac("evaluation.online.client", address, algorithm="sha256").hexdigest()
 
 
-def refuse_submission(session_id: int, client: str) -> str | None:
-    """Counts a submission; returns why it is refused (in French) when the client, or the session as a whole,
-    is over its limit, None when it may be saved."""
-    client_hash = hashlib.sha256(client.encode()).hexdigest()[:32]  # no raw IP address kept, even in the cache
-    if _count(f"online:rate:client:{session_id}:{client_hash}", CLIENT_WINDOW_SECONDS) > CLIENT_LIMIT:
-        return _(
-            "Ce questionnaire a reçu trop de réponses depuis cette connexion en quelques minutes. Vos réponses "
-            "sont conservées ci-dessous : attendez une dizaine de minutes, puis envoyez-les à nouveau."
+class SubmissionRefused(Exception):
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.message, self.retry_after = message, retry_after
+
+
+def check_limits(session_id: int, client: str, now=None) -> None:
+    """Raises SubmissionRefused (with a French message) when the client, or the session as a whole, has reached
+    its limit. Counts saved responses in the database: call it after lock_sessions() so that the count and the
+    insert that follows are not interleaved with another writer's."""
+    now = now or timezone.now()
+    recent = ClientSubmission.objects.filter(
+        session_id=session_id, client=client, created_at__gte=now - timedelta(seconds=CLIENT_WINDOW_SECONDS)
+    )
+    if recent.count() >= settings.QUESTIONNAIRE_CLIENT_LIMIT:
+        raise SubmissionRefused(
+            _(
+                "Ce questionnaire a reçu trop de réponses depuis cette connexion en quelques minutes. Vos réponses "
+                "sont conservées ci-dessous : attendez une dizaine de minutes, puis envoyez-les à nouveau."
+            ),
+            CLIENT_WINDOW_SECONDS,
         )
-    if _count(f"online:rate:session:{session_id}", SESSION_WINDOW_SECONDS) > SESSION_LIMIT:
-        return _(
-            "Ce questionnaire reçoit trop de réponses en ce moment. Vos réponses sont conservées ci-dessous : "
-            "réessayez dans une heure."
+    since = now - timedelta(seconds=SESSION_WINDOW_SECONDS)
+    if (
+        Response.objects.filter(session_id=session_id).online_since(since).count()
+        >= settings.QUESTIONNAIRE_SESSION_LIMIT
+    ):
+        raise SubmissionRefused(
+            _(
+                "Ce questionnaire reçoit trop de réponses en ce moment. Vos réponses sont conservées ci-dessous : "
+                "réessayez dans une heure."
+            ),
+            SESSION_WINDOW_SECONDS,
         )
-    return None
+
+
+def _forget_expired_submissions(now) -> None:
+    """Deletes the client hashes older than the per-client window, every session's. Rows another transaction is
+    writing or deleting are skipped (they go next time) rather than waited for: no wait, no deadlock."""
+    expired = ClientSubmission.objects.expired(CLIENT_WINDOW_SECONDS, now).order_by()
+    if transaction.get_connection().features.has_select_for_update_skip_locked:
+        expired = expired.select_for_update(skip_locked=True)
+    ClientSubmission.objects.filter(pk__in=list(expired.values_list("pk", flat=True)[:1000])).delete()
+
+
+@transaction.atomic
+def save_submission(link: QuestionnaireLink, sheet: Sheet, *, nonce: str, address: str) -> tuple[Response, bool]:
+    """Saves an online form once: (the response, True) when saved now, (the response saved earlier from the same
+    form, False) when it was sent again. Raises SubmissionRefused over a limit, ValidationError when the sheet is
+    refused (empty, session closed): then nothing is saved and the same form may be sent again."""
+    session = link.session
+    lock_sessions([session.pk])  # from here on, one writer of this session's sheets at a time
+    digest = nonce_digest(nonce)
+    earlier = Response.objects.filter(form_nonce=digest).first()
+    if earlier is not None:
+        return earlier, False
+    now = timezone.now()
+    client = client_key(address)
+    check_limits(session.pk, client, now)
+    response = create_response(session, sheet, channel=Response.Channel.ONLINE, user=None, form_nonce=digest)
+    ClientSubmission.objects.create(session=session, client=client, created_at=now)
+    _forget_expired_submissions(now)
+    return response, True

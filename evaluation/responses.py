@@ -1,11 +1,16 @@
 """Every way a questionnaire response comes in (paper entry, online form, file import) goes through here,
 so that validation, the sheet-number sequence, the history of changes and the per-session summaries the
-bilan reads are the same whatever the channel."""
+bilan reads are the same whatever the channel.
+
+Concurrency: every write of a session's sheets first locks that session's row (lock_sessions) inside its
+transaction, so that the next sheet number, the check that a number or an online form is not already saved,
+and the refresh of the session's summaries are computed by one writer at a time. A room of 25 phones sending
+the questionnaire in the same second gets 25 distinct numbers instead of unique-constraint errors."""
 
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Sum
 from django.utils.translation import gettext as _
 
@@ -19,6 +24,7 @@ from evaluation.models import (
     ResponseChange,
     SessionItemSummary,
 )
+from sessions_app.models import AwarenessSession
 
 MAX_NEEDS = 3
 
@@ -30,6 +36,42 @@ class Sheet:
     answers: dict[str, int | None] = field(default_factory=dict)
     needs: list[tuple[str, str | None]] = field(default_factory=list)  # (text, category code or None)
     comment: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        """No answer, no need, no comment: a blank sheet (a stray Enter, an empty form) is not a response."""
+        return (
+            all(value in (None, "") for value in self.answers.values())
+            and not any((text or "").strip() for text, _category in self.needs)
+            and not (self.comment or "").strip()
+        )
+
+
+def empty_sheet_error() -> ValidationError:
+    return ValidationError(
+        _("Questionnaire vide (aucune réponse, aucun besoin, aucun commentaire) : il n'est pas enregistré."),
+        code="empty_sheet",
+    )
+
+
+def lock_sessions(session_ids) -> None:
+    """Locks these sessions' rows until the end of the transaction: one writer of their sheets at a time.
+
+    PostgreSQL: FOR NO KEY UPDATE, which waits for another writer of the same session but not for anyone merely
+    inserting a row that points to the session (a participant, an item summary). SQLite has no row lock: there
+    the transaction takes the database's write lock when it begins (transaction_mode IMMEDIATE, smdq/env.py).
+    Sessions are locked in id order, so that two imports naming the same sessions cannot deadlock."""
+    if not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError("lock_sessions() needs a transaction (transaction.atomic).")
+    if connection.features.has_select_for_update:
+        ids = sorted(set(session_ids))
+        for start in range(0, len(ids), 2000):
+            list(
+                AwarenessSession.objects.select_for_update(no_key=True)
+                .filter(pk__in=ids[start : start + 2000])
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
 
 
 def check_sheet(sheet: Sheet, items: dict[str, Item], categories: dict[str, NeedCategory]) -> dict[str, str]:
@@ -118,10 +160,17 @@ def _raise_if_invalid(session, sheet, items, categories):
     errors = check_sheet(sheet, items, categories)
     if errors:
         raise ValidationError(errors)
+    if sheet.is_empty:
+        raise empty_sheet_error()
 
 
 @transaction.atomic
-def create_response(session, sheet: Sheet, *, channel: str, user=None, sheet_number=None) -> Response:
+def create_response(
+    session, sheet: Sheet, *, channel: str, user=None, sheet_number=None, form_nonce: str | None = None
+) -> Response:
+    """Saves a new sheet. `sheet_number`: the number the paper-entry screen showed (refused if taken);
+    `form_nonce`: the digest of an online form's one-time token (see Response.form_nonce)."""
+    lock_sessions([session.pk])
     questionnaire, items, categories = _reference_data()
     _raise_if_invalid(session, sheet, items, categories)
     if sheet_number is None:
@@ -137,6 +186,7 @@ def create_response(session, sheet: Sheet, *, channel: str, user=None, sheet_num
         channel=channel,
         entered_by=user if user and user.is_authenticated else None,
         comment=sheet.comment.strip(),
+        form_nonce=form_nonce,
     )
     _write_content(response, sheet, items, categories)
     ResponseChange.objects.create(
@@ -154,6 +204,7 @@ def create_response(session, sheet: Sheet, *, channel: str, user=None, sheet_num
 @transaction.atomic
 def update_response(response: Response, sheet: Sheet, *, user) -> Response:
     """Replaces the answers and needs; a need whose text is unchanged keeps its category."""
+    lock_sessions([response.session_id])
     _, items, categories = _reference_data(response.questionnaire)
     _raise_if_invalid(response.session, sheet, items, categories)
     before = snapshot(response)
@@ -178,6 +229,7 @@ def update_response(response: Response, sheet: Sheet, *, user) -> Response:
 
 @transaction.atomic
 def delete_response(response: Response, *, user) -> None:
+    lock_sessions([response.session_id])
     ResponseChange.objects.create(
         session=response.session,
         response=None,

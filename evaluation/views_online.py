@@ -16,11 +16,7 @@ from accounts.access import login_required
 from evaluation import online
 from evaluation.forms_online import OnlineQuestionnaireForm
 from evaluation.models import QuestionnaireLink, Response
-from evaluation.responses import create_response
 from sessions_app.access import get_session_for_user
-
-RETRY_AFTER_SECONDS = online.CLIENT_WINDOW_SECONDS
-
 
 # For the session's organisers ------------------------------------------------------------------------
 
@@ -131,25 +127,31 @@ def _see_other(url: str) -> HttpResponseRedirect:
 
 
 def _submit(request, link: QuestionnaireLink, form: OnlineQuestionnaireForm, nonce: str) -> HttpResponse | None:
-    """Saves a valid form once; None (with the reason added to the form) when it is not saved."""
-    thanks = reverse("evaluation:public_thanks", args=[link.token])
-    if not online.claim_nonce(nonce):
-        return _see_other(thanks)  # the same form sent twice (double tap, reload): it is already saved
-    refusal = online.refuse_submission(link.session_id, request.META.get("REMOTE_ADDR", ""))
-    if refusal:
-        online.release_nonce(nonce)
-        form.add_error(None, refusal)
-        response = _questionnaire_page(request, link, form, nonce, status=429)
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
+    """Saves a valid form once; None (with the reason added to the form) when it is not saved.
+    The participant's answers stay in the form whenever it is shown again."""
+    sheet = form.sheet()
+    if sheet.is_empty:
+        form.add_error(
+            None,
+            _(
+                "Votre questionnaire est vide : répondez à au moins une question, ou écrivez un besoin ou un "
+                "commentaire, puis envoyez-le. Si vous ne souhaitez pas répondre, vous pouvez fermer cette page."
+            ),
+        )
+        return None
     try:
-        create_response(link.session, form.sheet(), channel=Response.Channel.ONLINE, user=None)
+        online.save_submission(link, sheet, nonce=nonce, address=online.client_address(request))
+    except online.SubmissionRefused as refusal:
+        form.add_error(None, refusal.message)
+        response = _questionnaire_page(request, link, form, nonce, status=429)
+        response["Retry-After"] = str(refusal.retry_after)
+        return response
     except ValidationError as error:
-        online.release_nonce(nonce)
         for message in error.messages:
             form.add_error(None, message)
         return None
-    return _see_other(thanks)
+    # Saved now, or saved earlier from this same form (double tap, back button): thanked either way, once saved.
+    return _see_other(reverse("evaluation:public_thanks", args=[link.token]))
 
 
 def _questionnaire_page(request, link, form, nonce, status=200) -> HttpResponse:
@@ -168,8 +170,11 @@ def public_questionnaire(request, token):
         context = {"link": link, "state": state}
         return render(request, "evaluation/online/closed.html", context, status=state.http_status)
     posted = request.method == "POST"
-    form = OnlineQuestionnaireForm(request.POST if posted else None, items=online.current_items())
     nonce = request.POST.get("nonce", "")
+    if posted and online.already_saved(link, nonce):
+        # The same form sent again, even after its nonce expired: it is saved, say thank you again.
+        return _see_other(reverse("evaluation:public_thanks", args=[link.token]))
+    form = OnlineQuestionnaireForm(request.POST if posted else None, items=online.current_items())
     if not online.nonce_is_valid(link, nonce):
         if posted:
             form.add_error(

@@ -37,11 +37,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+# A transaction takes SQLite's write lock when it begins, rather than at its first write: two requests saving at
+# the same time then wait for each other (up to the timeout) instead of failing with « database is locked »
+# (SQLite has no row lock; see evaluation/responses.py, lock_sessions).
+SQLITE_OPTIONS = {"transaction_mode": "IMMEDIATE"}
+
+
 def database_from_url(url: str, base_dir) -> dict:
     import dj_database_url
 
     if not url:
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": base_dir / "db.sqlite3"}
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": base_dir / "db.sqlite3", "OPTIONS": {**SQLITE_OPTIONS}}
     try:
         config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     except (ValueError, KeyError) as exc:
@@ -57,6 +63,7 @@ def database_from_url(url: str, base_dir) -> dict:
     if engine.endswith("sqlite3"):
         config["CONN_MAX_AGE"] = 0
         config["CONN_HEALTH_CHECKS"] = False
+        config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
     return config
 
 

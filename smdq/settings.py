@@ -203,6 +203,12 @@ LOGGING = {
 # Days during which a session's online questionnaire link stays open, from the session day.
 QUESTIONNAIRE_LINK_DAYS = env_int("QUESTIONNAIRE_LINK_DAYS", 14)
 
+# Online questionnaire: at most this many responses per client address and session in 10 minutes, and per
+# session in an hour (evaluation/online.py). A room on one Wi-Fi shares one address: keep the first above a
+# session's audience.
+QUESTIONNAIRE_CLIENT_LIMIT = env_int("QUESTIONNAIRE_CLIENT_LIMIT", 30)
+QUESTIONNAIRE_SESSION_LIMIT = env_int("QUESTIONNAIRE_SESSION_LIMIT", 300)
+
 # Months after its session during which a participant's name and e-mail and free-text comments are kept.
 PERSONAL_DATA_RETENTION_MONTHS = env_int("PERSONAL_DATA_RETENTION_MONTHS", 24)
 

@@ -24,7 +24,7 @@ participant = st.tuples(
 )
 sheet = st.fixed_dictionaries(
     {code: st.one_of(st.none(), st.integers(1, scale)) for code, scale in ITEM_SCALES.items()}
-)
+).filter(lambda answers: any(value is not None for value in answers.values()))  # a blank sheet is not saved
 session_data = st.tuples(
     st.lists(participant, max_size=12), st.lists(sheet, max_size=8), st.one_of(st.none(), st.integers(0, 40))
 )

@@ -248,6 +248,19 @@ def test_every_error_is_reported_and_nothing_is_written(tmp_path, session_a, ses
     assert counts() == (0, 0, 0, 0)
 
 
+def test_a_row_with_no_answer_is_an_error_naming_the_row(tmp_path, session_a):
+    """A blank questionnaire would count in « questionnaires reçus » and the response rate."""
+    rows = [GOOD_ROWS[0], line("2024-001", []), line("2024-001", [None, 3]), line("2024-001", [], [(" ", "")], " ")]
+    _message, errors = run_failing(write_csv(tmp_path, rows))
+    assert errors == ["ligne 3 : questionnaire vide", "ligne 5 : questionnaire vide"]
+    assert counts() == (0, 0, 0, 0)
+
+
+def test_a_row_with_only_a_need_or_a_comment_is_imported(tmp_path, session_a):
+    rows = [line("2024-001", [], [("Un annuaire", "")]), line("2024-001", [], comment="Séance trop courte")]
+    assert run_import(write_csv(tmp_path, rows))[0] == "2 questionnaires importés (2 créés, 0 mis à jour)\n"
+
+
 def test_scale_bounds_are_inclusive(tmp_path, session_a):
     path = write_csv(tmp_path, [line("2024-001", [1, 5, 1, 5, 1, 5, 1, 4, 1, 4, 1, 4, 4])])
     assert run_import(path)[0].startswith("1 questionnaire importé (1 créé")

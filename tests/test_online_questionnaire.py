@@ -9,11 +9,14 @@ import subprocess
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError
+from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 
 from evaluation import online
-from evaluation.models import QuestionnaireLink, Response
+from evaluation.models import ClientSubmission, QuestionnaireLink, Response
+from evaluation.responses import Sheet
 from sessions_app.models import AwarenessSession
 from tests.factories import AwarenessSessionFactory
 
@@ -39,7 +42,8 @@ ALL_ANSWERS = {
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Nonces and rate-limit counters live in the cache: each test starts with none."""
+    """Nonces and submission limits live in the database, not in the cache: a test that clears the cache between
+    two submissions checks it. Each test starts and ends with an empty cache all the same."""
     cache.clear()
     yield
     cache.clear()
@@ -364,9 +368,30 @@ def test_valid_submission_creates_one_online_response_with_blanks(client, link_a
     assert "Merci pour votre réponse" in text(thanks)
 
 
-def test_an_empty_form_is_accepted(client, link_a, today):
-    assert submit(client, link_a, {}).status_code == 303
-    assert Response.objects.get().answers.count() == 0
+@pytest.mark.parametrize(
+    "data",
+    [{}, dict.fromkeys(ALL_ANSWERS, "sans_reponse"), {"besoin_1": "   ", "commentaire": " "}],
+    ids=["nothing", "no-answer-everywhere", "spaces"],
+)
+def test_an_empty_form_is_refused_with_a_friendly_message(client, link_a, today, data):
+    """An empty questionnaire would count in « questionnaires reçus » and the response rate: not saved."""
+    nonce = fresh_nonce(client, link_a)
+    response = submit(client, link_a, data, nonce=nonce)
+    assert response.status_code == 200
+    page = text(response)
+    assert "Votre réponse n'a pas été envoyée" in page
+    assert "Votre questionnaire est vide : répondez à au moins une question" in page
+    assert f'name="nonce" value="{nonce}"' in page  # the same form, still valid
+    assert not Response.objects.exists()
+    # One answer is enough, with the same form.
+    assert submit(client, link_a, {"cap_clsm": "3"}, nonce=nonce).status_code == 303
+    assert dict(Response.objects.get().answers.values_list("item__code", "value")) == {"cap_clsm": 3}
+
+
+@pytest.mark.parametrize("data", [{"besoin_2": "Des formations"}, {"commentaire": "Merci"}])
+def test_a_need_or_a_comment_alone_is_a_response(client, link_a, today, data):
+    assert submit(client, link_a, data).status_code == 303
+    assert Response.objects.count() == 1
 
 
 @pytest.mark.parametrize(
@@ -398,6 +423,56 @@ def test_the_same_form_sent_twice_saves_one_response(client, link_a, today):
     assert Response.objects.count() == 1
 
 
+def test_a_form_sent_again_after_the_cache_was_emptied_is_not_saved_twice(client, link_a, today):
+    """The production cache forgets (culled when full, cleared): the used token is kept with the response."""
+    nonce = fresh_nonce(client, link_a)
+    assert submit(client, link_a, nonce=nonce).status_code == 303
+    cache.clear()
+    second = submit(client, link_a, {**ALL_ANSWERS, "commentaire": "envoyé deux fois"}, nonce=nonce)
+    assert (second.status_code, second["Location"]) == (303, thanks_url(link_a))
+    saved = Response.objects.get()
+    assert saved.comment == ""  # the first sending is the one kept
+    assert saved.form_nonce == online.nonce_digest(nonce) != nonce  # a digest, not the token itself
+
+
+def test_a_saved_form_sent_again_after_its_nonce_expired_is_thanked_not_saved(client, link_a, today, monkeypatch):
+    nonce = fresh_nonce(client, link_a)
+    assert submit(client, link_a, nonce=nonce).status_code == 303
+    monkeypatch.setattr(online, "NONCE_MAX_AGE_SECONDS", -1)  # the next day, from the browser's history
+    response = submit(client, link_a, nonce=nonce)
+    assert (response.status_code, response["Location"]) == (303, thanks_url(link_a))
+    assert Response.objects.count() == 1
+
+
+def test_a_form_that_failed_to_save_is_not_thanked_when_sent_again(link_a, today, monkeypatch):
+    """A server error while saving: the retry saves it (before, the token was spent first and the retry was
+    thanked with nothing saved)."""
+    client = Client(raise_request_exception=False)
+    nonce = fresh_nonce(client, link_a)
+
+    def broken(*args, **kwargs):
+        raise DatabaseError("connexion perdue")
+
+    monkeypatch.setattr(online, "create_response", broken)
+    assert submit(client, link_a, nonce=nonce).status_code == 500
+    assert not Response.objects.exists()
+    monkeypatch.undo()
+    today(SESSION_DAY)
+    assert submit(client, link_a, nonce=nonce).status_code == 303
+    assert Response.objects.count() == 1
+
+
+def test_save_submission_saves_once_per_form(link_a, today):
+    """The service itself (under the session lock) recognises a form already saved, whatever the view checked."""
+    nonce = online.new_nonce(link_a)
+    sheet = Sheet(answers={"sat_logistique": 4})
+    first, created = online.save_submission(link_a, sheet, nonce=nonce, address="203.0.113.7")
+    again, created_again = online.save_submission(link_a, sheet, nonce=nonce, address="203.0.113.8")
+    assert (created, created_again) == (True, False)
+    assert again.pk == first.pk and Response.objects.count() == 1
+    assert ClientSubmission.objects.count() == 1
+
+
 def test_forged_or_foreign_nonce_is_refused_and_replaced(client, clsm_a, link_a, today):
     other = online.link_for(AwarenessSessionFactory(clsm=clsm_a, held=True, date=SESSION_DAY))
     for nonce in ("forge", online.new_nonce(other)):
@@ -417,12 +492,12 @@ def test_nonce_expires_after_a_day(link_a, monkeypatch):
     assert not online.nonce_is_valid(link_a, nonce)
 
 
-def test_a_room_on_one_wifi_can_answer_together():
-    assert online.CLIENT_LIMIT >= 20  # a whole session's participants may share the venue's address
+def test_a_room_on_one_wifi_can_answer_together(settings):
+    assert settings.QUESTIONNAIRE_CLIENT_LIMIT >= 20  # a whole session's participants may share the venue's address
 
 
-def test_flood_from_one_client_is_refused_after_the_limit(client, link_a, today, monkeypatch):
-    monkeypatch.setattr(online, "CLIENT_LIMIT", 5)
+def test_flood_from_one_client_is_refused_after_the_limit(client, link_a, today, settings):
+    settings.QUESTIONNAIRE_CLIENT_LIMIT = 5
     for _ in range(5):
         assert submit(client, link_a, ip="198.51.100.1").status_code == 303
     response = submit(client, link_a, {**ALL_ANSWERS, "besoin_1": "Des formations"}, ip="198.51.100.1")
@@ -436,25 +511,67 @@ def test_flood_from_one_client_is_refused_after_the_limit(client, link_a, today,
     assert Response.objects.count() == 6
 
 
-def test_refused_form_can_be_sent_again_later(client, link_a, today, monkeypatch):
-    monkeypatch.setattr(online, "CLIENT_LIMIT", 5)
+def ago(model, minutes, **filters):
+    """Moves the rows of `model` `minutes` back in time (auto_now_add cannot be set at creation)."""
+    model.objects.filter(**filters).update(created_at=F("created_at") - datetime.timedelta(minutes=minutes))
+
+
+def test_refused_form_can_be_sent_again_later(client, link_a, today, settings):
+    settings.QUESTIONNAIRE_CLIENT_LIMIT = 5
     for _ in range(5):
         submit(client, link_a, ip="198.51.100.1")
     nonce = fresh_nonce(client, link_a)
     assert submit(client, link_a, nonce=nonce, ip="198.51.100.1").status_code == 429
-    cache.clear()  # ten minutes later
-    assert submit(client, link_a, nonce=nonce, ip="198.51.100.1").status_code == 303
+    ago(ClientSubmission, 9)
+    assert submit(client, link_a, nonce=nonce, ip="198.51.100.1").status_code == 429  # nine minutes later
+    ago(ClientSubmission, 1)
+    assert submit(client, link_a, nonce=nonce, ip="198.51.100.1").status_code == 303  # ten minutes later
     assert Response.objects.count() == 6
 
 
-def test_flood_on_a_session_is_refused_beyond_its_hourly_limit(client, link_a, today, monkeypatch):
-    monkeypatch.setattr(online, "SESSION_LIMIT", 3)
+def test_the_client_limit_holds_when_the_cache_is_emptied(client, link_a, today, settings):
+    settings.QUESTIONNAIRE_CLIENT_LIMIT = 3
+    for _ in range(3):
+        assert submit(client, link_a, ip="198.51.100.1").status_code == 303
+        cache.clear()
+    assert submit(client, link_a, ip="198.51.100.1").status_code == 429
+    assert Response.objects.count() == 3
+
+
+def test_no_client_address_is_kept_and_old_hashes_are_forgotten(client, clsm_a, link_a, today):
+    other = AwarenessSessionFactory(clsm=clsm_a, held=True, date=SESSION_DAY)
+    ClientSubmission.objects.create(session=other, client=online.client_key("192.0.2.50"))
+    ago(ClientSubmission, 11)  # older than the ten minutes the per-client limit looks back
+    assert submit(client, link_a, ip="198.51.100.1").status_code == 303
+    kept = ClientSubmission.objects.get()
+    assert kept.session == link_a.session
+    assert kept.client == online.client_key("198.51.100.1") and "198.51.100.1" not in kept.client
+    assert online.client_key("198.51.100.1") != online.client_key("198.51.100.2")
+    assert not Response.objects.filter(comment__contains="198.51").exists()
+
+
+def test_flood_on_a_session_is_refused_beyond_its_hourly_limit(client, link_a, today, settings):
+    settings.QUESTIONNAIRE_SESSION_LIMIT = 3
     for n in range(3):
         assert submit(client, link_a, ip=f"192.0.2.{n}").status_code == 303
-    response = submit(client, link_a, ip="192.0.2.99")
+    response = submit(client, link_a, {**ALL_ANSWERS, "besoin_1": "Des formations"}, ip="192.0.2.99")
     assert response.status_code == 429
-    assert "trop de réponses en ce moment" in text(response)
+    assert response["Retry-After"] == "3600"
+    page = text(response)
+    assert "trop de réponses en ce moment" in page
+    assert 'value="Des formations"' in page  # nothing typed is lost
     assert Response.objects.count() == 3
+
+
+def test_the_session_limit_holds_when_the_cache_is_emptied(client, link_a, today, settings):
+    settings.QUESTIONNAIRE_SESSION_LIMIT = 3
+    for n in range(3):
+        assert submit(client, link_a, ip=f"192.0.2.{n}").status_code == 303
+        cache.clear()
+    assert submit(client, link_a, ip="192.0.2.99").status_code == 429
+    assert Response.objects.count() == 3
+    ago(Response, 61)  # an hour later the session may receive again
+    assert submit(client, link_a, ip="192.0.2.99").status_code == 303
 
 
 def test_csrf_protection_is_kept(link_a, today):

@@ -139,11 +139,35 @@ def test_blank_items_are_no_answer_never_zero(login, claire, session_a):
     assert not Answer.objects.filter(value=0).exists()
 
 
-def test_an_empty_sheet_is_saved_as_a_sheet_without_answers(login, claire, session_a):
-    """Someone handed back a blank questionnaire: it counts as a sheet, with no answer at all."""
-    login(claire).post(entry_url(session_a), sheet_data(number=1))
+def test_a_stray_enter_on_a_blank_sheet_saves_nothing(login, claire, session_a):
+    """A blank sheet would count in « questionnaires reçus » and the response rate: refused, cursor on item 1."""
+    client = login(claire)
+    response = client.post(entry_url(session_a), sheet_data(needs=[("  ", "")], comment=" ", number=1))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "La feuille n'a pas été enregistrée :" in html
+    assert "Questionnaire vide (aucune réponse, aucun besoin, aucun commentaire)" in html
+    assert 'name="sheet_number" value="1"' in html  # the number stays for the next sheet typed
+    assert 'id="id_sat_logistique_5" value="" checked autofocus' in html
+    assert html.count("autofocus") == 1
+    assert stored_counts() == (0, 0, 0, 0, 0)
+    # The next keystrokes type the sheet as usual.
+    assert client.post(entry_url(session_a), sheet_data([4], number=1)).status_code == 303
+    assert Response.objects.get().sheet_number == 1
+
+
+def test_a_sheet_with_only_a_comment_is_saved(login, claire, session_a):
+    login(claire).post(entry_url(session_a), sheet_data(comment="Rendu blanc, « pas le temps »", number=1))
     response = Response.objects.get()
-    assert response.answers.count() == 0 and response.needs.count() == 0
+    assert response.answers.count() == 0 and response.comment == "Rendu blanc, « pas le temps »"
+
+
+def test_a_correction_that_empties_a_sheet_is_refused(login, claire, session_a):
+    create_response(session_a, Sheet(answers={"sat_logistique": 4}), channel="papier", user=claire)
+    response = login(claire).post(edit_url(session_a, 1), sheet_data())
+    assert response.status_code == 200
+    assert "Questionnaire vide" in response.content.decode()
+    assert answers_of(Response.objects.get()) == {"sat_logistique": 4}
 
 
 @pytest.mark.parametrize(
@@ -220,7 +244,7 @@ def test_count_of_sheets_against_attendance(login, claire, session_a):
 def test_expected_attendance_when_actual_is_unknown_and_warning_above_it(login, claire, clsm_a):
     session = AwarenessSessionFactory(clsm=clsm_a, confirmed=True, expected_attendance=1)
     for _ in range(2):
-        create_response(session, Sheet(), channel="papier")
+        create_response(session, Sheet(answers={"sat_logistique": 4}), channel="papier")
     html = login(claire).get(entry_url(session)).content.decode()
     assert "2 feuilles enregistrées pour 1 participants attendus (présents non renseignés)" in html
     assert "Plus de feuilles que de participants" in html

@@ -66,9 +66,44 @@ def test_no_questionnaire_on_a_cancelled_or_planned_session(clsm_a):
 
 
 def test_duplicate_sheet_number_is_refused(session_a):
-    create_response(session_a, Sheet(), channel="papier", sheet_number=7)
+    create_response(session_a, Sheet(answers={"sat_logistique": 4}), channel="papier", sheet_number=7)
     with pytest.raises(ValidationError, match="existe déjà"):
-        create_response(session_a, Sheet(), channel="papier", sheet_number=7)
+        create_response(session_a, Sheet(answers={"sat_logistique": 4}), channel="papier", sheet_number=7)
+
+
+@pytest.mark.parametrize("channel", ["papier", "en_ligne", "import"])
+@pytest.mark.parametrize(
+    "sheet",
+    [
+        Sheet(),
+        Sheet(answers=dict.fromkeys(["sat_logistique", "cap_clsm"])),
+        Sheet(answers={"sat_duree": ""}, needs=[("  ", None), ("", None)], comment="  "),
+    ],
+    ids=["nothing", "blank-answers", "spaces"],
+)
+def test_an_empty_sheet_is_refused_whatever_the_channel(session_a, channel, sheet):
+    with pytest.raises(ValidationError, match="Questionnaire vide") as excinfo:
+        create_response(session_a, sheet, channel=channel)
+    assert excinfo.value.code == "empty_sheet"
+    assert not Response.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "sheet",
+    [Sheet(answers={"cap_clsm": 1}), Sheet(needs=[("", None), ("Un annuaire", None)]), Sheet(comment="Merci")],
+    ids=["one-answer", "one-need", "a-comment"],
+)
+def test_one_answer_need_or_comment_is_enough(session_a, sheet):
+    assert not sheet.is_empty
+    create_response(session_a, sheet, channel="papier")
+    assert Response.objects.count() == 1
+
+
+def test_a_correction_cannot_empty_a_sheet(session_a, claire):
+    response = create_response(session_a, Sheet(answers={"cap_clsm": 1}), channel="papier")
+    with pytest.raises(ValidationError, match="Questionnaire vide"):
+        update_response(response, Sheet(), user=claire)
+    assert response.answers.count() == 1
 
 
 def test_update_and_delete_are_recorded_and_refresh_the_summary(session_a, claire, adam):

@@ -15,7 +15,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_sqlite_when_database_url_is_unset(tmp_path):
     config = database_from_url("", tmp_path)
-    assert config == {"ENGINE": "django.db.backends.sqlite3", "NAME": tmp_path / "db.sqlite3"}
+    assert config == {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": tmp_path / "db.sqlite3",
+        # Concurrent writers wait for each other instead of failing with « database is locked ».
+        "OPTIONS": {"transaction_mode": "IMMEDIATE"},
+    }
 
 
 def test_postgresql_url():
@@ -25,7 +30,9 @@ def test_postgresql_url():
 
 
 def test_sqlite_url():
-    assert database_from_url("sqlite:////tmp/x.sqlite3", ROOT)["NAME"] == "/tmp/x.sqlite3"
+    config = database_from_url("sqlite:////tmp/x.sqlite3", ROOT)
+    assert config["NAME"] == "/tmp/x.sqlite3"
+    assert config["OPTIONS"] == {"transaction_mode": "IMMEDIATE"}
 
 
 @pytest.mark.parametrize("url", ["mysql://root@localhost/smdq", "n'importe quoi"])

@@ -114,8 +114,24 @@ def test_a_complete_form_is_sent_without_warning(phone, standard_questionnaire, 
     monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: datetime.date(2024, 3, 12))
     link = online.link_for(session_a)
     phone.goto(f"/q/{link.token}/")
-    for group in phone.locator("fieldset[data-item]").all():
+    groups = phone.locator("fieldset[data-item]").all()
+    groups[0].locator("label", has_text=re.compile("^4$")).tap()
+    for group in groups[1:]:
         group.get_by_text("Je ne souhaite pas répondre").tap()
     phone.get_by_role("button", name="Envoyer ma réponse").tap()
     phone.wait_for_url(f"**/q/{link.token}/merci/")
-    assert Response.objects.get().answers.count() == 0
+    assert dict(Response.objects.get().answers.values_list("item__code", "value")) == {"sat_logistique": 4}
+
+
+def test_a_form_without_any_answer_is_not_saved(phone, standard_questionnaire, session_a, monkeypatch):
+    """« Je ne souhaite pas répondre » everywhere, no need, no comment: nothing to count, the participant is told."""
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: datetime.date(2024, 3, 12))
+    link = online.link_for(session_a)
+    phone.goto(f"/q/{link.token}/")
+    for group in phone.locator("fieldset[data-item]").all():
+        group.get_by_text("Je ne souhaite pas répondre").tap()
+    phone.get_by_role("button", name="Envoyer ma réponse").tap()
+    expect(phone.get_by_text("Votre questionnaire est vide")).to_be_visible()
+    assert phone.url.endswith(f"/q/{link.token}/")
+    expect(phone.get_by_role("radio", name="Je ne souhaite pas répondre", checked=True)).to_have_count(13)
+    assert not Response.objects.exists()

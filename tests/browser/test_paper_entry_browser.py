@@ -131,6 +131,20 @@ def test_a_full_sheet_without_needs_takes_fourteen_keystrokes(page, log_in, clai
     assert dict(second.answers.values_list("item__code", "value")) == {"sat_logistique": 4, "sat_dynamique": 3}
 
 
+def test_a_stray_enter_on_a_blank_sheet_saves_nothing_and_typing_goes_on(page, log_in, claire, session_a):
+    open_entry(page, log_in, claire, session_a)
+    keyboard = Keyboard(page)
+    with page.expect_navigation():
+        keyboard.press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("Questionnaire vide (aucune réponse, aucun besoin")
+    expect(page.get_by_role("heading", name="Feuille n° 1")).to_be_visible()
+    expect(page.locator("#id_sat_logistique_5")).to_be_focused()  # the cursor back on item 1
+    assert not Response.objects.exists()
+    keyboard.keys("5555554444444")
+    save(page, keyboard, 1)
+    assert Response.objects.get().sheet_number == 1
+
+
 def test_out_of_scale_digit_is_refused_and_backspace_goes_back(page, log_in, claire, session_a):
     open_entry(page, log_in, claire, session_a)
     keyboard = Keyboard(page)
