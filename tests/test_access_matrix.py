@@ -41,6 +41,7 @@ EXPECTED = {
     "login": row(200, 302, 302, 302, 302),  # a logged-in user is sent on to the home page
     "logout": POST_ONLY,
     "password_change": LOGGED_IN,
+    "profile": LOGGED_IN,
     "password_change_done": LOGGED_IN,
     "password_reset": EVERYONE,
     "password_reset_done": EVERYONE,
