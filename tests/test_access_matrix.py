@@ -55,6 +55,19 @@ EXPECTED = {
     "territories:clsm_edit": row(LOGIN, 403, 404, 200, 403),
     "territories:qpv_search": LOGGED_IN,
     "territories:commune_search": LOGGED_IN,
+    # Onboarding: the national centre invites coordinators and reads the contact requests; the invitation link and
+    # the contact form are public
+    "territories:coordinator_list": STAFF,
+    "territories:invitation_create": STAFF,
+    "territories:coordinator_activation": POST_ONLY,
+    "territories:invitation_resend": POST_ONLY,
+    "territories:invitation_revoke": POST_ONLY,
+    "territories:invitation_accept": EVERYONE,  # a valid link: the form to choose a password
+    "territories:contact_request_create": EVERYONE,
+    "territories:contact_thanks": EVERYONE,
+    "territories:contact_request_list": STAFF,
+    "territories:contact_request_detail": STAFF,
+    "territories:contact_request_file": POST_ONLY,
     # Imports
     "imports:upload": STAFF,
     "imports:confirm": POST_ONLY,
@@ -184,8 +197,16 @@ def world(alice, bob, claire, fanny, adam, clsm_a, clsm_b, session_a, settings, 
         content_type="application/pdf",
     )
     resource.file.save("guide.pdf", ContentFile(b"%PDF-1.7\n"), save=True)
+    from territories.models import ContactRequest, Invitation
+
+    invitation = Invitation.objects.create(email="nouvelle@clsm.fr", first_name="N", last_name="C", invited_by=claire)
+    contact = ContactRequest.objects.create(
+        clsm_name="CLSM inconnu", communes="Roubaix", first_name="P", last_name="Q", email="p@q.fr", client_key="k"
+    )
     pk = session_a.pk
     kwargs = {
+        "territories:invitation_accept": {"token": invitation.token},
+        "territories:contact_request_detail": {"pk": contact.pk},
         "kit:resource_download": {"pk": resource.pk},
         "kit:resource_edit": {"pk": resource.pk},
         "kit:resource_delete": {"pk": resource.pk},
