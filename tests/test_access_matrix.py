@@ -48,6 +48,7 @@ EXPECTED = {
     "password_reset_confirm": EVERYONE,  # an invalid link: a page that says so
     "password_reset_complete": EVERYONE,
     "object_history": STAFF,
+    "todo_sessions": STAFF,  # the lists behind the home page's « À faire »
     # Territories
     "territories:clsm_list": LOGGED_IN,
     "territories:clsm_create": STAFF,
@@ -206,6 +207,7 @@ def world(alice, bob, claire, fanny, adam, clsm_a, clsm_b, session_a, settings, 
     pk = session_a.pk
     kwargs = {
         "territories:invitation_accept": {"token": invitation.token},
+        "todo_sessions": {"kind": "feuilles-a-saisir"},
         "territories:contact_request_detail": {"pk": contact.pk},
         "kit:resource_download": {"pk": resource.pk},
         "kit:resource_edit": {"pk": resource.pk},
