@@ -96,10 +96,18 @@ def _kit_message(session, person, link, base_url: str) -> EmailMessage:
     return EmailMessage(subject, body, None, [person.email])
 
 
-def send_practical_kits(today: date | None = None, base_url: str = "") -> ReminderReport:
+def _site(base_url: str | None) -> str:
+    """The site's address for the links (the task queue calls without one: the command's default applies)."""
+    from evaluation.management.commands.send_followup_reminders import default_base_url
+
+    return base_url or default_base_url()
+
+
+def send_practical_kits(today: date | None = None, base_url: str | None = None) -> ReminderReport:
     """E-mails the week-before kit of every session due (see `kits_due`) to its coordinators who want it, then
     records the date it went for. A confirmed session gets its questionnaire link here, so the poster exists."""
     today = today or timezone.localdate()
+    base_url = _site(base_url)
     report = ReminderReport()
     with translation.override("fr"):
         for session in kits_due(today):
@@ -171,10 +179,11 @@ def _sheets_message(person, items, base_url: str) -> EmailMessage:
     return EmailMessage(subject, body, None, [person.email])
 
 
-def send_sheets_to_type(today: date | None = None, base_url: str = "") -> ReminderReport:
+def send_sheets_to_type(today: date | None = None, base_url: str | None = None) -> ReminderReport:
     """One e-mail per animator listing their sessions of the past week with sheets still to type, each session
     once per date. A session with nothing to type yet (attendance not entered) is looked at again the next day."""
     today = today or timezone.localdate()
+    base_url = _site(base_url)
     report = ReminderReport()
     by_person: dict[User, list] = {}
     done = []

@@ -373,7 +373,8 @@ class AwarenessSession(StatusTransitions, models.Model):
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 
     objects = AwarenessSessionQuerySet.as_manager()
-    history = HistoricalRecords()
+    # The bookkeeping of invitations and reminders is not a change anyone made: kept out of the history.
+    history = HistoricalRecords(excluded_fields=["sequence", "kit_sent_for", "sheets_reminded_for"])
 
     class Meta:
         verbose_name = _("séance")

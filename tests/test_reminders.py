@@ -233,3 +233,9 @@ def test_profile_refuses_another_accounts_address_and_keeps_the_role(login, alic
     )
     claire.refresh_from_db()
     assert claire.role == "chargee_mission" and claire.notify_sheets_to_type is False
+
+
+def test_without_a_base_url_the_sites_address_is_used(outbox, settings, alice, next_week):
+    settings.DEBUG = True
+    _report, sent = outbox(send_practical_kits, date(2030, 5, 14))
+    assert f"http://127.0.0.1:8000/seances/{next_week.pk}/" in sent[0].body
