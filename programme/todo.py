@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from evaluation.models import FollowUp, Need, QuestionnaireLink
 from evaluation.reminders import with_sheet_counts
@@ -91,10 +92,12 @@ def staff_todos(today: date | None = None) -> list[Todo]:
     oldest = open_requests.order_by("requested_on", "pk").values_list("reference", "requested_on").first()
     hint = ""
     if oldest:
-        hint = _("la plus ancienne : %(reference)s, reçue il y a %(days)s jour(s)") % {
-            "reference": oldest[0],
-            "days": (today - oldest[1]).days,
-        }
+        days = (today - oldest[1]).days
+        hint = ngettext(
+            "la plus ancienne : %(reference)s, reçue il y a %(days)s jour",
+            "la plus ancienne : %(reference)s, reçue il y a %(days)s jours",
+            days,
+        ) % {"reference": oldest[0], "days": days}
     todos.append(
         Todo(
             "requests",
@@ -130,7 +133,7 @@ def staff_todos(today: date | None = None) -> list[Todo]:
             _("Données personnelles à effacer"),
             purge.participants + purge.comments,
             reverse("personal_data"),
-            _("%(participants)s participant·es, %(comments)s commentaires (manage.py purge_personal_data --apply)")
+            _("noms de %(participants)s participant·es, %(comments)s commentaires libres, effacés chaque nuit")
             % {"participants": purge.participants, "comments": purge.comments},
         )
     )
