@@ -32,6 +32,17 @@ class User(AbstractUser):
     organisation = models.CharField(_("organisme"), max_length=200, blank=True)
     # Secret part of the personal iCal feed URL; replacing it revokes the old URL.
     calendar_token = models.CharField(_("jeton du calendrier"), max_length=64, default="", blank=True, editable=False)
+    # Optional reminders, each person's choice (« Mon profil »); what changes a session is always sent.
+    notify_practical_kit = models.BooleanField(
+        _("kit pratique une semaine avant chaque séance"),
+        default=True,
+        help_text=_("Affiche avec QR code, feuille d'émargement, questionnaire à imprimer, adresse et horaire."),
+    )
+    notify_sheets_to_type = models.BooleanField(
+        _("feuilles à saisir le lendemain d'une séance"),
+        default=True,
+        help_text=_("Le nombre de questionnaires papier qui restent à saisir pour les séances que vous animez."),
+    )
 
     class Meta:
         verbose_name = _("utilisateur·rice")

@@ -27,6 +27,7 @@ MENU = (
     NavItem(_("Bilan"), "evaluation:dashboard", (Role.COORDINATOR, *STAFF_ROLES, Role.FUNDER)),
     NavItem(_("Kit"), "kit:catalogue", (Role.COORDINATOR, *STAFF_ROLES, Role.FUNDER)),
     NavItem(_("CLSM"), "territories:clsm_list", (Role.COORDINATOR, *STAFF_ROLES, Role.FUNDER)),
+    NavItem(_("Coordinateur·rices"), "territories:coordinator_list", STAFF_ROLES),
     NavItem(_("Imports"), "imports:upload", STAFF_ROLES),
     NavItem(_("Administration"), "admin:index", (Role.ADMINISTRATOR,)),
 )

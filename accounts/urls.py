@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from accounts import views
 from accounts.forms import LoginForm
 
 urlpatterns = [
@@ -10,6 +11,7 @@ urlpatterns = [
         name="login",
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("profil/", views.profile, name="profile"),
     path("mot-de-passe/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("mot-de-passe/modifie/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("mot-de-passe/oubli/", auth_views.PasswordResetView.as_view(), name="password_reset"),

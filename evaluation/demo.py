@@ -16,6 +16,7 @@ import math
 import random
 from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -419,3 +420,32 @@ def _adjust_total(rng: random.Random, counts: list[int], target: int) -> None:
 
 def _number(n: int) -> str:
     return f"{n:,}".replace(",", "\u202f")
+
+
+def seed_demo_followups_and_links(sessions, today=None) -> tuple[int, int]:
+    """What a newcomer should meet on the demonstration: follow-ups due (some already reminded a month ago, so
+    overdue), and an online questionnaire link open today. Returns (follow-ups due, open links)."""
+    from evaluation.followup import ensure_followups
+    from evaluation.models import FollowUp, QuestionnaireLink
+    from evaluation.online import link_for
+
+    today = today or timezone.localdate()
+    sessions = AwarenessSession.objects.filter(pk__in=[getattr(s, "pk", s) for s in sessions])
+    ensure_followups(today)
+    due = FollowUp.objects.filter(session__in=sessions).due(today).order_by("due_on")
+    # The oldest third were reminded a month ago and are still unanswered: they show as overdue.
+    overdue = list(due.values_list("pk", flat=True)[: max(1, due.count() // 3)])
+    FollowUp.objects.filter(pk__in=overdue).update(reminded_at=timezone.now() - timedelta(days=31))
+    window = today - timedelta(days=settings.QUESTIONNAIRE_LINK_DAYS)
+    recent = list(sessions.filter(date__range=(window, today), status=AwarenessSession.Status.HELD)[:3])
+    if not recent:
+        # No held session within the link's window: the next confirmed one takes place today.
+        upcoming = sessions.filter(status=AwarenessSession.Status.CONFIRMED, date__gte=today).order_by("date").first()
+        if upcoming is not None:
+            upcoming.date = today
+            upcoming.save()
+            recent = [upcoming]
+    for session in recent:
+        link_for(session)
+    opened = sum(1 for link in QuestionnaireLink.objects.filter(session__in=sessions) if link.is_open(today))
+    return due.count(), opened

@@ -1,12 +1,16 @@
 """The demonstration data, floor by floor: CLSM (territories), accounts attached to them, requests, sessions and
 sign-in sheets (sessions_app), then questionnaires and needs (evaluation), each drawn by its own app's generator."""
 
+from dataclasses import dataclass
+
 from django.db import transaction
 
 from accounts.demo import ensure_demo_accounts
-from evaluation.demo import seed_demo_responses, seed_national_responses
+from accounts.models import Role, User
+from evaluation.demo import seed_demo_followups_and_links, seed_demo_responses, seed_national_responses
 from sessions_app.demo import SeedSummary, delete_national_sessions, seed_demo_sessions, seed_national_sessions
-from territories.demo import seed_demo_clsms, seed_national_clsms
+from sessions_app.models import AwarenessSession
+from territories.demo import seed_demo_clsms, seed_demo_onboarding, seed_national_clsms
 from territories.models import CLSM, QPV
 
 
@@ -22,16 +26,40 @@ def attach_demo_accounts():
     return accounts
 
 
+@dataclass
+class Discoveries:
+    """What the demonstration lays out so that a newcomer meets every feature."""
+
+    followups_due: int = 0
+    open_links: int = 0
+    invitations: int = 0
+    contact_requests: int = 0
+
+    def line(self) -> str:
+        return (
+            f"À découvrir : {self.followups_due} suivis à renseigner, {self.open_links} questionnaire(s) en ligne "
+            f"ouvert(s), {self.invitations} invitation en attente, {self.contact_requests} demande de contact."
+        )
+
+
 @transaction.atomic
-def seed_demo(*, with_accounts: bool) -> tuple[int, SeedSummary]:
-    """The small, realistic demonstration: returns the number of CLSM and what was generated."""
+def seed_demo(*, with_accounts: bool) -> tuple[int, SeedSummary, Discoveries]:
+    """The small, realistic demonstration: returns the number of CLSM, what was generated and what to discover."""
     clsms = seed_demo_clsms()
     if with_accounts:
         # The demo accounts exist before the sessions, so that the chargée animates them.
         attach_demo_accounts()
     summary = seed_demo_sessions()
     summary.responses = seed_demo_responses(summary.held_ids, rng=summary.rng)
-    return len(clsms), summary
+    # So that a newcomer meets every feature: follow-ups due, an open questionnaire link, a pending invitation
+    # and a contact request waiting in the national centre's inbox.
+    discoveries = Discoveries()
+    discoveries.followups_due, discoveries.open_links = seed_demo_followups_and_links(
+        AwarenessSession.objects.filter(clsm__in=clsms)
+    )
+    chargee = User.objects.filter(role=Role.NATIONAL_STAFF, is_active=True).order_by("pk").first()
+    discoveries.invitations, discoveries.contact_requests = seed_demo_onboarding(invited_by=chargee)
+    return len(clsms), summary, discoveries
 
 
 def seed_national(progress) -> SeedSummary:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("comptes/", include("accounts.urls")),
     path("historique/<slug:kind>/<int:pk>/", views_history.object_history, name="object_history"),
     path("donnees-personnelles/", views.personal_data, name="personal_data"),
+    path("a-faire/<slug:kind>/", views.todo_sessions, name="todo_sessions"),
     path("territoires/", include("territories.urls")),
     path("imports/", include("imports.urls")),
     path("", include("sessions_app.urls")),

@@ -1,7 +1,9 @@
 """The pages of the top floor: each role's home page, and what personal data remains."""
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
@@ -10,6 +12,7 @@ from accounts.access import login_required, staff_required
 from accounts.models import Role
 from evaluation.followup import due_followups_for
 from programme.privacy import inventory
+from programme.todo import SESSION_LISTS, coordinator_todo, staff_todos
 from sessions_app.models import AwarenessSession, SessionRequest
 from smdq.retention import retention_limit
 from territories.models import CLSM, QPV, Department, Region
@@ -34,6 +37,7 @@ def home(request):
     if user.is_coordinator:
         context["my_clsms"] = clsms.annotate(qpv_count=Count("qpvs", distinct=True)).order_by("name")
         context["due_followups"] = due_followups_for(user)
+        context["todo"] = coordinator_todo(user, today)
         template = "programme/home_coordinator.html"
     else:
         context["figures"] = CLSM.objects.aggregate(
@@ -45,6 +49,8 @@ def home(request):
         context["qpv_in_clsm"] = QPV.objects.filter(clsms__isnull=False).distinct().count()
         context["region_count"] = Region.objects.count()
         context["department_count"] = Department.objects.count()
+        if user.is_national_staff:
+            context["todos"] = staff_todos(today)
         template = {
             Role.FUNDER: "programme/home_funder.html",
             Role.ADMINISTRATOR: "programme/home_admin.html",
@@ -64,3 +70,16 @@ def personal_data(request):
             "limit": retention_limit(),
         },
     )
+
+
+@require_safe
+@staff_required
+def todo_sessions(request, kind):
+    """The sessions behind a count of the home page's « À faire » (they span sessions and their evaluation)."""
+    if kind not in SESSION_LISTS:
+        raise Http404
+    label, queryset = SESSION_LISTS[kind]
+    sessions = queryset(timezone.localdate()).select_related("clsm").order_by("date", "start_time", "reference")
+    page = Paginator(sessions, 50).get_page(request.GET.get("page"))
+    context = {"label": label, "page": page, "query": "", "kind": kind}
+    return render(request, "programme/todo_sessions.html", context)

@@ -4,6 +4,7 @@ import calendar as stdlib_calendar
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -12,7 +13,7 @@ from django.utils import timezone
 from django.utils.dates import WEEKDAYS
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vCalAddress
 
 from sessions_app.models import AwarenessSession
 
@@ -138,55 +139,100 @@ def _location(session) -> str:
     return ", ".join(part.strip() for part in parts if part and part.strip())
 
 
-def build_ical(sessions, *, calendar_name: str, detail_url) -> bytes:
-    """An iCalendar file with one VEVENT per session, local times in Europe/Paris with its VTIMEZONE.
+UID_DOMAIN = "smdq"
 
-    `detail_url(session)` gives the absolute address of the session's page, written in the event."""
+
+def event_uid(session) -> str:
+    """The event's identity in every calendar, feed and invitations alike: the reference never changes."""
+    return f"{session.reference}@{UID_DOMAIN}"
+
+
+def session_event(session, *, url: str, stamp: datetime, organizer=None, attendees=()) -> Event:
+    """The VEVENT of a session, local times in Europe/Paris; the feed and the e-mailed invitations share it.
+
+    `organizer` is an (address, name) pair and `attendees` the people invited, for an invitation (iTIP)."""
     zone = ZoneInfo(settings.TIME_ZONE)
+    starts = datetime.combine(session.date, session.start_time, tzinfo=zone)
+    summary = _("Séance %(reference)s – %(clsm)s") % {"reference": session.reference, "clsm": session.clsm.name}
+    if session.status == AwarenessSession.Status.POSTPONED:
+        summary = _("%(summary)s (reportée)") % {"summary": summary}
+    elif session.status == AwarenessSession.Status.CANCELLED:
+        summary = _("%(summary)s (annulée)") % {"summary": summary}
+    qpvs = ", ".join(f"{q.code} {q.name}" for q in session.qpvs.all())
+    lines = [
+        _("Séance de sensibilisation à la santé mentale (statut : %(status)s).")
+        % {"status": session.get_status_display()},
+    ]
+    if qpvs:
+        lines.append(_("QPV : %(qpvs)s") % {"qpvs": qpvs})
+    if session.status_reason and session.status in (
+        AwarenessSession.Status.CANCELLED,
+        AwarenessSession.Status.POSTPONED,
+    ):
+        lines.append(_("Motif : %(reason)s") % {"reason": session.status_reason})
+    lines.append(url)
+
+    event = Event()
+    event.add("uid", event_uid(session))
+    event.add("sequence", session.sequence)
+    event.add("dtstamp", stamp)
+    event.add("last-modified", session.updated_at)
+    event.add("dtstart", starts)
+    event.add("dtend", starts + timedelta(minutes=session.duration_minutes))
+    event.add("summary", summary)
+    location = _location(session)
+    if location:
+        event.add("location", location)
+    event.add("description", "\n".join(lines))
+    event.add("url", url)
+    event.add("status", ICAL_STATUS[session.status])
+    if organizer is not None:
+        address, name = organizer
+        event.add("organizer", vCalAddress(f"mailto:{address}"), parameters={"CN": name})
+    for person in attendees:
+        event.add(
+            "attendee",
+            vCalAddress(f"mailto:{person.email}"),
+            parameters={"CN": str(person), "ROLE": "REQ-PARTICIPANT", "PARTSTAT": "NEEDS-ACTION", "RSVP": "FALSE"},
+        )
+    return event
+
+
+def _calendar(method: str) -> Calendar:
     cal = Calendar()
     cal.add("prodid", "-//CCOMS//La santé mentale dans mon quartier//FR")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
+    cal.add("method", method)
+    return cal
+
+
+def build_ical(sessions, *, calendar_name: str, detail_url) -> bytes:
+    """An iCalendar file with one VEVENT per session, local times in Europe/Paris with its VTIMEZONE.
+
+    `detail_url(session)` gives the absolute address of the session's page, written in the event."""
+    cal = _calendar("PUBLISH")
     cal.add("x-wr-calname", calendar_name)
     cal.add("x-wr-timezone", settings.TIME_ZONE)
     stamp = timezone.now()
     for session in sessions:
-        starts = datetime.combine(session.date, session.start_time, tzinfo=zone)
-        summary = _("Séance %(reference)s – %(clsm)s") % {"reference": session.reference, "clsm": session.clsm.name}
-        if session.status == AwarenessSession.Status.POSTPONED:
-            summary = _("%(summary)s (reportée)") % {"summary": summary}
-        elif session.status == AwarenessSession.Status.CANCELLED:
-            summary = _("%(summary)s (annulée)") % {"summary": summary}
-        qpvs = ", ".join(f"{q.code} {q.name}" for q in session.qpvs.all())
-        lines = [
-            _("Séance de sensibilisation à la santé mentale (statut : %(status)s).")
-            % {"status": session.get_status_display()},
-        ]
-        if qpvs:
-            lines.append(_("QPV : %(qpvs)s") % {"qpvs": qpvs})
-        if session.status_reason and session.status in (
-            AwarenessSession.Status.CANCELLED,
-            AwarenessSession.Status.POSTPONED,
-        ):
-            lines.append(_("Motif : %(reason)s") % {"reason": session.status_reason})
-        url = detail_url(session)
-        lines.append(url)
+        cal.add_component(session_event(session, url=detail_url(session), stamp=stamp))
+    cal.add_missing_timezones()
+    return cal.to_ical()
 
-        event = Event()
-        event.add("uid", f"{session.reference}@smdq")
-        event.add("dtstamp", stamp)
-        event.add("last-modified", session.updated_at)
-        event.add("dtstart", starts)
-        event.add("dtend", starts + timedelta(minutes=session.duration_minutes))
-        event.add("summary", summary)
-        location = _location(session)
-        if location:
-            event.add("location", location)
-        event.add("description", "\n".join(lines))
-        event.add("url", url)
-        event.add("status", ICAL_STATUS[session.status])
-        cal.add_component(event)
+
+def build_invitation(session, *, url: str, attendees, cancel: bool = False) -> bytes:
+    """An iTIP invitation (RFC 5546) for e-mail: METHOD:REQUEST adds or updates the event in the recipient's
+    calendar (the higher SEQUENCE wins), METHOD:CANCEL removes it. The organiser is the site's sender address."""
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    cal = _calendar("CANCEL" if cancel else "REQUEST")
+    event = session_event(
+        session, url=url, stamp=timezone.now(), organizer=(address, name or address), attendees=attendees
+    )
+    if cancel:  # also for a person taken off a session that still takes place: for them, it is cancelled
+        event.pop("status")
+        event.add("status", "CANCELLED")
+    cal.add_component(event)
     cal.add_missing_timezones()
     return cal.to_ical()
 

@@ -317,6 +317,8 @@ class AwarenessSession(StatusTransitions, models.Model):
     }
     transition_refused = _("Une séance « %(from)s » ne peut pas passer à « %(to)s ».")
     reason_field = "status_reason"
+    # What a calendar invitation shows: a change to any of them is a new revision of the invitation.
+    CALENDAR_FIELDS = ("date", "start_time", "duration_minutes", "venue", "address", "commune_id", "status")
 
     reference = models.CharField(_("référence"), max_length=30, unique=True, blank=True)
     clsm = models.ForeignKey(CLSM, verbose_name=_("CLSM"), on_delete=models.PROTECT, related_name="sessions")
@@ -358,11 +360,21 @@ class AwarenessSession(StatusTransitions, models.Model):
     status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.PLANNED, db_index=True)
     status_reason = models.TextField(_("motif (annulation, report)"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    # The calendar invitation's revision (iCalendar SEQUENCE): one more at each change of date, time, place or
+    # status, so that calendars replace the event they hold instead of keeping the older version.
+    sequence = models.PositiveIntegerField(_("révision du rendez-vous"), default=0, editable=False)
+    # The session date the week-before kit was sent for, and the one the sheets-to-type reminder was sent for:
+    # a moved session gets them again, a second run of the day sends nothing more.
+    kit_sent_for = models.DateField(_("kit pratique envoyé pour le"), null=True, blank=True, editable=False)
+    sheets_reminded_for = models.DateField(
+        _("rappel des feuilles à saisir envoyé pour le"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 
     objects = AwarenessSessionQuerySet.as_manager()
-    history = HistoricalRecords()
+    # The bookkeeping of invitations and reminders is not a change anyone made: kept out of the history.
+    history = HistoricalRecords(excluded_fields=["sequence", "kit_sent_for", "sheets_reminded_for"])
 
     class Meta:
         verbose_name = _("séance")
@@ -375,9 +387,33 @@ class AwarenessSession(StatusTransitions, models.Model):
 
     def save(self, *args, **kwargs):
         self.season = season_of(self.date)
-        if kwargs.get("update_fields") is not None and "date" in kwargs["update_fields"]:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "season"}
-        return _save_with_reference(self, f"{self.date.year}-", *args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "date" in update_fields:
+            kwargs["update_fields"] = update_fields = {*update_fields, "season"}
+        if self.calendar_changed:
+            self.sequence += 1
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "sequence"}
+        result = _save_with_reference(self, f"{self.date.year}-", *args, **kwargs)
+        self._calendar_loaded = self._calendar_state()
+        return result
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._calendar_loaded = instance._calendar_state()
+        return instance
+
+    def _calendar_state(self):
+        """The calendar fields as loaded (None when one is deferred: then no revision is counted)."""
+        if any(name not in self.__dict__ for name in self.CALENDAR_FIELDS):
+            return None
+        return tuple(self.__dict__[name] for name in self.CALENDAR_FIELDS)
+
+    @property
+    def calendar_changed(self) -> bool:
+        loaded = getattr(self, "_calendar_loaded", None)
+        return loaded is not None and self.pk is not None and self._calendar_state() != loaded
 
     @property
     def starts_at(self) -> datetime:

@@ -18,6 +18,7 @@ from sessions_app.access import get_request_for_user
 from sessions_app.filters_requests import SessionRequestFilter
 from sessions_app.forms_requests import AcceptForm, DeclineForm, PeriodFormSet, SessionRequestForm, WithdrawForm
 from sessions_app.models import AwarenessSession, InvalidTransition, SessionRequest
+from sessions_app.notifications import SessionEvent, notify_session
 from territories.models import CLSM, QPV
 
 PAGE_SIZE = 25
@@ -215,6 +216,9 @@ def request_accept(request, pk):
                     % {"request": session_request.reference, "session": session.reference},
                 )
                 _warn_if_not_sent(request, emails.notify_accepted(request, session_request, session))
+                notify_session(
+                    session, SessionEvent.CREATED, base_url=request.build_absolute_uri("/"), actor=request.user
+                )
                 return redirect("sessions_app:session_detail", pk=session.pk)
     context = {
         "session_request": session_request,

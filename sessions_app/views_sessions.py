@@ -18,11 +18,19 @@ from sessions_app.calendar import MonthGrid, build_ical, feed_sessions_for, form
 from sessions_app.filters_sessions import AwarenessSessionFilter
 from sessions_app.forms_sessions import AwarenessSessionForm, TransitionForm, conflict_messages
 from sessions_app.models import AwarenessSession, InvalidTransition, SessionRequest
+from sessions_app.notifications import SessionEvent, notify_people_changes, notify_session, session_people
 from territories.models import QPV, Commune
 
 PAGE_SIZE = 25
 # Who has a personal calendar: the people who animate or co-organise sessions.
 FEED_ROLES = (Role.COORDINATOR, *STAFF_ROLES)
+# The e-mail (with its calendar invitation) each status button sends; none for « réalisée ».
+ACTION_EVENTS = {
+    "confirm": SessionEvent.CONFIRMED,
+    "cancel": SessionEvent.CANCELLED,
+    "postpone": SessionEvent.POSTPONED,
+    "replan": SessionEvent.MOVED,
+}
 # The status buttons of the session page, in the order they are shown: action → status it leads to.
 ACTIONS = (
     ("confirm", AwarenessSession.Status.CONFIRMED),
@@ -39,6 +47,11 @@ def _query_without(request, *names) -> str:
     for name in names:
         query.pop(name, None)
     return query.urlencode()
+
+
+def _base_url(request) -> str:
+    """The site's address, for the links of the e-mails."""
+    return request.build_absolute_uri("/")
 
 
 def _warn_outside_perimeter(request, session):
@@ -109,6 +122,7 @@ def session_create(request):
         with transaction.atomic():
             session = form.save()
             session.changes.create(to_status=session.status, changed_by=request.user, reason=_("Séance créée"))
+            notify_session(session, SessionEvent.CREATED, base_url=_base_url(request), actor=request.user)
         messages.success(request, _("La séance %(reference)s a été créée.") % {"reference": session.reference})
         _warn_outside_perimeter(request, session)
         return redirect("sessions_app:session_detail", pk=session.pk)
@@ -119,9 +133,17 @@ def session_create(request):
 @login_required
 def session_edit(request, pk):
     session = get_session_for_user(request.user, pk, write=True)
+    sequence, people_before = session.sequence, {person.pk for person in session_people(session)}
     form = AwarenessSessionForm(request.POST or None, instance=session, user=request.user)
     if request.method == "POST" and form.is_valid():
-        session = form.save()
+        with transaction.atomic():
+            session = form.save()
+            if session.sequence != sequence:  # date, time or place changed: a new revision of the invitation
+                unchanged = [person for person in session_people(session) if person.pk in people_before]
+                notify_session(
+                    session, SessionEvent.MOVED, base_url=_base_url(request), actor=request.user, people=unchanged
+                )
+            notify_people_changes(session, people_before, base_url=_base_url(request), actor=request.user)
         messages.success(request, _("La séance %(reference)s a été mise à jour.") % {"reference": session.reference})
         _warn_outside_perimeter(request, session)
         return redirect("sessions_app:session_detail", pk=session.pk)
@@ -209,6 +231,14 @@ def session_transition(request, pk):
     except InvalidTransition as error:
         messages.error(request, " ".join(error.messages))
     else:
+        if data["action"] in ACTION_EVENTS:
+            notify_session(
+                session,
+                ACTION_EVENTS[data["action"]],
+                base_url=_base_url(request),
+                reason=data["reason"] if data["action"] in ("cancel", "postpone") else "",
+                actor=user,
+            )
         messages.success(
             request,
             _("La séance %(reference)s est désormais « %(status)s ».")

@@ -102,3 +102,38 @@ def seed_national_clsms(count: int = 300) -> int:
         ]
     )
     return len(clsms)
+
+
+DEMO_EMAIL_DOMAIN = "demo.smdq.example.fr"
+
+
+@transaction.atomic
+def seed_demo_onboarding(invited_by=None) -> tuple[int, int]:
+    """A pending invitation (a coordinator for a CLSM in project) and a contact request waiting in the national
+    centre's inbox; a re-run replaces them. No e-mail is sent. Returns (invitations, contact requests)."""
+    from territories.models import ContactRequest, Invitation
+
+    Invitation.objects.filter(email__endswith=f"@{DEMO_EMAIL_DOMAIN}", accepted_at__isnull=True).delete()
+    ContactRequest.objects.filter(email__endswith=f"@{DEMO_EMAIL_DOMAIN}").delete()
+    planned = CLSM.objects.filter(status=CLSM.Status.PLANNED).order_by("name").first()
+    invitations = 0
+    if planned is not None:
+        invitation = Invitation.objects.create(
+            email=f"coordination.{_slug(planned.name)}@{DEMO_EMAIL_DOMAIN}",
+            first_name="Sophie",
+            last_name="Garnier",
+            invited_by=invited_by,
+        )
+        invitation.clsms.set([planned])
+        invitations = 1
+    ContactRequest.objects.create(
+        clsm_name="CLSM de Tourcoing",
+        communes="Tourcoing",
+        first_name="Inès",
+        last_name="Haddad",
+        email=f"contact.tourcoing@{DEMO_EMAIL_DOMAIN}",
+        message="Bonjour, notre CLSM vient de se créer. Nous aimerions organiser une séance de sensibilisation "
+        "dans le quartier de la Bourgogne au printemps, avec le centre social et la médiathèque.",
+        client_key="demo",
+    )
+    return invitations, 1

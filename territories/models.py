@@ -1,9 +1,13 @@
 import re
+import secrets
+from datetime import timedelta
 
 from django.conf import settings
+from django.core import signing
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -231,3 +235,150 @@ class CLSM(models.Model):
     def fill_communes_from_qpvs(self):
         """A CLSM declared with QPVs only covers the communes of those QPVs."""
         self.communes.set(Commune.objects.filter(qpvs__in=self.qpvs.all()).distinct())
+
+
+# Onboarding: invitations of coordinators, contact requests of CLSM not yet known ----------------------------
+
+INVITATION_DAYS = 7
+INVITATION_SALT = "smdq.territories.invitation"
+
+
+def new_nonce() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class InvitationQuerySet(models.QuerySet):
+    def open(self):
+        """Neither accepted nor revoked (possibly expired: it can be sent again)."""
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+
+    def pending(self, now=None):
+        """Open and still valid: the invitee can choose their password."""
+        now = now or timezone.now()
+        return self.open().filter(sent_at__gt=now - timedelta(days=INVITATION_DAYS))
+
+
+class Invitation(models.Model):
+    """The national centre invites a coordinator for one or more CLSM: a link valid INVITATION_DAYS days to choose
+    a password, usable once. Sending it again replaces the link (`nonce`): the older one stops working.
+
+    Here and not in accounts: it knows the CLSM (this floor) and the user accounts (the floor below)."""
+
+    email = models.EmailField(_("e-mail"))
+    first_name = models.CharField(_("prénom"), max_length=150)
+    last_name = models.CharField(_("nom"), max_length=150)
+    clsms = models.ManyToManyField(CLSM, verbose_name=_("CLSM"), related_name="invitations")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("invité·e par"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    nonce = models.CharField(max_length=40, default=new_nonce, editable=False)
+    sent_at = models.DateTimeField(_("envoyée le"), default=timezone.now)
+    sent_count = models.PositiveSmallIntegerField(_("envois"), default=1)
+    accepted_at = models.DateTimeField(_("acceptée le"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("révoquée le"), null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("compte créé"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitations",
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-sent_at"]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name} <{self.email}>"
+
+    @property
+    def expires_at(self):
+        return self.sent_at + timedelta(days=INVITATION_DAYS)
+
+    @property
+    def state(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"
+
+    @property
+    def token(self) -> str:
+        """Signed, so that a token cannot be forged from an invitation's number; the nonce makes it one per sending."""
+        return signing.dumps([self.pk, self.nonce], salt=INVITATION_SALT)
+
+    @classmethod
+    def from_token(cls, token: str) -> "Invitation | None":
+        try:
+            pk, nonce = signing.loads(token, salt=INVITATION_SALT)
+        except (signing.BadSignature, ValueError, TypeError):
+            return None
+        return cls.objects.filter(pk=pk, nonce=nonce).prefetch_related("clsms").first()
+
+    def renew(self):
+        """A new link, valid INVITATION_DAYS days from now; the previous one no longer works."""
+        self.nonce = new_nonce()
+        self.sent_at = timezone.now()
+        self.sent_count += 1
+        self.save(update_fields=["nonce", "sent_at", "sent_count"])
+
+    def revoke(self):
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at"])
+
+
+class ContactRequestQuerySet(models.QuerySet):
+    def waiting(self):
+        return self.filter(status=ContactRequest.Status.NEW)
+
+
+class ContactRequest(models.Model):
+    """A CLSM not yet known asks to organise a session (public page, no account); the national centre accepts it
+    (the CLSM is created, in project, and its contact invited) or files it."""
+
+    class Status(models.TextChoices):
+        NEW = "nouvelle", _("à traiter")
+        ACCEPTED = "acceptee", _("acceptée")
+        FILED = "classee", _("classée")
+
+    clsm_name = models.CharField(_("nom du CLSM"), max_length=200)
+    communes = models.CharField(_("communes"), max_length=500)
+    first_name = models.CharField(_("prénom"), max_length=150)
+    last_name = models.CharField(_("nom"), max_length=150)
+    email = models.EmailField(_("e-mail"))
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    message = models.TextField(_("message"), max_length=3000, blank=True)
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.NEW, db_index=True)
+    # A keyed hash of the sender's IP address, for the rate limit (the address itself is not kept).
+    client_key = models.CharField(max_length=64, db_index=True, editable=False)
+    created_at = models.DateTimeField(_("reçue le"), default=timezone.now, db_index=True)
+    handled_at = models.DateTimeField(_("traitée le"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    clsm = models.ForeignKey(
+        CLSM, verbose_name=_("CLSM créé"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ContactRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("demande de contact")
+        verbose_name_plural = _("demandes de contact")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.clsm_name} ({self.email})"

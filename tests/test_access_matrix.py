@@ -41,12 +41,14 @@ EXPECTED = {
     "login": row(200, 302, 302, 302, 302),  # a logged-in user is sent on to the home page
     "logout": POST_ONLY,
     "password_change": LOGGED_IN,
+    "profile": LOGGED_IN,
     "password_change_done": LOGGED_IN,
     "password_reset": EVERYONE,
     "password_reset_done": EVERYONE,
     "password_reset_confirm": EVERYONE,  # an invalid link: a page that says so
     "password_reset_complete": EVERYONE,
     "object_history": STAFF,
+    "todo_sessions": STAFF,  # the lists behind the home page's « À faire »
     # Territories
     "territories:clsm_list": LOGGED_IN,
     "territories:clsm_create": STAFF,
@@ -54,6 +56,19 @@ EXPECTED = {
     "territories:clsm_edit": row(LOGIN, 403, 404, 200, 403),
     "territories:qpv_search": LOGGED_IN,
     "territories:commune_search": LOGGED_IN,
+    # Onboarding: the national centre invites coordinators and reads the contact requests; the invitation link and
+    # the contact form are public
+    "territories:coordinator_list": STAFF,
+    "territories:invitation_create": STAFF,
+    "territories:coordinator_activation": POST_ONLY,
+    "territories:invitation_resend": POST_ONLY,
+    "territories:invitation_revoke": POST_ONLY,
+    "territories:invitation_accept": EVERYONE,  # a valid link: the form to choose a password
+    "territories:contact_request_create": EVERYONE,
+    "territories:contact_thanks": EVERYONE,
+    "territories:contact_request_list": STAFF,
+    "territories:contact_request_detail": STAFF,
+    "territories:contact_request_file": POST_ONLY,
     # Imports
     "imports:upload": STAFF,
     "imports:confirm": POST_ONLY,
@@ -183,8 +198,17 @@ def world(alice, bob, claire, fanny, adam, clsm_a, clsm_b, session_a, settings, 
         content_type="application/pdf",
     )
     resource.file.save("guide.pdf", ContentFile(b"%PDF-1.7\n"), save=True)
+    from territories.models import ContactRequest, Invitation
+
+    invitation = Invitation.objects.create(email="nouvelle@clsm.fr", first_name="N", last_name="C", invited_by=claire)
+    contact = ContactRequest.objects.create(
+        clsm_name="CLSM inconnu", communes="Roubaix", first_name="P", last_name="Q", email="p@q.fr", client_key="k"
+    )
     pk = session_a.pk
     kwargs = {
+        "territories:invitation_accept": {"token": invitation.token},
+        "todo_sessions": {"kind": "feuilles-a-saisir"},
+        "territories:contact_request_detail": {"pk": contact.pk},
         "kit:resource_download": {"pk": resource.pk},
         "kit:resource_edit": {"pk": resource.pk},
         "kit:resource_delete": {"pk": resource.pk},

@@ -29,9 +29,10 @@ class Command(BaseCommand):
             return
         started = time.monotonic()
         if scale == "demo":
-            count, summary = seed_demo(with_accounts=settings.DEBUG)
+            count, summary, discoveries = seed_demo(with_accounts=settings.DEBUG)
             self.stdout.write(f"Démonstration : {count} CLSM sur des QPV réels.")
             self.stdout.write(summary.line("Démonstration"))
+            self.stdout.write(discoveries.line())
         else:
             summary = seed_national(progress=self.stdout.write)
             self.stdout.write(summary.line("Taille nationale"))

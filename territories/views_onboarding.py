@@ -1,0 +1,243 @@
+"""Onboarding pages: the coordinators and their invitations (national centre), the invitation link (public), and
+the contact requests of CLSM not yet known (a public form, the national centre's inbox)."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from accounts.access import staff_required
+from accounts.models import Role, User
+from territories import onboarding
+from territories.forms_onboarding import AcceptInvitationForm, ContactAcceptForm, ContactRequestForm, InvitationForm
+from territories.models import CLSM, ContactRequest, Invitation
+
+PAGE_SIZE = 50
+
+
+def _base_url(request) -> str:
+    return request.build_absolute_uri("/")
+
+
+# Coordinators and invitations (national centre) -----------------------------------------------------------
+
+
+@require_safe
+@staff_required
+def coordinator_list(request):
+    show = request.GET.get("comptes", "actifs")
+    people = User.objects.filter(role=Role.COORDINATOR).prefetch_related(
+        Prefetch("clsms", queryset=CLSM.objects.order_by("name"))
+    )
+    if show == "actifs":
+        people = people.filter(is_active=True)
+    elif show == "desactives":
+        people = people.filter(is_active=False)
+    page = Paginator(people.order_by("last_name", "first_name", "username"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    invitations = (
+        Invitation.objects.open()
+        .select_related("invited_by")
+        .prefetch_related(Prefetch("clsms", queryset=CLSM.objects.order_by("name")))
+        .order_by("sent_at")
+    )
+    context = {
+        "page": page,
+        "show": show,
+        "query": f"comptes={show}",
+        "invitations": invitations,
+        "now": timezone.now(),
+    }
+    return render(request, "territories/onboarding/coordinator_list.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_required
+def invitation_create(request):
+    initial = {"clsms": request.GET.getlist("clsm")}
+    form = InvitationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        invitation = onboarding.invite(
+            email=data["email"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            clsms=data["clsms"],
+            invited_by=request.user,
+            base_url=_base_url(request),
+        )
+        messages.success(
+            request,
+            _("L'invitation est envoyée à %(email)s : le lien est valable jusqu'au %(day)s.")
+            % {"email": invitation.email, "day": timezone.localtime(invitation.expires_at).strftime("%d/%m/%Y")},
+        )
+        return redirect("territories:coordinator_list")
+    return render(request, "territories/onboarding/invitation_form.html", {"form": form})
+
+
+@require_POST
+@staff_required
+def invitation_resend(request, pk):
+    invitation = get_object_or_404(Invitation.objects.open(), pk=pk)
+    onboarding.resend(invitation, base_url=_base_url(request))
+    messages.success(
+        request,
+        _("Une nouvelle invitation est envoyée à %(email)s ; le lien précédent ne fonctionne plus.")
+        % {"email": invitation.email},
+    )
+    return redirect("territories:coordinator_list")
+
+
+@require_POST
+@staff_required
+def invitation_revoke(request, pk):
+    invitation = get_object_or_404(Invitation.objects.open(), pk=pk)
+    invitation.revoke()
+    messages.success(request, _("L'invitation de %(email)s est révoquée.") % {"email": invitation.email})
+    return redirect("territories:coordinator_list")
+
+
+@require_POST
+@staff_required
+def coordinator_activation(request, pk):
+    """Someone who left is deactivated: they can no longer log in, and what they did stays in the history."""
+    person = get_object_or_404(User, pk=pk, role=Role.COORDINATOR)
+    active = request.POST.get("action") == "reactivate"
+    person.is_active = active
+    person.save(update_fields=["is_active"])
+    if active:
+        messages.success(request, _("Le compte de %(person)s est réactivé.") % {"person": person})
+    else:
+        messages.success(
+            request,
+            _("Le compte de %(person)s est désactivé : plus de connexion ni d'e-mail ; son historique est conservé.")
+            % {"person": person},
+        )
+    return redirect("territories:coordinator_list")
+
+
+# The invitation link (public) ------------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def invitation_accept(request, token):
+    invitation = Invitation.from_token(token)
+    state = invitation.state if invitation else "unknown"
+    if state != "pending":
+        return render(request, "territories/onboarding/invitation_invalid.html", {"state": state}, status=410)
+    form = AcceptInvitationForm(invitation, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = onboarding.accept_invitation(invitation, form.cleaned_data["new_password1"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Bienvenue ! Votre compte est créé."))
+            return redirect("home")
+    context = {"form": form, "invitation": invitation, "clsms": invitation.clsms.order_by("name")}
+    return render(request, "territories/onboarding/invitation_accept.html", context)
+
+
+# Contact requests ------------------------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def contact_request_create(request):
+    """« Organiser une séance dans mon quartier »: public, no account."""
+    if request.method != "POST":
+        form = ContactRequestForm(initial={"stamp": onboarding.form_stamp()})
+        return render(request, "territories/onboarding/contact_form.html", {"form": form})
+    form = ContactRequestForm(request.POST)
+    status = 200
+    if form.is_valid():
+        data = form.cleaned_data
+        key = onboarding.client_key(request.META.get("REMOTE_ADDR", ""))
+        if onboarding.over_limit(key=key, email=data["email"]):
+            form.add_error(
+                None,
+                _("Vous avez déjà envoyé plusieurs demandes aujourd'hui : le centre national vous répondra bientôt."),
+            )
+            status = 429
+        else:
+            ContactRequest.objects.create(
+                client_key=key, **{k: v for k, v in data.items() if k not in ("website", "stamp")}
+            )
+            return redirect("territories:contact_thanks")
+    # A fresh stamp: the person may correct and send again (the minimum time counts from now).
+    form.data = form.data.copy()
+    form.data["stamp"] = onboarding.form_stamp()
+    return render(request, "territories/onboarding/contact_form.html", {"form": form}, status=status)
+
+
+@require_safe
+def contact_thanks(request):
+    return render(request, "territories/onboarding/contact_thanks.html")
+
+
+@require_safe
+@staff_required
+def contact_request_list(request):
+    show = request.GET.get("statut", ContactRequest.Status.NEW)
+    requests = ContactRequest.objects.select_related("clsm", "handled_by")
+    if show in ContactRequest.Status.values:
+        requests = requests.filter(status=show)
+    ordering = ["created_at", "pk"] if show == ContactRequest.Status.NEW else ["-created_at", "-pk"]
+    page = Paginator(requests.order_by(*ordering), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "show": show,
+        "query": f"statut={show}",
+        "statuses": ContactRequest.Status.choices,
+        "waiting": ContactRequest.objects.waiting().count(),
+    }
+    return render(request, "territories/onboarding/contact_list.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_required
+def contact_request_detail(request, pk):
+    contact = get_object_or_404(ContactRequest.objects.select_related("clsm", "handled_by"), pk=pk)
+    form = None
+    if contact.status == ContactRequest.Status.NEW:
+        form = ContactAcceptForm(request.POST or None, contact=contact, initial={"name": contact.clsm_name})
+        if request.method == "POST" and form.is_valid():
+            try:
+                clsm, invitation = onboarding.accept_contact_request(
+                    contact,
+                    user=request.user,
+                    name=form.cleaned_data["name"],
+                    communes=form.cleaned_data["communes"],
+                    base_url=_base_url(request),
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    _("Le CLSM « %(clsm)s » est créé (en projet) et %(email)s est invité·e à le coordonner.")
+                    % {"clsm": clsm.name, "email": invitation.email},
+                )
+                return redirect("territories:clsm_detail", pk=clsm.pk)
+    elif request.method == "POST":
+        messages.error(request, _("Cette demande a déjà été traitée."))
+        return redirect("territories:contact_request_detail", pk=contact.pk)
+    return render(request, "territories/onboarding/contact_detail.html", {"contact": contact, "form": form})
+
+
+@require_POST
+@staff_required
+def contact_request_file(request, pk):
+    contact = get_object_or_404(ContactRequest, pk=pk)
+    onboarding.file_contact_request(contact, user=request.user)
+    messages.success(request, _("La demande de %(name)s est classée.") % {"name": contact.clsm_name})
+    return redirect("territories:contact_request_list")
