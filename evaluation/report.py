@@ -3,15 +3,19 @@
 from django.utils import timezone
 
 from evaluation.bilan import Scope, compute_bilan, compute_seasons, with_previous_means
-from evaluation.formatting import SMALL_NUMBER_THRESHOLD
+from evaluation.suppression import THRESHOLD, for_display, suppress_for_funder
 
 
-def report_context(scope: Scope, *, hide_small: bool, data: dict | None = None) -> dict:
+def report_context(scope: Scope, *, funder: bool = False, data: dict | None = None) -> dict:
+    """`funder`: the financeur's version, made of the engine's suppressed figures (`data`, or computed here)."""
     from evaluation import charts
 
-    data = data or compute_bilan(scope)
-    seasons = compute_seasons(scope)
-    previous_items = with_previous_means(data, seasons, scope)
+    data = data or compute_bilan(scope, funder=funder)
+    if funder:
+        data = suppress_for_funder(data)  # as it is when `data` already is the financeur's version
+    shown = for_display(data)
+    seasons = [for_display(row) for row in compute_seasons(scope, funder=funder)]
+    previous_items = with_previous_means(shown)
     held = scope.held_sessions()
     groups = [
         ("satisfaction", "Satisfaction des participant·es", 5),
@@ -19,24 +23,23 @@ def report_context(scope: Scope, *, hide_small: bool, data: dict | None = None) 
         ("engagement", "Engagement", 4),
     ]
     return {
-        "data": data,
+        "data": shown,
         "scope": scope,
         "seasons": seasons,
-        "hide_small": hide_small,
-        "threshold": SMALL_NUMBER_THRESHOLD,
+        "funder_version": funder,
+        "threshold": THRESHOLD,
         "edited_on": timezone.localdate(),
         "item_charts": [
-            (label, scale, charts.items_chart(data["items"], group, previous_items, hide_small=hide_small))
-            for group, label, scale in groups
+            (label, scale, charts.items_chart(shown["items"], group, previous_items)) for group, label, scale in groups
         ],
-        "needs_chart": charts.needs_chart(data["needs"], hide_small=hide_small),
-        "profile_chart": charts.profile_chart(data["profile"]),
-        "map": charts.france_map(data["breakdown"]["departments"], charts.qpv_points_for(held)),
+        "needs_chart": charts.needs_chart(shown["needs"]),
+        "profile_chart": charts.profile_chart(shown["profile"]),
+        "map": charts.france_map(shown["breakdown"]["departments"], charts.qpv_points_for(held)),
         "item_groups": groups,
     }
 
 
-def bilan_pdf(scope: Scope, *, hide_small: bool, data: dict | None = None) -> bytes:
+def bilan_pdf(scope: Scope, *, funder: bool = False, data: dict | None = None) -> bytes:
     from sessions_app.pdf import render_pdf
 
-    return render_pdf("evaluation/pdf/bilan.html", report_context(scope, hide_small=hide_small, data=data))
+    return render_pdf("evaluation/pdf/bilan.html", report_context(scope, funder=funder, data=data))
