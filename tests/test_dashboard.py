@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 from evaluation.bilan import Scope, compute_bilan
 from evaluation.models import BilanEdition
 from tests.test_bilan import programme  # noqa: F401  (fixture)
+from tests.test_bilan_pdf import text_of
 
 pytestmark = pytest.mark.django_db
 SEASON = {"period": "saison", "season": "2022-2023"}
@@ -120,6 +121,8 @@ def test_publish_editions_and_notify_coordinators(login, claire, alice, bob, fan
     first = BilanEdition.objects.get()
     assert (first.number, first.label) == (1, "Saison 2022-2023")
     assert bytes(first.pdf).startswith(b"%PDF-") and bytes(first.pdf_funder).startswith(b"%PDF-")
+    # The funder's PDF is made of the engine's financeur's version: 3 questionnaires of 13 (23,1 %) are hidden.
+    assert "23,1" in text_of(bytes(first.pdf)) and "23,1" not in text_of(bytes(first.pdf_funder))
     assert first.data["key_figures"]["sessions"] == 2
     assert sorted(mail.outbox[0].to) == sorted([alice.email, bob.email])
     assert "Bilan disponible : Saison 2022-2023" in mail.outbox[0].subject

@@ -174,8 +174,18 @@ def test_staff_bilan_is_untouched_and_the_funder_version_is_made_once(programme)
 def test_the_funder_edition_json_is_the_suppressed_one(login, claire, fanny, programme):  # noqa: F811
     from evaluation.models import BilanEdition
 
-    login(claire).post(reverse("evaluation:edition_publish"), SEASON)
-    edition = BilanEdition.objects.get()
+    # An edition as published: the staff's figures frozen (its PDFs do not matter here).
+    data = compute_bilan(Scope.build(season="2022-2023"))
+    edition = BilanEdition.objects.create(
+        scope_key="{}",
+        scope_params=SEASON,
+        label="Saison 2022-2023",
+        number=1,
+        data=data,
+        data_fingerprint="x",
+        pdf=b"",
+        pdf_funder=b"",
+    )
     url = reverse("evaluation:edition_json", args=[edition.pk])
     assert login(claire).get(url).json()["breakdown"]["regions"][0]["responses"] == 3
     funder = login(fanny).get(url).json()
