@@ -51,3 +51,9 @@ def get_for_user(queryset_model, user, *, write=False, roles=None, **lookup):
     if write and not manager.editable_by(user).filter(pk=obj.pk).exists():
         raise PermissionDenied
     return obj
+
+
+def has_bilan(user) -> bool:
+    """Whether there is a bilan for `user`: a coordinator's bilan is their CLSMs', so a coordinator attached to
+    no CLSM has none (never the national one, nor another CLSM's)."""
+    return user.is_authenticated and (not user.is_coordinator or user.clsms.exists())

@@ -43,7 +43,7 @@ def run():
     ):
         value, queries = measure(lambda scope=scope: compute_bilan(scope))
         report(label, value, floor, queries, "SQL means")
-    value, queries = measure(lambda: bilan_pdf(Scope.build(season=season), hide_small=True), runs=3)
+    value, queries = measure(lambda: bilan_pdf(Scope.build(season=season), funder=True), runs=3)
     report(f"PDF bilan, season {season}", value, floor, queries, "SQL means")
 
     user, _ = User.objects.get_or_create(username="bench-staff", defaults={"role": Role.NATIONAL_STAFF})

@@ -8,6 +8,9 @@ come into Python, where pandas shapes the breakdowns.
 Counting rules (the contract): only held sessions (`realisee`) count, except `sollicitations`; every mean
 and percentage leaves blanks out of its denominator; a session counts in the breakdown row of each région
 and département its QPV belong to (QPV outside any région under code "").
+
+The financeur's bilan is the same bilan passed through `evaluation.suppression.suppress_for_funder`
+(`compute_bilan(scope, funder=True)`): renderers get the figures already hidden and never hide anything themselves.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from django.db.models import Count, Q, Sum
 
 from evaluation.models import Effect, FollowUp, Item, Need, NeedCategory, Questionnaire, Response, SessionItemSummary
 from sessions_app.models import AwarenessSession, Participant, Profile, SessionRequest, season_bounds
+from smdq.formatting import MONTHS
 from territories.models import CLSM, Department, Region
 
 if TYPE_CHECKING:
@@ -43,6 +47,7 @@ class Scope:
     filters: dict = field(default_factory=dict, compare=False)
     period: str = "all"  # "season", "year", "range" or "all"
     season: str | None = None
+    clsms: tuple[str, ...] = ()  # CLSM names: a coordinator's CLSM, all at once
 
     @classmethod
     def build(
@@ -56,6 +61,7 @@ class Scope:
         region=None,
         department=None,
         session=None,
+        clsms=(),
     ) -> Scope:
         if season:
             date_from, date_to = season_bounds(season)
@@ -71,12 +77,21 @@ class Scope:
             )
         else:
             label, period = "Toutes les données", "all"
+        clsms = tuple(sorted(clsms))
         filters = {
-            k: v for k, v in {"clsm": clsm, "region": region, "department": department, "session": session}.items() if v
+            k: v
+            for k, v in {
+                "clsm": clsm,
+                "clsms": list(clsms),
+                "region": region,
+                "department": department,
+                "session": session,
+            }.items()
+            if v
         }
         if filters:
             label += " – " + ", ".join(_filter_label(k, v) for k, v in filters.items())
-        return cls(label, date_from, date_to, clsm, region, department, session, filters, period, season or None)
+        return cls(label, date_from, date_to, clsm, region, department, session, filters, period, season or None, clsms)
 
     # Querysets of the scope ------------------------------------------------------------------------------
     def _dates(self, field_name: str) -> Q:
@@ -91,6 +106,8 @@ class Scope:
         sessions = AwarenessSession.objects.held().filter(self._dates("date"))
         if self.clsm:
             sessions = sessions.filter(clsm__name__iexact=self.clsm)
+        if self.clsms:
+            sessions = sessions.filter(clsm__name__in=self.clsms)
         if self.session:
             sessions = sessions.filter(reference=self.session)
         if self.region is not None:
@@ -107,6 +124,8 @@ class Scope:
         requests = SessionRequest.objects.filter(self._dates("requested_on"))
         if self.clsm:
             requests = requests.filter(clsm__name__iexact=self.clsm)
+        if self.clsms:
+            requests = requests.filter(clsm__name__in=self.clsms)
         if self.session:
             requests = requests.filter(sessions__reference=self.session)
         # A request without QPV belongs to the territory of its CLSM's perimeter.
@@ -137,6 +156,8 @@ def _filter_label(key, value) -> str:
         return f"département {name or value} ({value})"
     if key == "session":
         return f"séance {value}"
+    if key == "clsms":
+        return ", ".join(value)
     return str(value)
 
 
@@ -180,6 +201,14 @@ def _profile(counts: pd.DataFrame) -> dict:
         "acts_in_qpv_pct": _pct(int(totals["acts"]), int(totals["acts_known"])),
         "categories": {
             code: _pct(int(totals[column]), with_profile) for code, column in PROFILE_COLUMNS.items() if totals[column]
+        },
+        # The number of people each percentage is computed from (a new key of the contract): the base the
+        # funder's version needs to hide a percentage of fewer than 5 people.
+        "bases": {
+            "women_pct": int(totals["with_gender"]),
+            "lives_in_qpv_pct": int(totals["lives_known"]),
+            "acts_in_qpv_pct": int(totals["acts_known"]),
+            "categories": with_profile,
         },
     }
 
@@ -280,7 +309,9 @@ def _breakdown_rows(frame: pd.DataFrame, key: str, labels: dict) -> list[dict]:
     return sorted(rows, key=lambda r: (-r["sessions"], r["label"]))
 
 
-def compute_bilan(scope: Scope) -> dict:
+def compute_bilan(scope: Scope, *, funder: bool = False, today: date | None = None) -> dict:
+    """The bilan of `scope`; `funder`: the financeur's version (small numbers hidden, `suppressed` listed).
+    `today` decides whether the scope's season is still running (the comparison then stops at the same date)."""
     import pandas as pd  # imported when a bilan is computed, not when the application starts
 
     held = scope.held_sessions()
@@ -308,7 +339,7 @@ def compute_bilan(scope: Scope) -> dict:
     clsm_labels = {str(pk): name for pk, name in CLSM.objects.filter(pk__in=clsm_ids).values_list("pk", "name")}
     by_clsm = sessions.assign(clsm=sessions["clsm"].astype(str)) if not sessions.empty else sessions
 
-    return {
+    data = {
         "scope": {
             "label": scope.label,
             "from": scope.date_from.isoformat() if scope.date_from else None,
@@ -338,6 +369,18 @@ def compute_bilan(scope: Scope) -> dict:
             "clsm": _breakdown_rows(by_clsm, "clsm", clsm_labels),
         },
     }
+    data["comparison"] = _comparison(scope, data, today or _today())
+    if funder:
+        from evaluation.suppression import suppress_for_funder
+
+        return suppress_for_funder(data)
+    return data
+
+
+def _today() -> date:
+    from django.utils import timezone
+
+    return timezone.localdate()
 
 
 def previous_season(season: str) -> str:
@@ -345,23 +388,16 @@ def previous_season(season: str) -> str:
     return f"{start.year - 1}-{start.year}"
 
 
-def compute_seasons(scope: Scope, last: int = 5) -> list[dict]:
-    """Key figures and item means per season, for the comparison with earlier seasons.
-
-    Same territorial filters as `scope`, the `last` seasons ending with the scope's own (or the latest one),
-    in a handful of grouped queries rather than one bilan per season.
-    """
+def _season_rows(held) -> dict[str, dict]:
+    """Key figures, item means and their numbers of answers per season of the `held` sessions, in five
+    grouped queries (never one bilan per season)."""
     import pandas as pd  # imported when a bilan is computed, not when the application starts
 
-    unbounded = dataclasses.replace(scope, date_from=None)
-    held = unbounded.held_sessions()
-    seasons = sorted(set(held.values_list("season", flat=True).distinct()))[-last:]
-    if not seasons:
-        return []
-    held = held.filter(season__in=seasons)
     per_session = pd.DataFrame.from_records(
         list(held.values_list("pk", "season", "actual_attendance")), columns=["session", "season", "attendance"]
     )
+    if per_session.empty:
+        return {}
     rows = dict(Participant.objects.filter(session__in=held).values_list("session").annotate(n=Count("pk")).order_by())
     responses = dict(
         Response.objects.filter(session__in=held).values_list("session").annotate(n=Count("pk")).order_by()
@@ -380,38 +416,105 @@ def compute_seasons(scope: Scope, last: int = 5) -> list[dict]:
         .order_by()
     )
     means: dict[str, dict] = {}
+    answers: dict[str, dict] = {}
     for row in (
         SessionItemSummary.objects.filter(session__in=held)
         .values("session__season", "item_code")
         .annotate(answers=Sum("answers"), total=Sum("total"))
         .order_by()
     ):
-        means.setdefault(row["session__season"], {})[row["item_code"]] = (
-            row["total"] / row["answers"] if row["answers"] else None
-        )
-    return [
-        {
+        season, code = row["session__season"], row["item_code"]
+        means.setdefault(season, {})[code] = row["total"] / row["answers"] if row["answers"] else None
+        answers.setdefault(season, {})[code] = int(row["answers"] or 0)
+    return {
+        season: {
             "season": season,
             "sessions": int(totals.loc[season, "sessions"]),
             "participants": int(totals.loc[season, "participants"]),
             "responses": int(totals.loc[season, "responses"]),
             "qpv": qpvs.get(season, 0),
             "items": means.get(season, {}),
+            "answers": answers.get(season, {}),
         }
-        for season in seasons
-    ]
+        for season in totals.index
+    }
 
 
-def previous_season_row(seasons: list[dict], scope: Scope) -> dict | None:
-    """The previous season's row of `compute_seasons`, when the scope is a season that ends the series."""
-    if scope.period != "season" or len(seasons) < 2 or seasons[-1]["season"] != scope.season:
+def compute_seasons(scope: Scope, last: int = 5, *, funder: bool = False) -> list[dict]:
+    """Key figures and item means per season, for the table of earlier seasons.
+
+    Same territorial filters as `scope`, the `last` seasons ending with the scope's own (or the latest one).
+    Each row also gives each item's number of answers (`answers`); `funder`: rows of the financeur's version.
+    """
+    unbounded = dataclasses.replace(scope, date_from=None)
+    held = unbounded.held_sessions()
+    seasons = sorted(set(held.values_list("season", flat=True).distinct()))[-last:]
+    if not seasons:
+        return []
+    by_season = _season_rows(held.filter(season__in=seasons))
+    rows = [by_season[season] for season in seasons]
+    if funder:
+        from evaluation.suppression import suppress_season_for_funder
+
+        rows = [suppress_season_for_funder(row) for row in rows]
+    return rows
+
+
+COMPARED_FIGURES = ("sessions", "qpv", "participants", "responses")
+
+
+def _a_year_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def _day_month(day: date) -> str:
+    return f"{'1er' if day.day == 1 else day.day} {MONTHS[day.month - 1]}"
+
+
+def _comparison(scope: Scope, data: dict, today: date) -> dict | None:
+    """The previous season's figures to compare a season with, and the differences.
+
+    A finished season is compared with the whole previous one; the season still running with the previous
+    one up to the same date (« au 29 novembre »), so that three months are not set against twelve. None for
+    other scopes, for a season not started yet, and when the previous period has no held session.
+    """
+    if scope.period != "season" or not scope.season or scope.date_from is None or today < scope.date_from:
         return None
-    return seasons[-2]
-
-
-def with_previous_means(data: dict, seasons: list[dict], scope: Scope) -> dict | None:
-    """The bilan's items with the previous season's means, for the charts' comparison markers."""
-    previous = previous_season_row(seasons, scope)
-    if previous is None:
+    previous = previous_season(scope.season)
+    start, end = season_bounds(previous)
+    partial = today < scope.date_to
+    if partial:
+        end = _a_year_before(today)
+    row = _season_rows(dataclasses.replace(scope, date_from=start, date_to=end).held_sessions()).get(previous)
+    if row is None:
         return None
-    return {code: {**item, "mean": previous["items"].get(code)} for code, item in data["items"].items()}
+    figures = {key: row[key] for key in COMPARED_FIGURES}
+    items = {code: {"mean": row["items"].get(code), "answers": row["answers"].get(code, 0)} for code in data["items"]}
+    return {
+        "season": previous,
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "partial": partial,
+        "label": f"saison {previous} au {_day_month(today)}" if partial else f"saison {previous}",
+        "key_figures": figures,
+        "items": items,
+        "differences": {
+            "key_figures": {key: data["key_figures"][key] - figures[key] for key in COMPARED_FIGURES},
+            "means": {
+                code: item["mean"] - items[code]["mean"]
+                for code, item in data["items"].items()
+                if item["mean"] is not None and items[code]["mean"] is not None
+            },
+        },
+    }
+
+
+def with_previous_means(data: dict) -> dict | None:
+    """The bilan's items with the compared season's means, for the charts' comparison markers."""
+    comparison = data.get("comparison")
+    if not comparison:
+        return None
+    return {code: {**item, "mean": comparison["items"][code]["mean"]} for code, item in data["items"].items()}

@@ -33,8 +33,9 @@ from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path
 from matplotlib.textpath import TextToPath
 
+from evaluation.suppression import Hidden, is_shown
 from sessions_app.models import Profile
-from smdq.formatting import fr_int, fr_mean, fr_pct, small_number
+from smdq.formatting import fr_int, fr_mean, fr_pct
 from territories.models import QPV
 
 GEOJSON = settings.BASE_DIR / "fixtures" / "geo" / "departements.geojson.gz"
@@ -231,10 +232,10 @@ GROUP_TITLES = {
 }
 
 
-def items_chart(items: dict, group: str, previous: dict | None = None, *, hide_small: bool = False) -> str:
+def items_chart(items: dict, group: str, previous: dict | None = None) -> str:
     """One bar per question of `group` (« satisfaction », « capacites », « engagement »): its mean on the scale,
-    written « 4,5/5 », with its number of answers. `previous`, the items of the previous season, adds a
-    marker at each earlier mean. `hide_small` writes « < 5 » for fewer than 5 answers (funder's version)."""
+    written « 4,5/5 », with its number of answers. `previous`, the items of the compared season, adds a
+    marker at each earlier mean. A mean the engine hid from the funder (`Hidden`) is written, not drawn."""
     rows = [(code, item) for code, item in items.items() if item.get("group") == group]
     title = _("{group}, moyenne par question").format(group=GROUP_TITLES.get(group, group))
     if not rows:
@@ -244,7 +245,7 @@ def items_chart(items: dict, group: str, previous: dict | None = None, *, hide_s
     earlier = {
         code: (previous or {}).get(code, {}).get("mean")
         for code, _item in rows
-        if (previous or {}).get(code, {}).get("mean") is not None
+        if is_shown((previous or {}).get(code, {}).get("mean"))
     }
     lines = max(label.count("\n") + 1 for label in labels)
     pitch = max(0.34, 0.15 * lines + 0.14)
@@ -263,6 +264,19 @@ def items_chart(items: dict, group: str, previous: dict | None = None, *, hide_s
         marker_radius = (MARKER / 2 + 0.5) / 72 * scale / (WIDTH - left - ITEMS_RIGHT)  # in units of the scale
         for y, (code, item) in enumerate(rows):
             mean, answers = item["mean"], item["answers"]
+            if isinstance(mean, Hidden):
+                hidden = _("moyenne masquée ({answers})").format(answers=_answers(answers))
+                ax.annotate(
+                    hidden,
+                    xy=(0, y),
+                    xytext=(4, 0),
+                    textcoords="offset points",
+                    va="center",
+                    color=MUTED,
+                    style="italic",
+                )
+                summary.append(item["label"] + _colon(item["label"]) + hidden)
+                continue
             if mean is None or not answers:
                 ax.annotate(
                     _("sans réponse"),
@@ -281,7 +295,7 @@ def items_chart(items: dict, group: str, previous: dict | None = None, *, hide_s
                 label=item["label"],
                 colon=_colon(item["label"]),
                 mean=fr_mean(mean, item["scale"]),
-                answers=_answers(answers, hide_small),
+                answers=_answers(answers),
             )
             if code in earlier:
                 ax.plot(earlier[code], y, marker="D", markersize=MARKER, mfc="white", mec=INK, mew=0.9, ls="none")
@@ -298,7 +312,7 @@ def items_chart(items: dict, group: str, previous: dict | None = None, *, hide_s
                 annotation_clip=False,
             )
             ax.annotate(
-                _answers(answers, hide_small),
+                _answers(answers),
                 xy=(1, 0.5),
                 xycoords=value,
                 xytext=(5, 0),
@@ -333,10 +347,14 @@ def _colon(label: str) -> str:
     return " " if label.endswith("?") else " : "  # « …dans le quartier ? 3/4 », not « ? : 3/4 »
 
 
-def _answers(answers: int, hide_small: bool) -> str:
-    number = small_number(answers, hide_small=hide_small)
-    hidden = number != fr_int(answers)  # « < 5 réponses », plural whatever the hidden count
-    return ngettext("{n} réponse", "{n} réponses", 5 if hidden else _agreement(answers)).format(n=number)
+def _answers(answers) -> str:
+    if isinstance(answers, Hidden):  # « < 5 réponses », plural whatever the hidden count
+        return ngettext("{n} réponse", "{n} réponses", 5).format(n=answers)
+    return ngettext("{n} réponse", "{n} réponses", _agreement(answers)).format(n=fr_int(answers))
+
+
+def _shown_or_hidden(value, fmt) -> str:
+    return value if isinstance(value, Hidden) else fmt(value)
 
 
 def _hbar_chart(rows: list[tuple[str, float | None, str]], *, title: str, description: str, note: str = "") -> str:
@@ -365,38 +383,44 @@ def _hbar_chart(rows: list[tuple[str, float | None, str]], *, title: str, descri
         return _finish(fig, title=title, description=description)
 
 
-def needs_chart(needs: dict, *, hide_small: bool = False) -> str:
+def needs_chart(needs: dict) -> str:
     """The categories of the expressed needs, largest first, written « 28 % (280) »; shares are of the
-    categorised needs, as in the engine. `hide_small` writes « < 5 » for counts under 5 (funder's version)."""
+    categorised needs, as in the engine. What the engine hid from the funder reads « < 5 », after the rest."""
     title = _("Besoins exprimés par catégorie")
-    categories = sorted(needs["categories"].items(), key=lambda pair: -pair[1]["count"])  # stable: ties keep order
-    categorised = needs["total"] - needs["uncategorised"]
+    # Stable: ties keep the bilan's order; hidden counts come last, in that order (their rank would tell).
+    categories = sorted(
+        needs["categories"].items(),
+        key=lambda pair: (not is_shown(pair[1]["count"]), -pair[1]["count"] if is_shown(pair[1]["count"]) else 0),
+    )
     if not categories:
         return _empty_chart(title, _("Aucune catégorie de besoins."))
     rows = [
         (
             category.get("label", code),
-            category["pct"],
-            "{} ({})".format(fr_pct(category["pct"]), small_number(category["count"], hide_small=hide_small)),
+            category["pct"] if is_shown(category["pct"]) else None,
+            "{} ({})".format(_shown_or_hidden(category["pct"], fr_pct), _shown_or_hidden(category["count"], fr_int)),
         )
         for code, category in categories
     ]
-    shown = small_number(categorised, hide_small=hide_small)
-    notes = [
-        ngettext(
-            "Parts calculées sur {n} besoin catégorisé",
-            "Parts calculées sur {n} besoins catégorisés",
-            5 if shown != fr_int(categorised) else _agreement(categorised),
-        ).format(n=shown)
-    ]
-    if needs["uncategorised"]:
-        shown = small_number(needs["uncategorised"], hide_small=hide_small)
-        notes.append(
+    total, uncategorised = needs["total"], needs["uncategorised"]
+    if is_shown(total) and is_shown(uncategorised):
+        categorised = total - uncategorised
+        notes = [
             ngettext(
-                "{n} besoin non catégorisé",
-                "{n} besoins non catégorisés",
-                5 if shown != fr_int(needs["uncategorised"]) else _agreement(needs["uncategorised"]),
-            ).format(n=shown)
+                "Parts calculées sur {n} besoin catégorisé",
+                "Parts calculées sur {n} besoins catégorisés",
+                _agreement(categorised),
+            ).format(n=fr_int(categorised))
+        ]
+    else:  # the number of categorised needs would give the hidden one away
+        notes = [_("Parts calculées sur les besoins catégorisés")]
+    if isinstance(uncategorised, Hidden):
+        notes.append(ngettext("{n} besoin non catégorisé", "{n} besoins non catégorisés", 5).format(n=uncategorised))
+    elif uncategorised:
+        notes.append(
+            ngettext("{n} besoin non catégorisé", "{n} besoins non catégorisés", _agreement(uncategorised)).format(
+                n=fr_int(uncategorised)
+            )
         )
     note = " ; ".join(notes) + "."
     description = " ; ".join(f"{label} : {text}" for label, _value, text in rows) + ". " + note
@@ -416,8 +440,9 @@ def profile_chart(profile: dict) -> str:
     shares = [(profile_label(code), pct) for code, pct in profile["categories"].items() if pct is not None]
     if not shares:
         return _empty_chart(title, _("Aucun profil renseigné."))
-    shares.sort(key=lambda pair: (-pair[1], pair[0]))
-    rows = [(label, pct, fr_pct(pct)) for label, pct in shares]
+    # Shares hidden from the funder come last, by name (their rank would tell their size).
+    shares.sort(key=lambda pair: (not is_shown(pair[1]), -pair[1] if is_shown(pair[1]) else 0, pair[0]))
+    rows = [(label, pct if is_shown(pct) else None, _shown_or_hidden(pct, fr_pct)) for label, pct in shares]
     description = " ; ".join(f"{label} : {text}" for label, _value, text in rows) + "."
     return _hbar_chart(rows, title=title, description=description)
 

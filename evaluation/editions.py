@@ -45,8 +45,8 @@ def publish(scope: Scope, user, *, base_url: str = "") -> BilanEdition:
         published_by=user,
         data=data,
         data_fingerprint=hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest(),
-        pdf=bilan_pdf(scope, hide_small=False, data=data, seasons=seasons),
-        pdf_funder=bilan_pdf(scope, hide_small=True, data=data, seasons=seasons),
+        pdf=bilan_pdf(scope, data=data, seasons=seasons),
+        pdf_funder=bilan_pdf(scope, funder=True, data=data, seasons=seasons),
     )
     recipients = list(coordinators_concerned(scope).values_list("email", flat=True))
     if recipients:

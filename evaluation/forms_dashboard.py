@@ -1,4 +1,5 @@
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -13,8 +14,22 @@ def season_choices() -> list[tuple[str, str]]:
     return [(s, s) for s in sorted(seasons, reverse=True)]
 
 
+def latest_season_with_data(clsms) -> str | None:
+    """The latest season with a held session of these CLSM: where a coordinator's bilan opens."""
+    return (
+        AwarenessSession.objects.held()
+        .filter(clsm__in=clsms)
+        .order_by("-season")
+        .values_list("season", flat=True)
+        .first()
+    )
+
+
 class ScopeForm(forms.Form):
-    """The scope of a bilan as people choose it. Coordinators only get their own CLSM(s) to choose from."""
+    """The scope of a bilan as people choose it.
+
+    A coordinator's bilan covers all their CLSM at once (or one of them, if they narrow it) and opens on the
+    latest season with data for them; a coordinator attached to no CLSM has no bilan (`scope` refuses)."""
 
     PERIODS = [("saison", _("Saison")), ("annee", _("Année civile")), ("dates", _("Période")), ("tout", _("Tout"))]
 
@@ -32,21 +47,25 @@ class ScopeForm(forms.Form):
     clsm = forms.ModelChoiceField(label=_("CLSM"), queryset=CLSM.objects.none(), required=False, empty_label=_("Tous"))
 
     def __init__(self, data=None, *, user):
-        own = list(CLSM.objects.visible_to(user).order_by("name").values_list("pk", flat=True))
-        if user.is_coordinator and own and (data is None or data.get("clsm") not in {str(pk) for pk in own}):
-            # A coordinator always looks at one of their CLSM: the first one unless they chose another of theirs.
-            data = data.copy() if data is not None else {}
-            data["clsm"] = str(own[0])
+        own = CLSM.objects.visible_to(user).order_by("name")
+        mine = list(own.values_list("pk", "name")) if user.is_coordinator else []
+        self.own_names = [name for _pk, name in mine]
+        if mine and data is not None and data.get("clsm") not in {"", None, *(str(pk) for pk, _name in mine)}:
+            # Another CLSM than theirs is not an error to report: it is ignored (all of theirs).
+            data = data.copy()
+            data["clsm"] = ""
         super().__init__(data)
         self.user = user
         self.fields["season"].choices = season_choices()
-        self.fields["clsm"].queryset = CLSM.objects.visible_to(user).order_by("name")
+        self.default_season = season_of(timezone.localdate())
+        self.fields["clsm"].queryset = own
         if user.is_coordinator:
-            # A coordinator's bilan is their CLSM's: no national or regional scope.
-            self.fields["clsm"].required = True
-            self.fields["clsm"].empty_label = None
+            # A coordinator's bilan is their CLSMs': no national or regional scope.
+            self.fields["clsm"].empty_label = _("Tous mes CLSM")
             del self.fields["region"]
             del self.fields["department"]
+            self.default_season = latest_season_with_data(own) or self.default_season
+        self.fields["season"].initial = self.default_season
 
     def clean(self):
         cleaned = super().clean()
@@ -67,20 +86,25 @@ class ScopeForm(forms.Form):
         cleaned = self.cleaned_data if self.is_bound and self.is_valid() else {}
         period = cleaned.get("period") or "saison"
         clsm = cleaned.get("clsm")
-        if self.user.is_coordinator and clsm is None:
-            clsm = self.fields["clsm"].queryset.first()
         kwargs = {
             "clsm": clsm.name if clsm else None,
             "region": cleaned["region"].pk if cleaned.get("region") else None,
             "department": cleaned["department"].pk if cleaned.get("department") else None,
         }
+        if self.user.is_coordinator and clsm is None:
+            if not self.own_names:
+                raise PermissionDenied  # never the national bilan, nor another CLSM's
+            if len(self.own_names) == 1:
+                kwargs["clsm"] = self.own_names[0]
+            else:
+                kwargs["clsms"] = tuple(self.own_names)
         if period == "annee":
             return Scope.build(year=cleaned["year"], **kwargs)
         if period == "dates":
             return Scope.build(date_from=cleaned.get("date_from"), date_to=cleaned.get("date_to"), **kwargs)
         if period == "tout":
             return Scope.build(**kwargs)
-        return Scope.build(season=cleaned.get("season") or season_of(timezone.localdate()), **kwargs)
+        return Scope.build(season=cleaned.get("season") or self.default_season, **kwargs)
 
 
 def scope_params(scope: Scope) -> dict:

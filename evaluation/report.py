@@ -3,17 +3,26 @@
 from django.utils import timezone
 
 from evaluation.bilan import Scope, compute_bilan, compute_seasons, with_previous_means
-from smdq.formatting import SMALL_NUMBER_THRESHOLD
+from evaluation.suppression import THRESHOLD, for_display, suppress_for_funder, suppress_season_for_funder
 
 
-def report_context(scope: Scope, *, hide_small: bool, data: dict | None = None, seasons: list | None = None) -> dict:
-    """What the PDF shows. `data` and `seasons` are computed here unless given (an edition computes them once for
-    both of its PDFs)."""
+def report_context(
+    scope: Scope, *, funder: bool = False, data: dict | None = None, seasons: list | None = None
+) -> dict:
+    """What the PDF shows. `funder`: the financeur's version, made of the engine's suppressed figures. `data` and
+    `seasons` (the staff's, or the funder's) are computed here unless given: an edition computes them once for both
+    of its PDFs."""
     from evaluation import charts
 
-    data = data or compute_bilan(scope)
+    data = data or compute_bilan(scope, funder=funder)
     seasons = compute_seasons(scope) if seasons is None else seasons
-    previous_items = with_previous_means(data, seasons, scope)
+    if funder:
+        # As they are when already the financeur's version.
+        data = suppress_for_funder(data)
+        seasons = [suppress_season_for_funder(row) for row in seasons]
+    shown = for_display(data)
+    seasons = [for_display(row) for row in seasons]
+    previous_items = with_previous_means(shown)
     held = scope.held_sessions()
     groups = [
         ("satisfaction", "Satisfaction des participant·es", 5),
@@ -21,25 +30,24 @@ def report_context(scope: Scope, *, hide_small: bool, data: dict | None = None, 
         ("engagement", "Engagement", 4),
     ]
     return {
-        "data": data,
+        "data": shown,
         "scope": scope,
         "seasons": seasons,
-        "hide_small": hide_small,
-        "threshold": SMALL_NUMBER_THRESHOLD,
+        "funder_version": funder,
+        "threshold": THRESHOLD,
         "edited_on": timezone.localdate(),
         "item_charts": [
-            (label, scale, charts.items_chart(data["items"], group, previous_items, hide_small=hide_small))
-            for group, label, scale in groups
+            (label, scale, charts.items_chart(shown["items"], group, previous_items)) for group, label, scale in groups
         ],
-        "needs_chart": charts.needs_chart(data["needs"], hide_small=hide_small),
-        "profile_chart": charts.profile_chart(data["profile"]),
-        "map": charts.france_map(data["breakdown"]["departments"], charts.qpv_points_for(held)),
+        "needs_chart": charts.needs_chart(shown["needs"]),
+        "profile_chart": charts.profile_chart(shown["profile"]),
+        "map": charts.france_map(shown["breakdown"]["departments"], charts.qpv_points_for(held)),
         "item_groups": groups,
     }
 
 
-def bilan_pdf(scope: Scope, *, hide_small: bool, data: dict | None = None, seasons: list | None = None) -> bytes:
+def bilan_pdf(scope: Scope, *, funder: bool = False, data: dict | None = None, seasons: list | None = None) -> bytes:
     from smdq.pdf import render_pdf
 
-    context = report_context(scope, hide_small=hide_small, data=data, seasons=seasons)
+    context = report_context(scope, funder=funder, data=data, seasons=seasons)
     return render_pdf("evaluation/pdf/bilan.html", context)

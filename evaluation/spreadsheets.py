@@ -1,8 +1,8 @@
 """Spreadsheets of the bilan (openpyxl): the bilan tables, and an anonymised export of the responses.
 
-Numbers are written as numbers (a spreadsheet user computes with them); cells a funder may not see in
-detail (fewer than 5 people) are written as the text « < 5 ». Text that a spreadsheet would run as a
-formula (=, +, -, @ at the start) is neutralised.
+Numbers are written as numbers (a spreadsheet user computes with them); what the engine hid from the funder
+is written as the text « < 5 ». Text that a spreadsheet would run as a formula (=, +, -, @ at the start) is
+neutralised.
 """
 
 import io
@@ -12,8 +12,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from evaluation.models import Answer, Item, Need, Questionnaire, Response
+from evaluation.suppression import Hidden, for_display
 from sessions_app.models import AwarenessSession, Profile
-from smdq import formatting
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E5F")
@@ -34,7 +34,7 @@ def _sheet(workbook, title, headers, rows, widths=None):
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in rows:
-        sheet.append([safe_text(v) for v in row])
+        sheet.append([safe_text(str(v) if isinstance(v, Hidden) else v) for v in row])
     for index, header in enumerate(headers, start=1):
         width = (widths or {}).get(index) or max(12, min(60, len(str(header)) + 2))
         sheet.column_dimensions[get_column_letter(index)].width = width
@@ -42,15 +42,14 @@ def _sheet(workbook, title, headers, rows, widths=None):
     return sheet
 
 
-def _count(value, hide_small):
-    return formatting.SMALL_NUMBER_LABEL if hide_small and value < formatting.SMALL_NUMBER_THRESHOLD else value
-
-
 def _round(value, digits=2):
-    return None if value is None else round(value, digits)
+    return value if value is None or isinstance(value, Hidden) else round(value, digits)
 
 
-def bilan_workbook(data: dict, *, hide_small: bool) -> bytes:
+def bilan_workbook(data: dict) -> bytes:
+    """The bilan's tables; `data` from `compute_bilan`, the financeur's version already hidden by the engine."""
+    funder_version = "suppressed" in data
+    data = for_display(data)
     workbook = Workbook()
     workbook.remove(workbook.active)
     scope = data["scope"]
@@ -111,21 +110,35 @@ def bilan_workbook(data: dict, *, hide_small: bool) -> bytes:
                     r["code"],
                     r["label"],
                     r["sessions"],
-                    _count(r["participants"], hide_small),
-                    _count(r["responses"], hide_small),
+                    r["participants"],
+                    r["responses"],
                 ]
                 for r in data["breakdown"][key]
             ],
             {2: 40},
         )
+    effects = data.get("effects") or {"followups": 0, "effects": {}}
+    _sheet(
+        workbook,
+        "Effets",
+        ["Effet constaté après les séances", "Séances concernées"],
+        [[e["label"], e["count"]] for e in effects["effects"].values()]
+        + [["Suivis renseignés (une séance peut avoir plusieurs effets)", effects["followups"]]],
+        {1: 70},
+    )
     notes = [
         ["Seules les séances réalisées sont comptées, sauf pour les sollicitations (date de la demande)."],
         ["Chaque moyenne et chaque pourcentage excluent les « sans réponse » de leur dénominateur."],
         ["Participant·es : le nombre de présents déclaré, ou à défaut le nombre de lignes de la feuille d'émargement."],
         ["Une séance couvrant des QPV de plusieurs régions compte dans chacune de ces régions."],
     ]
-    if hide_small:
-        notes.append(["Les effectifs inférieurs à 5 sont remplacés par « < 5 » pour protéger l'anonymat."])
+    if funder_version:
+        notes.append(
+            [
+                "Pour protéger l'anonymat, « < 5 » remplace les effectifs de 1 à 4 personnes, les moyennes et "
+                "pourcentages calculés sur moins de 5 personnes, et les cases qui permettraient de les recalculer."
+            ]
+        )
     _sheet(workbook, "Méthode", ["Notes de méthode"], notes, {1: 110})
     buffer = io.BytesIO()
     workbook.save(buffer)

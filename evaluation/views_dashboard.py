@@ -14,15 +14,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from accounts.access import STAFF_ROLES, has_role, login_required, role_required, staff_required
-from accounts.models import Role
-from evaluation.bilan import Scope, compute_bilan, compute_seasons, previous_season_row, with_previous_means
+from accounts.access import STAFF_ROLES, has_bilan, has_role, login_required, staff_required
+from evaluation.bilan import Scope, compute_bilan, with_previous_means
 from evaluation.editions import publish, scope_key
 from evaluation.forms_dashboard import ScopeForm, scope_params
 from evaluation.models import BilanEdition, Need, Response
 from evaluation.renderers import render as render_document
 from evaluation.sections import render_sections
 from evaluation.spreadsheets import responses_workbook
+from evaluation.suppression import for_display, suppress_for_funder
 from sessions_app.models import AwarenessSession, Participant
 
 CHARTS = {
@@ -48,7 +48,8 @@ def _data_version() -> str:
 
 
 def _cached(kind: str, scope: Scope, version: str, build):
-    key = f"bilan:{kind}:{hashlib.sha1((scope_key(scope) + version).encode()).hexdigest()}"
+    # The whole scope, not its URL parameters: a coordinator's « all my CLSM » has the national parameters.
+    key = f"bilan:{kind}:{hashlib.sha1((repr(scope) + version).encode()).hexdigest()}"
     value = cache.get(key)
     if value is None:
         value = build()
@@ -61,47 +62,35 @@ def _scope(request) -> tuple[ScopeForm, Scope]:
     return form, form.scope()
 
 
-def _comparison(data: dict, seasons: list[dict], scope: Scope) -> dict:
-    """Differences with the previous season for the key figures and means (season scopes only)."""
-    previous = previous_season_row(seasons, scope)
-    if previous is None:
-        return {}
-    current = seasons[-1]
-    figures = {key: current[key] - previous[key] for key in ("sessions", "participants", "responses", "qpv")}
-    means = {
-        code: item["mean"] - previous["items"][code]
-        for code, item in data["items"].items()
-        if item["mean"] is not None and previous["items"].get(code) is not None
-    }
-    return {"season": previous["season"], "figures": figures, "means": means}
-
-
 @require_safe
 @login_required
 def dashboard(request):
+    if not has_bilan(request.user):
+        return render(request, "evaluation/dashboard/no_clsm.html")
     form, scope = _scope(request)
     version = _data_version()
-    data = _cached("data", scope, version, lambda: compute_bilan(scope))
-    seasons = _cached("seasons", scope, version, lambda: compute_seasons(scope))
+    funder = request.user.is_funder
+    data = _cached(f"data-{'funder' if funder else 'all'}", scope, version, lambda: compute_bilan(scope, funder=funder))
     params = urlencode(scope_params(scope))
+    shown = for_display(data)  # what is hidden from the funder reads « < 5 »
     context = {
         "form": form,
         "scope": scope,
-        "data": data,
+        "data": shown,
         "sections": render_sections(scope, data),
-        "seasons": seasons,
-        "comparison": _comparison(data, seasons, scope),
+        "comparison": shown["comparison"] or {},
         "params": params,
         "charts": [
             (name, title, f"{reverse('evaluation:bilan_chart', args=[name])}?{params}")
             for name, title in CHARTS.items()
         ],
-        "hide_small": request.user.is_funder,
+        "funder_version": funder,
         "can_publish": has_role(request.user, STAFF_ROLES),
-        "can_export_responses": has_role(request.user, (*STAFF_ROLES, Role.FUNDER)),
-        "editions": BilanEdition.objects.visible_to(request.user)
-        .filter(scope_key=scope_key(scope))
-        .order_by("-number"),
+        "can_export_responses": has_role(request.user, STAFF_ROLES),
+        # Editions are of one CLSM at most: none is the edition of a coordinator's several CLSM.
+        "editions": BilanEdition.objects.none()
+        if scope.clsms
+        else BilanEdition.objects.visible_to(request.user).filter(scope_key=scope_key(scope)).order_by("-number"),
     }
     template = "evaluation/dashboard/_content.html" if request.htmx else "evaluation/dashboard/dashboard.html"
     return render(request, template, context)
@@ -114,22 +103,21 @@ def bilan_chart(request, name):
         raise Http404
     _form, scope = _scope(request)
     version = _data_version()
-    hide_small = request.user.is_funder
+    funder = request.user.is_funder
 
     def build():
         from evaluation import charts
 
-        data = compute_bilan(scope)
+        data = for_display(compute_bilan(scope, funder=funder))
         if name in ("satisfaction", "capacites", "engagement"):
-            previous = with_previous_means(data, compute_seasons(scope), scope)
-            return charts.items_chart(data["items"], name, previous, hide_small=hide_small)
+            return charts.items_chart(data["items"], name, with_previous_means(data))
         if name == "besoins":
-            return charts.needs_chart(data["needs"], hide_small=hide_small)
+            return charts.needs_chart(data["needs"])
         if name == "profil":
             return charts.profile_chart(data["profile"])
         return charts.france_map(data["breakdown"]["departments"], charts.qpv_points_for(scope.held_sessions()))
 
-    svg = _cached(f"chart-{name}-{'funder' if hide_small else 'all'}", scope, version, build)
+    svg = _cached(f"chart-{name}-{'funder' if funder else 'all'}", scope, version, build)
     response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
     response["Cache-Control"] = "private, max-age=300"
     return response
@@ -139,7 +127,8 @@ def bilan_chart(request, name):
 @login_required
 def bilan_json(request):
     _form, scope = _scope(request)
-    return JsonResponse(compute_bilan(scope), json_dumps_params={"ensure_ascii": False})
+    data = compute_bilan(scope, funder=request.user.is_funder)
+    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
 
 
 def _filename(scope: Scope, extension: str) -> str:
@@ -153,7 +142,8 @@ def _filename(scope: Scope, extension: str) -> str:
 @login_required
 def bilan_document(request, fmt):
     _form, scope = _scope(request)
-    content = render_document(fmt, compute_bilan(scope), scope, hide_small=request.user.is_funder)
+    funder = request.user.is_funder
+    content = render_document(fmt, compute_bilan(scope, funder=funder), scope, funder=funder)
     content_type = {
         "pdf": "application/pdf",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -165,7 +155,7 @@ def bilan_document(request, fmt):
 
 
 @require_safe
-@role_required(*STAFF_ROLES, Role.FUNDER)
+@staff_required  # one row per respondent: never for the funder, who sees aggregates only
 def responses_export(request):
     _form, scope = _scope(request)
     content = responses_workbook(scope.held_sessions(), include_free_text=request.user.is_national_staff)
@@ -206,7 +196,8 @@ def edition_download(request, pk, fmt):
     edition = get_object_or_404(BilanEdition.objects.visible_to(request.user), pk=pk)
     filename = f"bilan-edition-{edition.number}-{edition.pk}.{fmt}"
     if fmt == "json":
-        response = JsonResponse(edition.data, json_dumps_params={"ensure_ascii": False})
+        data = suppress_for_funder(edition.data) if request.user.is_funder else edition.data
+        response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
     else:
         response = HttpResponse(
             bytes(edition.pdf_funder if request.user.is_funder else edition.pdf), content_type="application/pdf"

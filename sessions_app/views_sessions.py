@@ -171,6 +171,8 @@ def session_detail(request, pk):
         "can_edit": can_edit,
         # Names and e-mails of coordinators and of who changed a status: the centre and the CLSM's team only.
         "show_people": can_edit,
+        # Reasons of a cancellation or postponement are free text: never for the funder (aggregates only).
+        "show_reasons": not user.is_funder,
         "request_visible": bool(
             session.request_id and SessionRequest.objects.visible_to(user).filter(pk=session.request_id).exists()
         ),

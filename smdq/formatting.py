@@ -22,8 +22,6 @@ MONTHS = [
     "novembre",
     "décembre",
 ]
-SMALL_NUMBER_THRESHOLD = 5
-SMALL_NUMBER_LABEL = "< 5"
 
 
 def fr_int(value) -> str:
@@ -64,10 +62,3 @@ def fr_signed(value, digits: int = 1) -> str:
         return "0"
     text = fr_decimal(abs(value), digits)
     return f"+{text}" if value > 0 else f"\u2212{text}"
-
-
-def small_number(value, *, hide_small: bool) -> str:
-    """Counts shown to the funder hide values built on fewer than 5 people (method notes state the rule)."""
-    if hide_small and value is not None and value < SMALL_NUMBER_THRESHOLD:
-        return SMALL_NUMBER_LABEL
-    return fr_int(value)

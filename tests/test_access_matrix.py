@@ -111,7 +111,7 @@ EXPECTED = {
     "evaluation:bilan_json": LOGGED_IN,
     "evaluation:bilan_pdf": LOGGED_IN,
     "evaluation:bilan_xlsx": LOGGED_IN,
-    "evaluation:responses_export": row(LOGIN, 403, 403, 200, 200),
+    "evaluation:responses_export": STAFF,  # one row per respondent: never the funder
     "evaluation:edition_list": LOGGED_IN,
     "evaluation:edition_publish": POST_ONLY,
     "evaluation:edition_pdf": LOGGED_IN,

@@ -19,7 +19,7 @@ def text_of(content: bytes) -> str:
 
 
 def test_staff_report_has_the_figures_in_french(programme):  # noqa: F811
-    content = bilan_pdf(Scope.build(season="2022-2023"), hide_small=False)
+    content = bilan_pdf(Scope.build(season="2022-2023"))
     assert content.startswith(b"%PDF-")
     text = text_of(content)
     assert "Saison 2022-2023" in text
@@ -32,7 +32,10 @@ def test_staff_report_has_the_figures_in_french(programme):  # noqa: F811
 
 
 def test_funder_report_hides_small_numbers(programme):  # noqa: F811
-    text = text_of(bilan_pdf(Scope.build(season="2022-2023"), hide_small=True))
+    text = text_of(bilan_pdf(Scope.build(season="2022-2023"), funder=True))
     assert "< 5" in text
     assert "version financeurs" in text
-    assert "moins de 5 participant·es ou questionnaires" in text
+    assert "toute moyenne ou tout pourcentage calculé sur moins de 5 personnes" in text
+    # 3 questionnaires for 13 participants: neither the count nor « 23,1 % » (which gives it back) is printed.
+    assert "23,1" not in text and "questionnaires reçus (taux" not in text
+    assert "3,7/5" not in text  # sat_logistique: a mean of 3 answers

@@ -12,6 +12,7 @@ import pytest
 from evaluation import charts
 from evaluation.bilan import Scope, compute_bilan
 from evaluation.responses import Sheet, create_response
+from evaluation.suppression import HIDDEN
 from smdq.formatting import NBSP, THIN_NBSP
 from tests.factories import AwarenessSessionFactory, ParticipantFactory
 
@@ -148,10 +149,14 @@ def test_items_chart_marks_the_previous_season():
     assert_black_and_white(svg)
 
 
-def test_items_chart_hides_small_answer_counts_for_the_funder():
-    words = texts(charts.items_chart(ITEMS, "capacites", hide_small=True))
-    assert "< 5 réponses" in words and "3 réponses" not in words
-    assert f"1{THIN_NBSP}234 réponses" in texts(charts.items_chart(ITEMS, "satisfaction", hide_small=True))
+def test_items_chart_writes_what_the_engine_hid_and_hides_nothing_itself():
+    # The funder's items: the engine hid the mean and answers of cap_posture (3 answers); the chart hides nothing.
+    hidden = {**ITEMS, "cap_posture": {**ITEMS["cap_posture"], "mean": HIDDEN, "answers": HIDDEN}}
+    words = texts(charts.items_chart(hidden, "capacites"))
+    assert "moyenne masquée (< 5 réponses)" in words and "3 réponses" not in words
+    assert "3 réponses" in texts(charts.items_chart(ITEMS, "capacites"))  # shown when the engine shows it
+    previous = {code: {**item, "mean": HIDDEN} for code, item in ITEMS.items()}
+    assert "saison précédente" not in charts.items_chart(ITEMS, "satisfaction", previous)  # no hidden marker
 
 
 def test_items_chart_of_an_empty_group_says_so():
@@ -191,8 +196,15 @@ def test_needs_chart_without_uncategorised_or_any_categorised_need():
     }
     words = texts(charts.needs_chart(nothing))
     assert "– (0)" in words and "Parts calculées sur 0 besoin catégorisé ; 1 besoin non catégorisé." in words
-    hidden = texts(charts.needs_chart({**NEEDS, "uncategorised": 3, "total": 1003}, hide_small=True))
-    assert "< 5 besoins non catégorisés" in " ".join(hidden) and f"28{NBSP}% (280)" in hidden
+    # The funder's needs: uncategorised hidden by the engine; the number of categorised needs would give it away.
+    hidden = texts(charts.needs_chart({**NEEDS, "uncategorised": HIDDEN, "total": 1003}))
+    assert "Parts calculées sur les besoins catégorisés ; < 5 besoins non catégorisés." in hidden
+    assert f"28{NBSP}% (280)" in hidden
+    categories = {**NEEDS["categories"], "reseau": {**NEEDS["categories"]["reseau"], "count": HIDDEN, "pct": HIDDEN}}
+    words = texts(charts.needs_chart({**NEEDS, "categories": categories}))
+    assert "< 5 (< 5)" in words
+    labels = [w for w in words if w in {c["label"] for c in NEEDS["categories"].values()}]
+    assert labels[-1] == "Travail en réseau"  # a hidden count comes last: its rank would tell its size
 
 
 def test_profile_chart_uses_french_labels_largest_first():

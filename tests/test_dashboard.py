@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 from evaluation.bilan import Scope, compute_bilan
 from evaluation.models import BilanEdition
 from tests.test_bilan import programme  # noqa: F401  (fixture)
+from tests.test_bilan_pdf import text_of
 
 pytestmark = pytest.mark.django_db
 SEASON = {"period": "saison", "season": "2022-2023"}
@@ -41,8 +42,10 @@ def test_comparison_with_the_previous_season(login, claire, programme):  # noqa:
     response = login(claire).get(reverse("evaluation:dashboard"), {"period": "saison", "season": "2023-2024"})
     comparison = response.context["comparison"]
     assert comparison["season"] == "2022-2023"
-    assert comparison["figures"] == {"sessions": -1, "participants": -6, "responses": -2, "qpv": 0}
-    assert comparison["means"]["sat_logistique"] == pytest.approx(1 - 11 / 3)
+    assert comparison["label"] == "saison 2022-2023"  # a finished season: the whole previous one
+    differences = comparison["differences"]
+    assert differences["key_figures"] == {"sessions": -1, "participants": -6, "responses": -2, "qpv": 0}
+    assert differences["means"]["sat_logistique"] == pytest.approx(1 - 11 / 3)
     assert "↓" in response.content.decode()
 
 
@@ -64,10 +67,15 @@ def test_funder_sees_small_numbers_hidden(login, fanny, programme):  # noqa: F81
     assert "Publier ce bilan" not in html
 
 
-def test_json_endpoint_is_the_contract(login, fanny, programme):  # noqa: F811
-    data = login(fanny).get(reverse("evaluation:bilan_json"), SEASON).json()
+def test_json_endpoint_is_the_contract(login, claire, fanny, programme):  # noqa: F811
+    data = login(claire).get(reverse("evaluation:bilan_json"), SEASON).json()
     assert data == json.loads(json.dumps(compute_bilan(Scope.build(season="2022-2023"))))
-    assert data["breakdown"]["regions"][0]["responses"] == 3  # the JSON keeps exact figures, even for the funder
+    assert data["breakdown"]["regions"][0]["responses"] == 3 and "suppressed" not in data
+    # The funder's JSON is the engine's financeur's version: 3 questionnaires is null, and its path listed.
+    funder = login(fanny).get(reverse("evaluation:bilan_json"), SEASON).json()
+    assert funder == json.loads(json.dumps(compute_bilan(Scope.build(season="2022-2023"), funder=True)))
+    assert funder["breakdown"]["regions"][0]["responses"] is None
+    assert "breakdown/regions/0/responses" in funder["suppressed"]
 
 
 def test_spreadsheet_download(login, claire, fanny, programme):  # noqa: F811
@@ -79,12 +87,13 @@ def test_spreadsheet_download(login, claire, fanny, programme):  # noqa: F811
     assert list(load_workbook(io.BytesIO(funder.content))["Régions"].iter_rows(values_only=True))[1][-1] == "< 5"
 
 
-def test_responses_export_for_staff_and_funder(login, claire, fanny, programme):  # noqa: F811
+def test_responses_export_is_for_staff_only(login, claire, fanny, programme):  # noqa: F811
     staff = load_workbook(io.BytesIO(login(claire).get(reverse("evaluation:responses_export"), SEASON).content))
     assert "commentaire" in next(staff["Réponses"].iter_rows(values_only=True))
-    funder = load_workbook(io.BytesIO(login(fanny).get(reverse("evaluation:responses_export"), SEASON).content))
-    header = next(funder["Réponses"].iter_rows(values_only=True))
-    assert "commentaire" not in header and "besoin_1" not in header and "besoin_1_categorie" in header
+    # One row per respondent (session, QPV, answers): never for the funder, who sees aggregates only.
+    client = login(fanny)
+    assert client.get(reverse("evaluation:responses_export"), SEASON).status_code == 403
+    assert "Réponses anonymisées" not in client.get(reverse("evaluation:dashboard"), SEASON).content.decode()
 
 
 def test_dashboard_query_count(login, claire, programme, django_assert_max_num_queries):  # noqa: F811
@@ -112,6 +121,8 @@ def test_publish_editions_and_notify_coordinators(login, claire, alice, bob, fan
     first = BilanEdition.objects.get()
     assert (first.number, first.label) == (1, "Saison 2022-2023")
     assert bytes(first.pdf).startswith(b"%PDF-") and bytes(first.pdf_funder).startswith(b"%PDF-")
+    # The funder's PDF is made of the engine's financeur's version: 3 questionnaires of 13 (23,1 %) are hidden.
+    assert "23,1" in text_of(bytes(first.pdf)) and "23,1" not in text_of(bytes(first.pdf_funder))
     assert first.data["key_figures"]["sessions"] == 2
     assert sorted(mail.outbox[0].to) == sorted([alice.email, bob.email])
     assert "Bilan disponible : Saison 2022-2023" in mail.outbox[0].subject

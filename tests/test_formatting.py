@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from smdq.formatting import fr_date, fr_decimal, fr_int, fr_mean, fr_pct, fr_signed, small_number
+from smdq.formatting import fr_date, fr_decimal, fr_int, fr_mean, fr_pct, fr_signed
 
 
 @pytest.mark.parametrize(
@@ -26,10 +26,3 @@ from smdq.formatting import fr_date, fr_decimal, fr_int, fr_mean, fr_pct, fr_sig
 )
 def test_french_formats(function, value, expected):
     assert function(*value) == expected
-
-
-def test_small_numbers_are_hidden_only_for_the_funder():
-    assert small_number(4, hide_small=True) == "< 5"
-    assert small_number(0, hide_small=True) == "< 5"
-    assert small_number(5, hide_small=True) == "5"
-    assert small_number(4, hide_small=False) == "4"

@@ -693,3 +693,17 @@ def test_feed_query_count(client, claire, clsm_a, django_assert_max_num_queries)
     with django_assert_max_num_queries(3):
         events = feed_events(client.get(reverse("sessions_app:calendar_feed", args=[token])))
     assert len(events) == 30
+
+
+@pytest.mark.parametrize("move", ["cancel", "postpone"])
+def test_the_funder_never_reads_the_reason_of_a_cancellation_or_postponement(
+    login, claire, bob, fanny, session_b, move
+):
+    getattr(session_b, move)(claire, "Conflit avec la mairie de secteur")
+    url = reverse("sessions_app:session_detail", args=[session_b.pk])
+    funder = login(fanny).get(url)
+    assert funder.status_code == 200
+    html = funder.content.decode()
+    assert "Conflit avec la mairie" not in html and "Motif" not in html  # neither the alert nor the history
+    for user in (claire, bob):  # the centre and the CLSM's coordinator do
+        assert "Conflit avec la mairie de secteur" in login(user).get(url).content.decode()

@@ -19,7 +19,7 @@ def rows(workbook_bytes, sheet):
 
 def test_bilan_workbook_tables(programme):  # noqa: F811
     data = compute_bilan(Scope.build(season="2022-2023"))
-    content = bilan_workbook(data, hide_small=False)
+    content = bilan_workbook(data)
     figures = rows(content, "Chiffres clés")
     assert ["Séances réalisées", 2] in figures and ["Participant·es", 13] in figures
     questions = rows(content, "Questions")
@@ -28,13 +28,17 @@ def test_bilan_workbook_tables(programme):  # noqa: F811
     assert rows(content, "Profil")[1] == ["Femmes", 66.67]
 
 
-def test_funder_workbook_hides_small_numbers(programme):  # noqa: F811
-    data = compute_bilan(Scope.build(season="2022-2023"))
-    regions = rows(bilan_workbook(data, hide_small=True), "Régions")
+def test_funder_workbook_writes_what_the_engine_hid(programme):  # noqa: F811
+    data = compute_bilan(Scope.build(season="2022-2023"), funder=True)
+    content = bilan_workbook(data)
+    regions = rows(content, "Régions")
     assert regions[1] == ["93", "Provence-Alpes-Côte d'Azur", 2, 13, "< 5"]
     assert regions[2] == ["32", "Hauts-de-France", 1, 10, "< 5"]
-    notes = rows(bilan_workbook(data, hide_small=True), "Méthode")
-    assert any("« < 5 »" in r[0] for r in notes)
+    assert ["Questionnaires reçus", "< 5"] in rows(content, "Chiffres clés")  # 3, hidden in every sheet
+    assert rows(content, "Questions")[1] == ["sat_logistique", "Organisation logistique", "1 à 5", "< 5", "< 5"]
+    assert any("« < 5 »" in r[0] for r in rows(content, "Méthode"))
+    # The spreadsheet hides nothing itself: the staff's bilan is written as it is.
+    assert rows(bilan_workbook(compute_bilan(Scope.build(season="2022-2023"))), "Régions")[1][-1] == 3
 
 
 def test_responses_export(programme):  # noqa: F811

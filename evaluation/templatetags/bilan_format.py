@@ -1,28 +1,45 @@
 from django import template
 
+from evaluation.suppression import Hidden, is_shown
 from smdq import formatting
 
 register = template.Library()
 
-register.filter("fr_int", formatting.fr_int)
-register.filter("fr_pct", formatting.fr_pct)
+# What the engine hid from the funder reaches templates as `Hidden` (« < 5 »): every filter writes it as it is.
+
+
+@register.filter
+def fr_int(value):
+    return value if isinstance(value, Hidden) else formatting.fr_int(value)
+
+
+@register.filter
+def fr_pct(value):
+    return value if isinstance(value, Hidden) else formatting.fr_pct(value)
+
+
+@register.filter
+def fr_signed(value, digits=1):
+    return value if isinstance(value, Hidden) else formatting.fr_signed(value, int(digits))
+
+
 register.filter("fr_date", formatting.fr_date)
-register.filter("fr_signed", formatting.fr_signed)
 
 
 @register.filter
 def fr_decimal(value, digits=1):
-    return formatting.fr_decimal(value, int(digits))
+    return value if isinstance(value, Hidden) else formatting.fr_decimal(value, int(digits))
 
 
 @register.filter
 def fr_mean(value, scale):
-    return formatting.fr_mean(value, scale)
+    return value if isinstance(value, Hidden) else formatting.fr_mean(value, scale)
 
 
-@register.simple_tag
-def small(value, hide_small):
-    return formatting.small_number(value, hide_small=hide_small)
+@register.filter
+def shown(value):
+    """A number to compute with or compare: neither hidden from the funder nor missing."""
+    return is_shown(value)
 
 
 @register.filter

@@ -29,7 +29,9 @@ class Command(BaseCommand):
         parser.add_argument("--session", help="référence d'une séance")
         parser.add_argument("--format", choices=["json", "pdf", "xlsx"], default="json")
         parser.add_argument(
-            "--funder", action="store_true", help="version financeur : effectifs inférieurs à 5 masqués (PDF, XLSX)"
+            "--funder",
+            action="store_true",
+            help="version financeur : effectifs de 1 à 4 masqués, secret secondaire compris (JSON, PDF, XLSX)",
         )
         parser.add_argument("--output", required=True, help="fichier à écrire (« - » pour la sortie standard en JSON)")
 
@@ -51,7 +53,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         if scope.date_from and scope.date_to and scope.date_from > scope.date_to:
             raise CommandError("La date de début est postérieure à la date de fin.")
-        data = compute_bilan(scope)
+        data = compute_bilan(scope, funder=options["funder"])
         fmt, output = options["format"], options["output"]
         if fmt == "json":
             text = json.dumps(data, ensure_ascii=False, indent=2)
@@ -62,5 +64,5 @@ class Command(BaseCommand):
         else:
             from evaluation import renderers
 
-            Path(output).write_bytes(renderers.render(fmt, data, scope, hide_small=options["funder"]))
+            Path(output).write_bytes(renderers.render(fmt, data, scope, funder=options["funder"]))
         self.stdout.write(f"Bilan « {scope.label} » écrit dans {output} ({fmt}).")
