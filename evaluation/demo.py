@@ -24,7 +24,7 @@ from django.utils import timezone
 from evaluation.importers import insert_rows
 from evaluation.models import Answer, Need, NeedCategory, Questionnaire, Response
 from evaluation.responses import MAX_NEEDS, refresh_summaries
-from sessions_app.models import AwarenessSession, Participant
+from sessions_app.models import AwarenessSession, Participant, season_of
 
 SEED = 2024
 CHUNK = 2000  # sessions per round of inserts
@@ -440,10 +440,16 @@ def seed_demo_followups_and_links(sessions, today=None) -> tuple[int, int]:
     recent = list(sessions.filter(date__range=(window, today), status=AwarenessSession.Status.HELD)[:3])
     if not recent:
         # No held session within the link's window: the next confirmed one takes place today.
-        upcoming = sessions.filter(status=AwarenessSession.Status.CONFIRMED, date__gte=today).order_by("date").first()
+        # One not planned from a request (whose wished periods it must keep), moved without a history entry:
+        # generated data has only its « création » entry.
+        upcoming = (
+            sessions.filter(status=AwarenessSession.Status.CONFIRMED, date__gte=today, request__isnull=True)
+            .order_by("date")
+            .first()
+        )
         if upcoming is not None:
-            upcoming.date = today
-            upcoming.save()
+            sessions.filter(pk=upcoming.pk).update(date=today, season=season_of(today))
+            upcoming.refresh_from_db()
             recent = [upcoming]
     for session in recent:
         link_for(session)

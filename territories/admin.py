@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from territories.models import CLSM, QPV, Commune, Department, QPVPerimeter, ReferenceDataset, Region
+from territories.models import (
+    CLSM,
+    QPV,
+    Commune,
+    ContactRequest,
+    Department,
+    Invitation,
+    QPVPerimeter,
+    ReferenceDataset,
+    Region,
+)
 
 
 @admin.register(Region)
@@ -51,3 +61,22 @@ class CLSMAdmin(admin.ModelAdmin):
 @admin.register(ReferenceDataset)
 class ReferenceDatasetAdmin(admin.ModelAdmin):
     list_display = ("name", "fingerprint", "loaded_at")
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Invitations are sent, resent and revoked from the coordinators page; the admin reads them."""
+
+    list_display = ("email", "last_name", "first_name", "sent_at", "accepted_at", "revoked_at")
+    search_fields = ("email", "last_name", "first_name")
+    readonly_fields = ("nonce",)
+    raw_id_fields = ("invited_by", "user")
+    filter_horizontal = ("clsms",)
+
+
+@admin.register(ContactRequest)
+class ContactRequestAdmin(admin.ModelAdmin):
+    list_display = ("clsm_name", "email", "status", "created_at")
+    list_filter = ("status",)
+    search_fields = ("clsm_name", "email", "last_name")
+    readonly_fields = ("client_key",)

@@ -216,7 +216,7 @@ participant = st.tuples(
 sheet = st.tuples(
     st.fixed_dictionaries({code: st.one_of(st.none(), st.integers(1, scale)) for code, scale in ITEMS.items()}),
     st.lists(st.sampled_from([None, *CATEGORIES]), max_size=3),
-)
+).filter(lambda s: s[1] or any(value is not None for value in s[0].values()))  # a blank sheet is never saved
 session = st.fixed_dictionaries(
     {
         "clsm": st.sampled_from(["a", "b"]),
@@ -390,7 +390,8 @@ def norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-SMALL_IN_TEXT = re.compile(r"(?<![\d,.])([1-4]) (réponses?|besoins?|participant·es?|questionnaires?)\b")
+# A signed figure (« −3 participant·es ») is the difference of two figures shown beside it, not a count of people.
+SMALL_IN_TEXT = re.compile(r"(?<![\d,.+−-])([1-4]) (réponses?|besoins?|participant·es?|questionnaires?)\b")
 
 
 def assert_no_small_count_in_text(text: str, where: str):
