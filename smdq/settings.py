@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from smdq.env import database_from_url, email_from_env, env_bool, env_int, env_list
+from smdq.env import database_from_url, email_from_env, env_bool, env_int, env_list, private_directory
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -141,11 +141,12 @@ WHITENOISE_AUTOREFRESH = DEBUG
 WHITENOISE_USE_FINDERS = DEBUG
 
 # A cache shared by every worker process in production (rate limits, one-time form nonces, bilan figures
-# and charts); a per-process memory cache in development and tests.
+# and charts); a per-process memory cache in development and tests. Its entries are pickles, read back as
+# code: the folder must be ours alone (checked here at start-up, and again whenever the cache re-creates it).
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": os.environ.get("CACHE_DIR", "/var/tmp/smdq-cache"),
+        "BACKEND": "smdq.cache.PrivateFileBasedCache",
+        "LOCATION": str(private_directory(os.environ.get("CACHE_DIR") or BASE_DIR / "cache")),
     }
     if not DEBUG
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 5000}}
@@ -154,7 +155,7 @@ CACHES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-globals().update(email_from_env())
+globals().update(email_from_env(debug=DEBUG))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "La santé mentale dans mon quartier <noreply@smdq.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -64,12 +64,14 @@ def test_no_template_has_an_inline_script():
     assert offenders == []
 
 
-def test_check_deploy_has_no_warning_with_production_settings():
+def test_check_deploy_has_no_warning_with_production_settings(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS")}
     env.update(
         DEBUG="0",
         SECRET_KEY="p" * 20 + "roduction-secret-key-with-enough-entropy-1234567890",
         ALLOWED_HOSTS="smdq.example.fr",
+        EMAIL_URL="smtp+tls://smdq:secret@smtp.example.fr:587",
+        CACHE_DIR=str(tmp_path / "cache"),
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
