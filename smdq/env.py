@@ -39,11 +39,23 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+# SQLite (the development server) answering a room of phones at once: in WAL mode readers never wait for the
+# writer; a writer waits up to `timeout` seconds for another instead of failing with « database is locked »;
+# IMMEDIATE takes the write lock when a transaction starts, so two transactions that both read then write
+# queue instead of one failing half-way (a lock cannot be upgraded while another reader holds it).
+# synchronous=NORMAL is safe with WAL (a power cut may lose the last commits, never corrupt the file).
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
+
+
 def database_from_url(url: str, base_dir) -> dict:
     import dj_database_url
 
     if not url:
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": base_dir / "db.sqlite3"}
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": base_dir / "db.sqlite3", "OPTIONS": SQLITE_OPTIONS}
     try:
         config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     except (ValueError, KeyError) as exc:
@@ -59,6 +71,7 @@ def database_from_url(url: str, base_dir) -> dict:
     if engine.endswith("sqlite3"):
         config["CONN_MAX_AGE"] = 0
         config["CONN_HEALTH_CHECKS"] = False
+        config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
     return config
 
 

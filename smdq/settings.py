@@ -152,6 +152,9 @@ CACHES = {
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 5000}}
 }
 
+# Flash messages in a signed cookie, cut to a bounded length: never in the session (smdq/messages.py).
+MESSAGE_STORAGE = "smdq.messages.BoundedCookieStorage"
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

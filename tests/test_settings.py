@@ -3,19 +3,99 @@
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from smdq.env import database_from_url, email_from_env, env_bool, env_int, private_directory
+from smdq.env import SQLITE_OPTIONS, database_from_url, email_from_env, env_bool, env_int, private_directory
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_sqlite_when_database_url_is_unset(tmp_path):
     config = database_from_url("", tmp_path)
-    assert config == {"ENGINE": "django.db.backends.sqlite3", "NAME": tmp_path / "db.sqlite3"}
+    assert config == {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": tmp_path / "db.sqlite3",
+        "OPTIONS": SQLITE_OPTIONS,
+    }
+
+
+@pytest.fixture
+def sqlite_file_alias(tmp_path, django_db_blocker):
+    """A SQLite file database configured as `make run` has it, under an alias of its own."""
+    from django.db import connections
+
+    alias = "sqlite_file"
+    config = database_from_url(f"sqlite:///{tmp_path / 'db.sqlite3'}", ROOT)
+    connections.settings[alias] = connections.configure_settings({"default": config})["default"]
+    with django_db_blocker.unblock():
+        yield alias
+        connections[alias].close()
+    del connections[alias]  # this thread's wrapper, which would keep this test's file for the next one
+    del connections.settings[alias]
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(sqlite_file_alias):
+    from django.db import connections
+
+    connection = connections[sqlite_file_alias]
+    with connection.cursor() as cursor:
+        assert cursor.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert cursor.execute("PRAGMA busy_timeout").fetchone() == (20000,)
+        assert cursor.execute("PRAGMA synchronous").fetchone() == (1,)  # NORMAL
+    assert connection.transaction_mode == "IMMEDIATE"
+
+
+def test_two_answers_at_once_on_sqlite_wait_for_each_other(sqlite_file_alias):
+    """Two transactions that read then write at the same moment: with deferred transactions the second one
+    fails with « database is locked »; with IMMEDIATE it waits for the first one and goes through."""
+    import threading
+
+    from django.db import connections, transaction
+
+    alias = sqlite_file_alias
+    with connections[alias].cursor() as cursor:
+        cursor.execute("CREATE TABLE answer (id INTEGER PRIMARY KEY, n INTEGER)")
+    connections[alias].close()
+    first_wrote, second_read = threading.Event(), threading.Event()
+    errors = []
+
+    def first():
+        try:
+            with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+                cursor.execute("INSERT INTO answer (n) VALUES (1)")
+                first_wrote.set()
+                second_read.wait(timeout=1)  # with IMMEDIATE the second one is still waiting for its turn
+        except Exception as exc:  # a failure in a thread is reported by the test below
+            errors.append(exc)
+        finally:
+            first_wrote.set()
+            connections[alias].close()
+
+    def second():
+        first_wrote.wait(timeout=5)
+        try:
+            with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+                count = cursor.execute("SELECT count(*) FROM answer").fetchone()[0]
+                second_read.set()
+                time.sleep(0.2)  # the first one commits meanwhile (deferred) or has committed (immediate)
+                cursor.execute("INSERT INTO answer (n) VALUES (%s)", [count + 1])
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connections[alias].close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    with connections[alias].cursor() as cursor:
+        assert cursor.execute("SELECT n FROM answer ORDER BY id").fetchall() == [(1,), (2,)]
 
 
 def test_postgresql_url():
