@@ -18,6 +18,7 @@ from evaluation.forms_online import OnlineQuestionnaireForm
 from evaluation.models import QuestionnaireLink, Response
 from evaluation.responses import create_response
 from sessions_app.access import get_session_for_user
+from smdq.net import client_address
 
 RETRY_AFTER_SECONDS = online.CLIENT_WINDOW_SECONDS
 
@@ -135,7 +136,7 @@ def _submit(request, link: QuestionnaireLink, form: OnlineQuestionnaireForm, non
     thanks = reverse("evaluation:public_thanks", args=[link.token])
     if not online.claim_nonce(nonce):
         return _see_other(thanks)  # the same form sent twice (double tap, reload): it is already saved
-    refusal = online.refuse_submission(link.session_id, request.META.get("REMOTE_ADDR", ""))
+    refusal = online.refuse_submission(link.session_id, client_address(request))
     if refusal:
         online.release_nonce(nonce)
         form.add_error(None, refusal)

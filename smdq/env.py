@@ -39,6 +39,21 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_networks(name: str) -> list[str]:
+    """A comma-separated list of addresses or networks (CIDR): 127.0.0.1, 10.0.0.0/8, ::1…"""
+    import ipaddress
+
+    networks = env_list(name, [])
+    for item in networks:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} : {item!r} n'est ni une adresse IP ni un réseau (exemples : 127.0.0.1, 10.0.0.0/8, ::1)."
+            ) from None
+    return networks
+
+
 # SQLite (the development server) answering a room of phones at once: in WAL mode readers never wait for the
 # writer; a writer waits up to `timeout` seconds for another instead of failing with « database is locked »;
 # IMMEDIATE takes the write lock when a transaction starts, so two transactions that both read then write

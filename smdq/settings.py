@@ -8,7 +8,15 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from smdq.env import database_from_url, email_from_env, env_bool, env_int, env_list, private_directory
+from smdq.env import (
+    database_from_url,
+    email_from_env,
+    env_bool,
+    env_int,
+    env_list,
+    env_networks,
+    private_directory,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -97,9 +105,16 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Locked: one user name from one address after 5 failures, one address after 20 failures on any user names
+# (accounts/lockout.py); the client's address read through the trusted proxies only (smdq/net.py).
+AXES_HANDLER = "accounts.lockout.AccountAndAddressHandler"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_ADDRESS_FAILURE_LIMIT = env_int("AXES_ADDRESS_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = 0.5  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "smdq.net.client_address"
+# Addresses (or CIDR networks) of the reverse proxies whose X-Forwarded-For is believed; none by default.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
