@@ -3,7 +3,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from evaluation.bilan import Scope
-from sessions_app.models import AwarenessSession, season_of
+from sessions_app.models import AwarenessSession, season_bounds, season_of
+from smdq.bounds import BoundedFieldsMixin, date_in_range
 from territories.models import CLSM, Department, Region
 
 
@@ -13,7 +14,7 @@ def season_choices() -> list[tuple[str, str]]:
     return [(s, s) for s in sorted(seasons, reverse=True)]
 
 
-class ScopeForm(forms.Form):
+class ScopeForm(BoundedFieldsMixin, forms.Form):
     """The scope of a bilan as people choose it. Coordinators only get their own CLSM(s) to choose from."""
 
     PERIODS = [("saison", _("Saison")), ("annee", _("Année civile")), ("dates", _("Période")), ("tout", _("Tout"))]
@@ -47,6 +48,17 @@ class ScopeForm(forms.Form):
             self.fields["clsm"].empty_label = None
             del self.fields["region"]
             del self.fields["department"]
+
+    def clean_season(self):
+        season = self.cleaned_data.get("season")
+        if season:
+            try:
+                start, end = season_bounds(season)
+            except ValueError:
+                start = end = None
+            if not (date_in_range(start) and date_in_range(end)):
+                raise forms.ValidationError(_("Saison invalide : « %(season)s ».") % {"season": season})
+        return season
 
     def clean(self):
         cleaned = super().clean()
