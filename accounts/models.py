@@ -3,7 +3,11 @@ import secrets
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as BaseUserManager
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+# The user name of an account whose person was erased (accounts/retention.py), followed by its id.
+DELETED_USERNAME_PREFIX = "compte-supprime-"
 
 
 class Role(models.TextChoices):
@@ -43,6 +47,8 @@ class User(AbstractUser):
         default=True,
         help_text=_("Le nombre de questionnaires papier qui restent à saisir pour les séances que vous animez."),
     )
+    # When the account was deactivated: 12 months later its personal data goes (accounts/retention.py).
+    deactivated_at = models.DateTimeField(_("désactivé le"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("utilisateur·rice")
@@ -50,6 +56,8 @@ class User(AbstractUser):
         ordering = ["last_name", "first_name", "username"]
 
     def __str__(self):
+        if self.username.startswith(DELETED_USERNAME_PREFIX):
+            return _("Compte supprimé n° %(pk)s") % {"pk": self.pk}
         return self.get_full_name() or self.username
 
     def save(self, *args, **kwargs):
@@ -58,6 +66,12 @@ class User(AbstractUser):
             self.is_staff = self.is_superuser = True
         else:
             self.is_staff = self.is_superuser = False
+        # The clock of the retention of deactivated accounts starts when the account is deactivated.
+        deactivated_at = None if self.is_active else (self.deactivated_at or timezone.now())
+        if deactivated_at != self.deactivated_at:
+            self.deactivated_at = deactivated_at
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "deactivated_at"}
         super().save(*args, **kwargs)
 
     def rotate_calendar_token(self) -> str:

@@ -20,8 +20,8 @@ server errors (5xx); then saved responses, participants thanked without a saved 
 saved more than once (doubled), and whether the sheet numbers are distinct. A benchmark never fails: it informs
 (exit code 0 whatever it finds).
 
-Client address: every request comes from 127.0.0.1. The application reads the client address from REMOTE_ADDR
-(see evaluation/online.py, client_address), not from X-Forwarded-For, so the whole room counts as one client, as
+Client address: every request comes from 127.0.0.1. The application reads X-Forwarded-For only from a trusted proxy
+(smdq/net.py, TRUSTED_PROXIES, empty by default), so the whole room counts as one client, as
 a room on the venue's Wi-Fi does; the per-client limit (QUESTIONNAIRE_CLIENT_LIMIT, 30 in 10 minutes per session)
 allows 25. Above 30 clients, start the server with a higher QUESTIONNAIRE_CLIENT_LIMIT, or pass
 --forwarded-for if the server is set up to trust that header.

@@ -98,6 +98,7 @@ def main():
         "SECURE_SSL_REDIRECT": "0",
         "SECURE_COOKIES": "0",
         "CACHE_DIR": "/tmp/smdq-load-cache",
+        "EMAIL_URL": "none",  # the load test sends no mail
     }
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
     server = subprocess.Popen(

@@ -4,7 +4,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from evaluation.bilan import Scope
-from sessions_app.models import AwarenessSession, season_of
+from sessions_app.models import AwarenessSession, season_bounds, season_of
+from smdq.bounds import BoundedFieldsMixin, date_in_range
 from territories.models import CLSM, Department, Region
 
 
@@ -25,7 +26,7 @@ def latest_season_with_data(clsms) -> str | None:
     )
 
 
-class ScopeForm(forms.Form):
+class ScopeForm(BoundedFieldsMixin, forms.Form):
     """The scope of a bilan as people choose it.
 
     A coordinator's bilan covers all their CLSM at once (or one of them, if they narrow it) and opens on the
@@ -66,6 +67,17 @@ class ScopeForm(forms.Form):
             del self.fields["department"]
             self.default_season = latest_season_with_data(own) or self.default_season
         self.fields["season"].initial = self.default_season
+
+    def clean_season(self):
+        season = self.cleaned_data.get("season")
+        if season:
+            try:
+                start, end = season_bounds(season)
+            except ValueError:
+                start = end = None
+            if not (date_in_range(start) and date_in_range(end)):
+                raise forms.ValidationError(_("Saison invalide : « %(season)s ».") % {"season": season})
+        return season
 
     def clean(self):
         cleaned = super().clean()

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from evaluation.models import Item, NeedCategory, Response
 from evaluation.responses import MAX_NEEDS, Sheet
+from smdq.bounds import BoundedFieldsMixin
 
 NEED_MAX_LENGTH = 1000
 COMMENT_MAX_LENGTH = 2000
@@ -64,7 +65,7 @@ def need_category_field(position: int) -> str:
     return f"besoin_{position}_categorie"
 
 
-class SheetForm(forms.Form):
+class SheetForm(BoundedFieldsMixin, forms.Form):
     """A paper questionnaire: one radio group per item (in the questionnaire's order), three needs with an
     optional category, a comment, and the sheet number the screen showed when the typing started."""
 

@@ -9,10 +9,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from evaluation.models import Effect, FollowUp
+from smdq.bounds import BoundedFieldsMixin
 from territories.models import CLSM
 
 
-class FollowUpForm(forms.ModelForm):
+class FollowUpForm(BoundedFieldsMixin, forms.ModelForm):
     """The checklist of the programme's effects (seed 001) and what happened since the session, in free text.
     At least one of the two: an empty answer would count as « nothing happened » in the bilan by mistake."""
 

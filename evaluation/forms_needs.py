@@ -9,12 +9,13 @@ from django.utils.translation import gettext_lazy
 from evaluation.forms_entry import NEED_MAX_LENGTH
 from evaluation.models import NeedCategory
 from sessions_app.models import season_bounds
+from smdq.bounds import BoundedFieldsMixin
 
 TO_CATEGORISE = "a_categoriser"
 ALL = "toutes"
 
 
-class NeedListForm(forms.Form):
+class NeedListForm(BoundedFieldsMixin, forms.Form):
     saison = forms.ChoiceField(label=gettext_lazy("Saison"))
     statut = forms.ChoiceField(
         label=gettext_lazy("Besoins affichés"),

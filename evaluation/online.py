@@ -180,11 +180,6 @@ def already_saved(link: QuestionnaireLink, nonce: str) -> bool:
 # Client address and submission limits ----------------------------------------------------------------
 
 
-def client_address(request) -> str:
-    """The address the submission limits count by. The only place that reads it: make it proxy-aware here."""
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def client_key(address: str) -> str:
     """A keyed hash of the client address: no raw IP address is kept, and without the SECRET_KEY the hash cannot
     be turned back into an address by trying them all."""

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils.translation import ngettext
 
 from imports.tables import Row, Table
+from smdq.bounds import MAX_DATE, MAX_INT, MIN_DATE, date_in_range
 
 
 @dataclass(frozen=True)
@@ -115,9 +116,15 @@ class Importer:
         value = value[:10] if re.match(r"^\d{4}-\d{2}-\d{2}[T ]", value) else value
         for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
             try:
-                return datetime.strptime(value, fmt).date()
+                day = datetime.strptime(value, fmt).date()
             except ValueError:
                 continue
+            if not date_in_range(day):
+                self.error(
+                    row, column, f"date « {value} » hors de la plage admise ({MIN_DATE:%d/%m/%Y} – {MAX_DATE:%d/%m/%Y})"
+                )
+                return None
+            return day
         self.error(row, column, f"date invalide « {value} » (attendu AAAA-MM-JJ ou JJ/MM/AAAA)")
         return None
 
@@ -142,6 +149,9 @@ class Importer:
             number = int(value)
         except ValueError:
             self.error(row, column, f"« {value} » n'est pas un nombre entier")
+            return None
+        if abs(number) > MAX_INT:  # more than a database integer holds
+            self.error(row, column, f"« {value} » est un nombre trop grand")
             return None
         if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
             if minimum is not None and maximum is not None:

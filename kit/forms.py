@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kit import resources
 from kit.models import ActionSheet, Determinant, ProjectType, Resource
+from smdq.bounds import BoundedFieldsMixin
 from smdq.formatting import fr_decimal
 from territories.forms import AutocompleteSelectMultiple
 from territories.models import CLSM, Commune, Department
@@ -38,7 +39,7 @@ class TaxonomyChoiceField(forms.ModelMultipleChoiceField):
         return obj.label
 
 
-class ActionSheetForm(forms.ModelForm):
+class ActionSheetForm(BoundedFieldsMixin, forms.ModelForm):
     """The Villes-Santé form, in its order. `action` is the button pressed: submitting asks for more."""
 
     communes = forms.ModelMultipleChoiceField(
@@ -227,7 +228,7 @@ class ActionSheetForm(forms.ModelForm):
         return cleaned
 
 
-class ResourceForm(forms.ModelForm):
+class ResourceForm(BoundedFieldsMixin, forms.ModelForm):
     """A file of the kit's library. On creation the file is required; on edit, a new file replaces the old."""
 
     file = forms.FileField(

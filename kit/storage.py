@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.utils.functional import cached_property
 
+from smdq.env import private_directory
+
 PRIVATE_FOLDER = "kit-prive"
 
 
@@ -19,6 +21,12 @@ class PrivateStorage(FileSystemStorage):
     @cached_property
     def base_location(self):
         return os.path.join(settings.MEDIA_ROOT, PRIVATE_FOLDER)
+
+    def _save(self, name, content):
+        # Restricted files are served after a permission check: the folder must be the server's alone, or
+        # another local account could swap a file for its own.
+        private_directory(self.base_location)
+        return super()._save(name, content)
 
     def url(self, name):
         raise ValueError("Les fichiers du kit n'ont pas d'adresse publique : passez par kit:resource_download.")

@@ -16,17 +16,18 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress
 
 from sessions_app.models import AwarenessSession
+from smdq.bounds import year_in_range
 
 MONTH_PARAMETER = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def parse_month(value: str | None) -> date | None:
-    """`2024-03` → 1 March 2024; anything else (blank, `2024-13`, `mars`) → None."""
+    """`2024-03` → 1 March 2024; anything else (blank, `2024-13`, `mars`, `9999-12`) → None."""
     match = MONTH_PARAMETER.match((value or "").strip())
     if not match:
         return None
     year, month = int(match.group(1)), int(match.group(2))
-    if not (1 <= month <= 12 and 1 <= year <= 9999):
+    if not (1 <= month <= 12 and year_in_range(year)):
         return None
     return date(year, month, 1)
 

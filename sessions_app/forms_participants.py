@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sessions_app.models import Gender, Participant, Profile, Structure, normalise_structure_name
+from smdq.bounds import BoundedFieldsMixin
 
 FORMSET_PREFIX = "participants"
 MAX_ROWS = 300
@@ -99,7 +100,7 @@ def _input(**attrs):
     return {"class": "form-control form-control-sm", "autocomplete": "off", **attrs}
 
 
-class ParticipantForm(forms.ModelForm):
+class ParticipantForm(BoundedFieldsMixin, forms.ModelForm):
     gender = forms.ChoiceField(
         label=gettext_lazy("Genre"),
         required=False,

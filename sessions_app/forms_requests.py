@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from sessions_app.models import AwarenessSession, SessionRequest, SessionRequestPeriod
+from smdq.bounds import BoundedFieldsMixin
 from territories.forms import AutocompleteSelect
 from territories.models import CLSM, QPV, Commune
 
@@ -28,7 +29,7 @@ def format_period(start, end) -> str:
 # Filing a request ------------------------------------------------------------------------------------
 
 
-class SessionRequestForm(forms.ModelForm):
+class SessionRequestForm(BoundedFieldsMixin, forms.ModelForm):
     """The CLSM is one of the user's (any CLSM for the national centre); the QPVs are those of that CLSM's
     perimeter only. Only the chosen CLSM's QPVs are offered, and the server checks it again."""
 
@@ -143,7 +144,7 @@ class SessionRequestForm(forms.ModelForm):
         return cleaned
 
 
-class PeriodForm(forms.ModelForm):
+class PeriodForm(BoundedFieldsMixin, forms.ModelForm):
     """One wished period: both dates inclusive, not already over."""
 
     class Meta:
@@ -220,7 +221,7 @@ def animator_choices():
     )
 
 
-class AcceptForm(forms.Form):
+class AcceptForm(BoundedFieldsMixin, forms.Form):
     """The session that accepting the request creates, pre-filled from the request."""
 
     date = forms.DateField(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Role, User
 from sessions_app.calendar import format_time
 from sessions_app.models import AwarenessSession
+from smdq.bounds import BoundedFieldsMixin
 from territories.forms import AutocompleteSelect, AutocompleteSelectMultiple, QPVChoiceField
 from territories.models import CLSM, QPV, Commune
 
@@ -50,7 +51,7 @@ def conflict_messages(session, animators, *, day, start, duration) -> list[str]:
     return result
 
 
-class AwarenessSessionForm(forms.ModelForm):
+class AwarenessSessionForm(BoundedFieldsMixin, forms.ModelForm):
     """Creating or changing a session. National staff edit every field; the CLSM's coordinator edits the
     practical details only (`COORDINATOR_FIELDS`): the CLSM, QPVs and animators are the centre's choice."""
 
@@ -185,7 +186,7 @@ class AwarenessSessionForm(forms.ModelForm):
             self.add_error(target, message)
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(BoundedFieldsMixin, forms.Form):
     """The status buttons of the session page; the model methods decide what makes sense."""
 
     ACTIONS = {

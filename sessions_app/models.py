@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -501,7 +501,61 @@ def normalise_structure_name(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "", text)
 
 
+# Kinds of structure found in every territory, suggested to everyone as participants' structures. The names of
+# local structures (« CCAS de Roubaix », an association…) are suggested only to who may see the sign-in sheets
+# they were typed on (StructureQuerySet.visible_to): they tell where another CLSM's sessions drew people from.
+NATIONAL_STRUCTURES = (
+    "Bailleur social",
+    "CAARUD",
+    "CAF",
+    "CCAS",
+    "Centre hospitalier",
+    "Centre social",
+    "CHRS",
+    "CMP",
+    "CMPP",
+    "CPAM",
+    "CSAPA",
+    "Éducation nationale",
+    "France Travail",
+    "GEM",
+    "Maison des adolescents",
+    "Maison de santé pluriprofessionnelle",
+    "Maison France services",
+    "Mairie",
+    "Mission locale",
+    "PMI",
+    "Police municipale",
+    "Service social départemental",
+)
+
+
 class StructureQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The national centre: every structure. A coordinator: those of their CLSMs' participants."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_national_staff:
+            return self
+        return self.filter(pk__in=Participant.objects.visible_to(user).values("structure_id"))
+
+    def suggestions(self, user, text: str, limit: int) -> list[str]:
+        """Names for the autocomplete: the national list and the structures `user` may see whose grouping key
+        contains the typed text's (at least 2 characters); names starting with it first, then by key."""
+        key = normalise_structure_name(text)
+        if len(key) < 2:
+            return []
+        found = {}  # grouping key -> name; a national name wins over a local spelling of the same structure
+        visible = self.visible_to(user).filter(key__contains=key)
+        starting_first = Case(When(key__startswith=key, then=Value(0)), default=Value(1), output_field=IntegerField())
+        for structure_key, name in visible.order_by(starting_first, "key").values_list("key", "name")[:limit]:
+            found[structure_key] = name
+        for name in NATIONAL_STRUCTURES:
+            if key in (national_key := normalise_structure_name(name)):
+                found[national_key] = name
+        ranked = sorted(found.items(), key=lambda item: (not item[0].startswith(key), item[0]))
+        return [name for _key, name in ranked[:limit]]
+
     def get_or_create_by_name(self, name: str):
         key = normalise_structure_name(name)
         if not key:

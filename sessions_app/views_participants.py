@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -22,7 +21,7 @@ from accounts.models import Role
 from sessions_app.access import get_session_for_user
 from sessions_app.calendar import format_time
 from sessions_app.forms_participants import ParticipantFormSet, numbered_profiles
-from sessions_app.models import AwarenessSession, Structure, normalise_structure_name
+from sessions_app.models import AwarenessSession, Structure
 
 # Rows of one printed page of the sign-in sheet; more pages when more participants are expected.
 SHEET_ROWS_PER_PAGE = 20
@@ -152,15 +151,6 @@ def participant_entry(request, pk):
 @require_safe
 @role_required(Role.COORDINATOR, *STAFF_ROLES)
 def structure_search(request):
-    key = normalise_structure_name(request.GET.get("q", ""))
-    results = []
-    if len(key) >= 2:
-        structures = (
-            Structure.objects.filter(key__contains=key)
-            .annotate(
-                starts=Case(When(key__startswith=key, then=Value(0)), default=Value(1), output_field=IntegerField())
-            )
-            .order_by("starts", "key")[:AUTOCOMPLETE_LIMIT]
-        )
-        results = [{"value": s.name, "text": s.name} for s in structures]
-    return JsonResponse({"results": results})
+    """Suggestions scoped to what the user may see, plus the national list (StructureQuerySet.suggestions)."""
+    names = Structure.objects.suggestions(request.user, request.GET.get("q", ""), AUTOCOMPLETE_LIMIT)
+    return JsonResponse({"results": [{"value": name, "text": name} for name in names]})

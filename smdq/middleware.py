@@ -1,7 +1,9 @@
 import re
+from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
 from django.db import connections
+from django.http import HttpResponseBadRequest
 
 _WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|TRUNCATE)\b", re.IGNORECASE)
 
@@ -34,3 +36,21 @@ class ReadOnlyGetMiddleware:
         finally:
             for wrapper in reversed(wrappers):
                 wrapper.__exit__(None, None, None)
+
+
+class RejectNulMiddleware:
+    """A NUL character in the path or the query string answers 400. No page has a use for one, and PostgreSQL
+    refuses it in any text it is given (a lookup by token, a search): without this it surfaced as a 500
+    wherever a path or query value reached the database. Form fields refuse NUL themselves (Django's
+    ProhibitNullCharactersValidator), with a message on the field."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path_info or b"\x00" in unquote_to_bytes(query.replace("+", " ")):
+            return HttpResponseBadRequest(
+                "Requête refusée : l'adresse contient un caractère nul (%00).", content_type="text/plain; charset=utf-8"
+            )
+        return self.get_response(request)

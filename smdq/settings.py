@@ -8,7 +8,15 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from smdq.env import database_from_url, email_from_env, env_bool, env_int, env_list
+from smdq.env import (
+    database_from_url,
+    email_from_env,
+    env_bool,
+    env_int,
+    env_list,
+    env_networks,
+    private_directory,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -51,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "smdq.middleware.ReadOnlyGetMiddleware",
+    "smdq.middleware.RejectNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -98,9 +107,16 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Locked: one user name from one address after 5 failures, one address after 20 failures on any user names
+# (accounts/lockout.py); the client's address read through the trusted proxies only (smdq/net.py).
+AXES_HANDLER = "accounts.lockout.AccountAndAddressHandler"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_ADDRESS_FAILURE_LIMIT = env_int("AXES_ADDRESS_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = 0.5  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "smdq.net.client_address"
+# Addresses (or CIDR networks) of the reverse proxies whose X-Forwarded-For is believed; none by default.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
@@ -142,20 +158,24 @@ WHITENOISE_AUTOREFRESH = DEBUG
 WHITENOISE_USE_FINDERS = DEBUG
 
 # A cache shared by every worker process in production (rate limits, one-time form nonces, bilan figures
-# and charts); a per-process memory cache in development and tests.
+# and charts); a per-process memory cache in development and tests. Its entries are pickles, read back as
+# code: the folder must be ours alone (checked here at start-up, and again whenever the cache re-creates it).
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": os.environ.get("CACHE_DIR", "/var/tmp/smdq-cache"),
+        "BACKEND": "smdq.cache.PrivateFileBasedCache",
+        "LOCATION": str(private_directory(os.environ.get("CACHE_DIR") or BASE_DIR / "cache")),
     }
     if not DEBUG
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 5000}}
 }
 
+# Flash messages in a signed cookie, cut to a bounded length: never in the session (smdq/messages.py).
+MESSAGE_STORAGE = "smdq.messages.BoundedCookieStorage"
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-globals().update(email_from_env())
+globals().update(email_from_env(debug=DEBUG))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "La santé mentale dans mon quartier <noreply@smdq.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -211,6 +231,11 @@ QUESTIONNAIRE_SESSION_LIMIT = env_int("QUESTIONNAIRE_SESSION_LIMIT", 300)
 
 # Months after its session during which a participant's name and e-mail and free-text comments are kept.
 PERSONAL_DATA_RETENTION_MONTHS = env_int("PERSONAL_DATA_RETENTION_MONTHS", 24)
+
+# Days a log-in record (django-axes: address, user name) is kept; months a deactivated account is kept before
+# its personal data is erased (accounts/retention.py, docs/personal-data.md).
+LOGIN_RECORDS_RETENTION_DAYS = env_int("LOGIN_RECORDS_RETENTION_DAYS", 30)
+INACTIVE_ACCOUNT_RETENTION_MONTHS = env_int("INACTIVE_ACCOUNT_RETENTION_MONTHS", 12)
 
 # Months after a held session when its coordinator is asked what happened since (follow-up of effects).
 FOLLOWUP_MONTHS = env_int("FOLLOWUP_MONTHS", 6)

@@ -5,6 +5,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
+from smdq.bounds import BoundedFieldsMixin
 from territories.models import CLSM, QPV, Commune
 
 
@@ -74,7 +75,7 @@ class QPVChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.code} – {obj.name}"
 
 
-class CLSMForm(forms.ModelForm):
+class CLSMForm(BoundedFieldsMixin, forms.ModelForm):
     qpvs = QPVChoiceField(
         label=_("QPV du périmètre"),
         queryset=QPV.objects.all(),

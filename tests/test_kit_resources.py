@@ -7,7 +7,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -202,6 +202,15 @@ def test_a_file_missing_on_disk_is_404_not_an_error(client, media):
     for path in stored_files(media):
         path.unlink()
     assert download(client, resource)[0].status_code == 404
+
+
+def test_the_private_folder_is_the_servers_alone(media):
+    make_resource("Affiche", PUBLIC)
+    assert (Path(media) / PRIVATE_FOLDER).stat().st_mode & 0o777 == 0o700
+    # Opened to other accounts behind the application's back: it stores nothing more there.
+    (Path(media) / PRIVATE_FOLDER).chmod(0o777)
+    with pytest.raises(ImproperlyConfigured, match="modifiable par d'autres comptes"):
+        make_resource("Guide", PUBLIC)
 
 
 def test_files_are_never_at_a_public_address(client, login, alice, media):

@@ -511,6 +511,31 @@ def test_flood_from_one_client_is_refused_after_the_limit(client, link_a, today,
     assert Response.objects.count() == 6
 
 
+def test_behind_the_proxy_each_phone_has_its_own_limit(client, link_a, today, settings):
+    """Behind the README's reverse proxy every request comes from the proxy: the limit counts the address the
+    proxy forwards, or one room would use up the whole venue's quota."""
+    settings.TRUSTED_PROXIES = ["10.0.0.1"]
+    settings.QUESTIONNAIRE_CLIENT_LIMIT = 2
+    for _ in range(2):
+        assert (
+            client.post(
+                form_url(link_a),
+                {"nonce": fresh_nonce(client, link_a), **ALL_ANSWERS},
+                REMOTE_ADDR="10.0.0.1",
+                HTTP_X_FORWARDED_FOR="198.51.100.1",
+            ).status_code
+            == 303
+        )
+    for phone, expected in (("198.51.100.1", 429), ("198.51.100.2", 303)):
+        response = client.post(
+            form_url(link_a),
+            {"nonce": fresh_nonce(client, link_a), **ALL_ANSWERS},
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR=phone,
+        )
+        assert response.status_code == expected, phone
+
+
 def ago(model, minutes, **filters):
     """Moves the rows of `model` `minutes` back in time (auto_now_add cannot be set at creation)."""
     model.objects.filter(**filters).update(created_at=F("created_at") - datetime.timedelta(minutes=minutes))

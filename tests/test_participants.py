@@ -448,19 +448,23 @@ def test_entry_page_query_budget_does_not_grow_with_rows(login, claire, session_
 # Structure autocomplete ------------------------------------------------------------------------------
 
 
-def test_structure_search_matches_the_normalised_name(login, alice, clsm_a):
-    for name in ("CCAS de Lille", "C.C.A.S. Roubaix", "Ccas", "Mission locale", "Le CCAS (Tourcoing)"):
-        Structure.objects.get_or_create_by_name(name)
-    response = login(alice).get(reverse("sessions_app:structure_search"), {"q": "c.c.a.s"})
+def typed_on(session, *names):
+    """Participants of `session` from these structures (as a sign-in sheet would have them)."""
+    for name in names:
+        ParticipantFactory(session=session, structure=Structure.objects.get_or_create_by_name(name))
+
+
+def search(client, text):
+    response = client.get(reverse("sessions_app:structure_search"), {"q": text})
     assert response.status_code == 200
-    results = response.json()["results"]
+    return [result["value"] for result in response.json()["results"]]
+
+
+def test_structure_search_matches_the_normalised_name(login, alice, session_a):
+    typed_on(session_a, "CCAS de Lille", "C.C.A.S. Roubaix", "Mission locale", "Le CCAS (Tourcoing)")
     # Names starting with the query first, then the others containing it; alphabetical by grouping key.
-    assert results == [
-        {"value": "Ccas", "text": "Ccas"},
-        {"value": "CCAS de Lille", "text": "CCAS de Lille"},
-        {"value": "C.C.A.S. Roubaix", "text": "C.C.A.S. Roubaix"},
-        {"value": "Le CCAS (Tourcoing)", "text": "Le CCAS (Tourcoing)"},
-    ]
+    # « CCAS » is on the national list.
+    assert search(login(alice), "c.c.a.s") == ["CCAS", "CCAS de Lille", "C.C.A.S. Roubaix", "Le CCAS (Tourcoing)"]
 
 
 def test_structure_search_needs_two_characters_and_returns_twenty_at_most(login, claire):
@@ -471,6 +475,33 @@ def test_structure_search_needs_two_characters_and_returns_twenty_at_most(login,
     assert client.get(url, {"q": "a"}).json() == {"results": []}
     assert client.get(url, {"q": "-.-"}).json() == {"results": []}
     assert len(client.get(url, {"q": "asso"}).json()["results"]) == 20
+
+
+def test_a_coordinator_is_suggested_their_clsms_structures_and_the_national_list_only(
+    login, alice, bob, claire, session_a, session_b
+):
+    """Structure names tell where a CLSM's sessions drew people from: another CLSM's stay out of sight."""
+    typed_on(session_a, "Centre social Moulins", "Association Lilloise")
+    typed_on(session_b, "Centre social Belsunce", "Association Marseillaise")
+    Structure.objects.get_or_create_by_name("Centre social sans séance")  # typed nowhere any more
+    assert search(login(alice), "centre social") == ["Centre social", "Centre social Moulins"]
+    assert search(login(bob), "centre social") == ["Centre social", "Centre social Belsunce"]
+    assert search(login(alice), "marseill") == []
+    assert search(login(bob), "asso") == ["Association Marseillaise"]
+    # The national centre sees every structure typed anywhere.
+    assert search(login(claire), "centre social") == [
+        "Centre social",
+        "Centre social Belsunce",
+        "Centre social Moulins",
+        "Centre social sans séance",
+    ]
+    # A coordinator of no CLSM yet: the national list only.
+    from accounts.models import Role
+    from tests.factories import UserFactory
+
+    newcomer = UserFactory(username="nouvelle", role=Role.COORDINATOR)
+    assert search(login(newcomer), "mission") == ["Mission locale"]
+    assert search(login(newcomer), "asso") == []
 
 
 def test_structure_search_access(client, login, fanny, session_a):

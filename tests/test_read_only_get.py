@@ -46,3 +46,30 @@ def test_the_middleware_is_installed_in_the_stack(client):
         client.get("/ecrit/")
     assert not CLSM.objects.exists()
     assert client.post("/ecrit/").status_code == 200
+
+
+def test_a_long_flash_message_does_not_make_the_next_page_write(login, claire, session_a):
+    """A need typed from a paper sheet can be 1,000 characters: the message that quotes it once overflowed the
+    message cookie into the session, and the next page, a GET, wrote the session to clear it."""
+    import random
+
+    from django.contrib.messages import get_messages
+    from django.urls import reverse
+
+    from evaluation.models import NeedCategory
+    from evaluation.responses import Sheet, create_response
+
+    # Letters that do not compress, as a real text of that length would not.
+    letters = random.Random(12).choices([chr(c) for c in range(0x4E00, 0x9FFF)], k=980)
+    text = "Être écouté·e " + "".join(letters) + " fin"
+    response = create_response(session_a, Sheet(needs=[(text, None)]), channel="papier")
+    need = response.needs.get()
+    client = login(claire)
+    category = NeedCategory.objects.first()
+    posted = client.post(reverse("evaluation:need_assign", args=[need.pk]), {"category": category.pk})
+    assert posted.status_code == 303
+    page = client.get(posted["Location"])  # raises ReadOnlyGetError when the GET writes
+    assert page.status_code == 200
+    [message] = get_messages(page.wsgi_request)
+    assert str(message).startswith(f"Besoin « {text[:100]}") and str(message).endswith("…")
+    assert len(str(message)) <= 300

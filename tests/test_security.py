@@ -27,6 +27,67 @@ def test_brute_force_locks_the_account_for_that_address(client, alice, password,
     assert other.status_code == 302
 
 
+PROXY = "10.0.0.1"
+
+
+def log_in(username, password, address, *, via_proxy=True, forwarded=None):
+    """A log-in from `address`: through the reverse proxy (which writes the address in X-Forwarded-For), or
+    straight to the server with whatever X-Forwarded-For the client chose to send."""
+    if via_proxy:
+        meta = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": f"{forwarded}, {address}" if forwarded else address}
+    else:
+        meta = {"REMOTE_ADDR": address, **({"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {})}
+    return Client().post(reverse("login"), {"username": username, "password": password}, **meta)
+
+
+@pytest.fixture
+def behind_proxy(settings):
+    settings.TRUSTED_PROXIES = [PROXY]
+    return settings
+
+
+def test_behind_the_proxy_the_victim_still_logs_in_while_the_attacker_is_locked(alice, password, behind_proxy):
+    attacker, victim = "198.51.100.66", "203.0.113.9"
+    statuses = [log_in("alice", "mauvais", attacker).status_code for _ in range(behind_proxy.AXES_FAILURE_LIMIT)]
+    assert statuses[-1] == 429
+    assert log_in("alice", password, attacker).status_code == 429  # even with the right password
+    # Everyone comes through the same proxy: only the forwarded address tells them apart.
+    assert log_in("alice", password, victim).status_code == 302
+    assert log_in("alice", "mauvais", attacker).status_code == 429  # the victim's log-in reset nothing for him
+
+
+def test_one_address_trying_many_user_names_is_locked(alice, bob, password, behind_proxy):
+    sprayer = "198.51.100.77"
+    for n in range(behind_proxy.AXES_ADDRESS_FAILURE_LIMIT - 1):
+        assert log_in(f"personne{n}", "mauvais", sprayer).status_code == 200
+    # A valid account of the attacker's own does not clear the address's count.
+    assert log_in("bob", password, sprayer).status_code == 302
+    assert log_in("encore-un", "mauvais", sprayer).status_code == 429
+    assert log_in("alice", password, sprayer).status_code == 429  # locked for every user name
+    assert log_in("alice", password, "203.0.113.9").status_code == 302  # not for other addresses
+
+
+def test_a_forged_forwarding_header_is_ignored_from_an_untrusted_peer(alice, password, settings):
+    """Straight to the server (not through a trusted proxy), X-Forwarded-For is the client's own invention:
+    a new made-up address each time does not escape the lockout, nor lock anyone else."""
+    settings.TRUSTED_PROXIES = [PROXY]
+    attacker = "198.51.100.66"
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        response = log_in("alice", "mauvais", attacker, via_proxy=False, forwarded=f"192.0.2.{n}")
+    assert response.status_code == 429
+    assert log_in("alice", password, attacker, via_proxy=False, forwarded="192.0.2.200").status_code == 429
+    # The addresses it pretended to be are not locked.
+    assert log_in("alice", password, "192.0.2.0").status_code == 302
+
+
+def test_no_proxy_is_trusted_by_default(alice, password, settings):
+    """Until TRUSTED_PROXIES names it, the proxy is just one more client: its header is not read."""
+    assert settings.TRUSTED_PROXIES == []
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        log_in("alice", "mauvais", "198.51.100.66")
+    assert log_in("alice", password, "203.0.113.9").status_code == 429  # same peer, the proxy
+
+
 @pytest.mark.parametrize("weak", ["motdepasse", "123456789012", "aliceexamplefr", "password1234"])
 def test_weak_passwords_are_refused(alice, weak):
     with pytest.raises(ValidationError):
@@ -64,12 +125,14 @@ def test_no_template_has_an_inline_script():
     assert offenders == []
 
 
-def test_check_deploy_has_no_warning_with_production_settings():
+def test_check_deploy_has_no_warning_with_production_settings(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS")}
     env.update(
         DEBUG="0",
         SECRET_KEY="p" * 20 + "roduction-secret-key-with-enough-entropy-1234567890",
         ALLOWED_HOSTS="smdq.example.fr",
+        EMAIL_URL="smtp+tls://smdq:secret@smtp.example.fr:587",
+        CACHE_DIR=str(tmp_path / "cache"),
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -1,0 +1,28 @@
+from django.core.management.base import BaseCommand
+
+from accounts.retention import purge_inactive_accounts
+from evaluation.formatting import fr_date
+
+
+class Command(BaseCommand):
+    help = (
+        "Efface les données personnelles (identifiant, nom, e-mail, organisme) des comptes désactivés depuis plus "
+        "de 12 mois par défaut ; le compte reste, anonyme, pour que l'historique garde son auteur. "
+        "Simulation par défaut ; --apply pour agir."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--apply", action="store_true", help="efface réellement (sinon : simulation)")
+        parser.add_argument("--months", type=int, help="durée de conservation en mois (défaut : réglage du projet)")
+
+    def handle(self, *args, apply, months, **options):
+        report = purge_inactive_accounts(months=months, apply=apply)
+        verb = "anonymisé(s)" if apply else "à anonymiser (simulation, relancez avec --apply)"
+        self.stdout.write(
+            f"Comptes désactivés jusqu'au {fr_date(report.limit.date())} : {report.accounts} compte(s) {verb}."
+        )
+        if report.undated:
+            self.stdout.write(
+                f"{report.undated} compte(s) désactivé(s) sans date de désactivation : "
+                + ("datés d'aujourd'hui, la durée court à partir de là." if apply else "seront datés d'aujourd'hui.")
+            )

@@ -1,0 +1,47 @@
+"""Who is asking: the address of the client, also behind a reverse proxy.
+
+Behind the proxy of the README every request comes from the proxy's address; the client's is in the
+X-Forwarded-For header the proxy adds. That header is believed only from a trusted proxy (TRUSTED_PROXIES,
+none by default): from anyone else it is whatever they chose to write. Log-in lockouts (django-axes) and
+the online questionnaire's limits both count per address, through `client_address`.
+"""
+
+import ipaddress
+from functools import lru_cache
+
+from django.conf import settings
+
+
+@lru_cache(maxsize=8)
+def _networks(trusted: tuple[str, ...]):
+    return tuple(ipaddress.ip_network(item, strict=False) for item in trusted)
+
+
+def _address(text: str):
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+
+
+def is_trusted_proxy(address: str) -> bool:
+    ip = _address(address)
+    return ip is not None and any(ip in network for network in _networks(tuple(settings.TRUSTED_PROXIES)))
+
+
+def client_address(request) -> str:
+    """The client's IP address: the direct peer, unless it is a trusted proxy; then the forwarding header
+    is read from the right (the hop the nearest proxy saw) past the trusted proxies. Entries further left
+    were written by the client and prove nothing."""
+    peer = request.META.get("REMOTE_ADDR", "")
+    if not is_trusted_proxy(peer):
+        return peer
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    address = peer
+    for hop in reversed(hops):
+        if _address(hop) is None:
+            break  # not an address: the chain is broken here; keep the last hop a trusted proxy vouched for
+        address = hop
+        if not is_trusted_proxy(hop):
+            break
+    return str(_address(address) or address)

@@ -1,0 +1,55 @@
+"""The client's address, read from X-Forwarded-For only when a trusted proxy passes it on (smdq/net.py)."""
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.test import RequestFactory
+
+from smdq.env import env_networks
+from smdq.net import client_address
+
+
+def address(remote, forwarded=None):
+    meta = {"REMOTE_ADDR": remote}
+    if forwarded is not None:
+        meta["HTTP_X_FORWARDED_FOR"] = forwarded
+    return client_address(RequestFactory().get("/", **meta))
+
+
+@pytest.fixture
+def proxies(settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8", "::1"]
+
+
+def test_without_trusted_proxies_the_peer_is_the_client(settings):
+    settings.TRUSTED_PROXIES = []
+    assert address("10.0.0.1", "203.0.113.9") == "10.0.0.1"
+
+
+@pytest.mark.parametrize(
+    ("remote", "forwarded", "expected"),
+    [
+        ("198.51.100.1", "203.0.113.9", "198.51.100.1"),  # not a proxy: its header is not believed
+        ("10.0.0.1", "203.0.113.9", "203.0.113.9"),
+        ("::1", "2001:db8::7", "2001:db8::7"),
+        ("10.0.0.1", None, "10.0.0.1"),
+        ("10.0.0.1", "", "10.0.0.1"),
+        # The client wrote the left part itself: the proxy appended what it saw, on the right.
+        ("10.0.0.1", "192.0.2.1, 203.0.113.9", "203.0.113.9"),
+        # Two proxies in a row: past the trusted ones, the first untrusted hop.
+        ("10.0.0.1", "192.0.2.1, 203.0.113.9, 10.0.0.2", "203.0.113.9"),
+        ("10.0.0.1", "10.0.0.3, 10.0.0.2", "10.0.0.3"),
+        # Not an address: the chain is broken there; the last proxy that vouched for something wins.
+        ("10.0.0.1", "203.0.113.9, n'importe quoi", "10.0.0.1"),
+        ("10.0.0.1", "n'importe quoi, 10.0.0.2", "10.0.0.2"),
+    ],
+)
+def test_forwarded_address_from_trusted_proxies_only(proxies, remote, forwarded, expected):
+    assert address(remote, forwarded) == expected
+
+
+def test_trusted_proxies_setting_is_checked(monkeypatch):
+    monkeypatch.setenv("TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8, ::1")
+    assert env_networks("TRUSTED_PROXIES") == ["127.0.0.1", "10.0.0.0/8", "::1"]
+    monkeypatch.setenv("TRUSTED_PROXIES", "127.0.0.1, le-proxy")
+    with pytest.raises(ImproperlyConfigured, match="'le-proxy' n'est ni une adresse IP ni un réseau"):
+        env_networks("TRUSTED_PROXIES")
