@@ -53,6 +53,12 @@ def get_for_user(queryset_model, user, *, write=False, roles=None, **lookup):
     return obj
 
 
+def sees_session_counts(user) -> bool:
+    """Counts of the people of one session (attendance, sign-in lines, questionnaires) are for those who run
+    sessions. The funder reads counts only through the bilan, where the engine hides those under 5."""
+    return user.is_authenticated and not user.is_funder
+
+
 def has_bilan(user) -> bool:
     """Whether there is a bilan for `user`: a coordinator's bilan is their CLSMs', so a coordinator attached to
     no CLSM has none (never the national one, nor another CLSM's)."""

@@ -11,7 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts.access import STAFF_ROLES, has_role, login_required, role_required, staff_required
+from accounts.access import (
+    STAFF_ROLES,
+    has_role,
+    login_required,
+    role_required,
+    sees_session_counts,
+    staff_required,
+)
 from accounts.models import Role, User
 from sessions_app.access import get_session_for_user
 from sessions_app.calendar import MonthGrid, build_ical, feed_sessions_for, format_duration, month_label, parse_month
@@ -84,6 +91,7 @@ def session_list(request):
         "page": page,
         "query": _query_without(request, "page"),
         "can_create": has_role(request.user, STAFF_ROLES),
+        "show_counts": sees_session_counts(request.user),
     }
     template = "sessions_app/sessions/_results.html" if request.htmx else "sessions_app/sessions/session_list.html"
     return render(request, template, context)
@@ -184,6 +192,7 @@ def session_detail(request, pk):
             )
             for change in session.changes.select_related("changed_by")
         ],
+        "show_counts": sees_session_counts(user),
         "participants_count": session.participants.count(),
         "responses_count": session.responses.count(),
         "can_link_questionnaire": can_edit and session.accepts_questionnaires,

@@ -384,7 +384,16 @@ def test_funder_reads_without_personal_data_and_cannot_write(login, fanny, alice
         for secret in (alice.email, alice.last_name, claire.email, "Dupontel", "Albertine", "Lefebvre"):
             assert secret not in html, (name, secret)
     detail = client.get(reverse("sessions_app:session_detail", args=[session_a.pk])).content.decode()
-    assert "1 participant·e saisi·e" in detail
+    # One session's counts of people (here 1) are never the funder's: the bilan gives them, small ones hidden.
+    assert "participant·e saisi·e" not in detail and "Participants présents" not in detail
+    assert "Présents" not in client.get(reverse("sessions_app:session_list")).content.decode()
+    staff = login(claire)
+    assert (
+        "1 participant·e saisi·e"
+        in staff.get(reverse("sessions_app:session_detail", args=[session_a.pk])).content.decode()
+    )
+    assert "Présents" in staff.get(reverse("sessions_app:session_list")).content.decode()
+    client = login(fanny)
     assert reverse("sessions_app:session_edit", args=[session_a.pk]) not in detail
     assert reverse("sessions_app:session_transition", args=[session_a.pk]) not in detail
     assert client.get(reverse("sessions_app:session_create")).status_code == 403

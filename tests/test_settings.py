@@ -107,7 +107,7 @@ def test_postgresql_url():
 def test_sqlite_url():
     config = database_from_url("sqlite:////tmp/x.sqlite3", ROOT)
     assert config["NAME"] == "/tmp/x.sqlite3"
-    assert config["OPTIONS"] == {"transaction_mode": "IMMEDIATE"}
+    assert config["OPTIONS"] == SQLITE_OPTIONS  # WAL, busy timeout, IMMEDIATE transactions
 
 
 @pytest.mark.parametrize("url", ["mysql://root@localhost/smdq", "n'importe quoi"])
