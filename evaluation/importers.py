@@ -53,6 +53,7 @@ ITEM_COLUMNS = (
     ("eng_formation", 4, "intention de suivre des formations plus avancées"),
     ("eng_investir", 4, "souhait de s'investir dans le quartier"),
 )
+ITEM_CODES = {code for code, _scale, _label in ITEM_COLUMNS}
 EXAMPLE_VALUES = ("5", "4", "5", "4", "5", "4", "3", "3", "4", "2", "4", "3", "")
 CATEGORY_CODES = "competences, actions, connaissances, implication, reseau, ressources_locales, prise_en_charge"
 
@@ -97,6 +98,11 @@ class QuestionnaireImporter(Importer):
     def __init__(self, user=None):
         super().__init__(user)
         self.row_errors: int | None = None  # errors of the row being parsed (None: not parsing a row)
+
+    def read_columns(self):
+        # Items of the questionnaire in use that the format does not list yet are read too.
+        codes = Questionnaire.current().items.values_list("code", flat=True)
+        return [*super().read_columns(), *(code for code in codes if code not in ITEM_CODES)]
 
     def prepare(self, table):
         self.questionnaire = Questionnaire.current()

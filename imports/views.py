@@ -17,7 +17,7 @@ PREVIEW_ROWS = 10
 
 def _check(pending: PendingImport, *, dry_run: bool):
     importer = registry.get(pending.kind)(user=pending.user)
-    table = read_table(bytes(pending.content), filename=pending.filename)
+    table = read_table(bytes(pending.content), filename=pending.filename, columns=importer.read_columns())
     return table, importer.run(table, dry_run=dry_run)
 
 
@@ -38,7 +38,7 @@ def upload(request):
         try:
             table, result = _check(pending, dry_run=True)
             preview = [(row.line, [row.get(h) for h in table.headers]) for row in table.rows[:PREVIEW_ROWS]]
-            context.update(result=result, headers=table.headers, preview=preview)
+            context.update(result=result, headers=table.headers, preview=preview, ignored=table.ignored)
         except FileError as exc:
             context["file_error"] = str(exc)
         except ImportFailed as exc:
