@@ -220,3 +220,5 @@ UPLOAD_MAX_COMPRESSION_RATIO = env_int("UPLOAD_MAX_COMPRESSION_RATIO", 100)
 UPLOAD_MAX_ARCHIVE_ENTRIES = env_int("UPLOAD_MAX_ARCHIVE_ENTRIES", 5000)
 # Images of the kit: decoding one costs about 4 bytes a pixel (40 megapixels: an A2 poster at 300 dpi).
 UPLOAD_MAX_IMAGE_MEGAPIXELS = env_int("UPLOAD_MAX_IMAGE_MEGAPIXELS", 40)
+# Hours an uploaded file waits for its confirmation before `purge_pending_imports` deletes it.
+PENDING_IMPORT_HOURS = env_int("PENDING_IMPORT_HOURS", 24)

@@ -403,6 +403,19 @@ def test_import_data_refuses_a_bomb_with_the_limit_in_its_message(tmp_path):
     assert counts() == before
 
 
+def test_the_upload_page_refuses_a_bomb_and_keeps_nothing(login, claire):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from imports.models import PendingImport
+
+    upload = SimpleUploadedFile("participants.xlsx", hostile.xlsx_declaring(PARTICIPANTS, last_cell="A1048576"))
+    response = login(claire).post(reverse("imports:upload"), {"kind": "participants", "file": upload})
+    assert response.status_code == 200
+    assert "Le fichier dépasse la limite de 200\u202f000 lignes de données" in response.content.decode()
+    assert not PendingImport.objects.exists()
+
+
 def test_the_table_builder_stops_at_the_limits_too():
     """The second line of defence, behind each reader's first pass."""
     from imports.tables import Limits, _build_table
