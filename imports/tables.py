@@ -1,7 +1,7 @@
 """Reading the tabular files people send us: CSV (UTF-8, with or without BOM, `,` or `;`) and XLSX.
 
-Column names are read as written (stripped of spaces and BOM); cells come back as stripped strings,
-'' for blank. Spreadsheet-style wrappers such as `="01053"` (used to keep leading zeros) are undone.
+Column names are read as written (stripped of spaces and BOM); cells come back as stripped strings with
+"\n" line breaks, '' for blank. Spreadsheet-style wrappers such as `="01053"` (used to keep leading zeros) are undone.
 
 Nothing is trusted before it is bounded (issue #12): the file's size (50 Mo), then, for XLSX, its zip
 container (`smdq.archives`: entries, inflated size and compression ratios, from the central directory
@@ -117,7 +117,9 @@ def clean_cell(value) -> str:
             0,
         )
         value = value.isoformat()[:10] if midnight else value.isoformat()
-    text = str(value).strip()
+    # One line break whatever the file's origin: a CSV cell keeps "\r\n" where the same cell in XLSX reads "\n"
+    # (XML normalises line ends), and the same data must compare equal in both (issue #11).
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
     match = _EXCEL_TEXT_WRAPPER.match(text)
     if match:
         text = match.group(1).strip()
