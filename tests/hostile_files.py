@@ -125,6 +125,19 @@ def xlsx_inflating_to(headers, size: int) -> bytes:
     return xlsx_with_sheet(headers, bomb(prefix, chunk, max(2, -(-size // len(chunk))), b"</sheetData></worksheet>"))
 
 
+def xlsx_with_shared_strings(headers, shared_strings: bytes, rows: bytes) -> bytes:
+    """A workbook whose sheet holds `rows` (XML) after the header row, with the given shared strings part."""
+    parts = _xlsx_parts(headers)
+    override = (
+        b'<Override PartName="/xl/sharedStrings.xml" '
+        b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
+    )
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(b"</Types>", override)
+    parts[SHEET] = SHEET_HEAD + b"<sheetData>" + header_row(headers) + rows + b"</sheetData></worksheet>"
+    parts["xl/sharedStrings.xml"] = shared_strings
+    return zip_bytes([(name, compressed(data)) for name, data in parts.items()])
+
+
 def xlsx_declaring(headers, dimension: str = "A1:XFD1048576", rows: int = 1, last_cell: str = "") -> bytes:
     """A tiny workbook whose <dimension> claims a huge sheet while holding `rows` data rows, and optionally a
     value in a far cell such as `XFD1048576` (then the rows between are blank)."""

@@ -325,6 +325,30 @@ def test_a_sheet_with_a_document_type_declaration_is_refused():
     refused(content, "il contient une déclaration de type de document")
 
 
+@pytest.mark.parametrize(
+    ("shared_strings", "message"),
+    [
+        # Entities expanding a billion times: expat stops them, the file is refused rather than a server error.
+        (
+            b'<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">'
+            + b"".join(b'<!ENTITY %c "%s">' % (98 + i, b"&%c;" % (97 + i) * 10) for i in range(9))
+            + b']><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>&j;</t></si></sst>',
+            "Le fichier XLSX est illisible ou endommagé (ParseError).",
+        ),
+        # A cell pointing past the shared strings.
+        (
+            b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"></sst>',
+            "Le fichier XLSX est illisible ou endommagé (IndexError).",
+        ),
+    ],
+)
+def test_broken_shared_strings_are_a_file_error_not_a_crash(shared_strings, message):
+    content = hostile.xlsx_with_shared_strings(
+        ["session"], shared_strings, b'<row r="2"><c r="A2" t="s"><v>0</v></c></row>'
+    )
+    refused(content, message)
+
+
 def test_a_csv_of_two_million_rows_is_refused_in_seconds():
     content = hostile.csv_rows(PARTICIPANTS, 2_000_000, b"ab;c")
     assert len(content) < 11 * MIB
