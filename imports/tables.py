@@ -304,8 +304,8 @@ class _SheetScan:
     """First pass over the sheet's XML, inflated a megabyte at a time and kept nowhere: refuses a document type
     declaration (never in a real workbook: entity tricks), a row of more elements than Excel's cells allow, a
     value past the column limit or on a line past the row limit. The work is done by `bytes` and `re` in C
-    with a few Python steps per row: about 2 s for a 200,000-row sheet of 110 Mo (expat, calling Python for
-    each element, took 12 s). What the scan cannot see, such as a row number hidden in a malformed tag, is
+    with a few Python steps per row: 2.6 s for a 200,000-row sheet of 110 Mo, against 12 s for expat (which
+    calls Python for each element) and about 60 s for openpyxl's own reading. What the scan cannot see, such as a row number hidden in a malformed tag, is
     caught by `_build_table` as openpyxl reads."""
 
     def __init__(self, limits: Limits):
