@@ -53,6 +53,7 @@ ITEM_COLUMNS = (
     ("eng_formation", 4, "intention de suivre des formations plus avancées"),
     ("eng_investir", 4, "souhait de s'investir dans le quartier"),
 )
+ITEM_CODES = {code for code, _scale, _label in ITEM_COLUMNS}
 EXAMPLE_VALUES = ("5", "4", "5", "4", "5", "4", "3", "3", "4", "2", "4", "3", "")
 CATEGORY_CODES = "competences, actions, connaissances, implication, reseau, ressources_locales, prise_en_charge"
 
@@ -97,6 +98,11 @@ class QuestionnaireImporter(Importer):
     def __init__(self, user=None):
         super().__init__(user)
         self.row_errors: int | None = None  # errors of the row being parsed (None: not parsing a row)
+
+    def read_columns(self):
+        # Items of the questionnaire in use that the format does not list yet are read too.
+        codes = Questionnaire.current().items.values_list("code", flat=True)
+        return [*super().read_columns(), *(code for code in codes if code not in ITEM_CODES)]
 
     def prepare(self, table):
         self.questionnaire = Questionnaire.current()
@@ -320,12 +326,31 @@ class QuestionnaireImporter(Importer):
 
     @staticmethod
     def _keep_categories(content, old_content):
+        """A need whose category cell is blank takes the category of the imported need it stands for: the
+        one at its position if the text is the same, else the first other one with that text not yet
+        matched. One to one: when a response lists the same need twice, once categorised in the file and
+        once not, the file's category must not spread to the other (it did: a re-run rewrote such responses
+        once, then found them equal — issue #11, « 21 mis à jour »)."""
         answers, needs, comment = content
         if not any(category is None for _text, category in needs):
             return content
-        kept = {text: category for text, category in old_content[1] if category is not None}
-        needs = tuple((text, category if category is not None else kept.get(text)) for text, category in needs)
-        return answers, needs, comment
+        old_needs = old_content[1]
+        kept, matched, unmatched = list(needs), set(), []
+        for position, (text, category) in enumerate(needs):
+            if position < len(old_needs) and old_needs[position][0] == text:
+                matched.add(position)
+                if category is None:
+                    kept[position] = old_needs[position]
+            elif category is None:
+                unmatched.append(position)
+        for position in unmatched:
+            text = needs[position][0]
+            for old_position, (old_text, old_category) in enumerate(old_needs):
+                if old_position not in matched and old_text == text:
+                    matched.add(old_position)
+                    kept[position] = (text, old_category)
+                    break
+        return answers, tuple(kept), comment
 
     def _delete(self, pks):
         for chunk in _chunks(pks):

@@ -200,6 +200,10 @@ class Importer:
         if self.errors:
             raise ImportFailed(self.errors)
 
+    def read_columns(self) -> list[str]:
+        """The columns this importer reads: the file's other columns are not kept in memory."""
+        return [column.name for column in self.columns]
+
     def parse_row(self, row: Row):
         raise NotImplementedError
 

@@ -9,15 +9,14 @@ from accounts.access import staff_required
 from imports import registry
 from imports.base import ImportFailed
 from imports.forms import UploadForm
-from imports.models import PendingImport
+from imports.models import PendingImport, expiry_limit, purge_expired_pending_imports
 from imports.tables import FileError, read_table
 
 PREVIEW_ROWS = 10
 
 
-def _check(pending: PendingImport, *, dry_run: bool):
-    importer = registry.get(pending.kind)(user=pending.user)
-    table = read_table(bytes(pending.content), filename=pending.filename)
+def _check(importer, content: bytes, filename: str, *, dry_run: bool):
+    table = read_table(content, filename=filename, columns=importer.read_columns())
     return table, importer.run(table, dry_run=dry_run)
 
 
@@ -27,22 +26,25 @@ def upload(request):
     form = UploadForm(request.POST or None, request.FILES or None)
     context = {"form": form, "importers": registry.all_importers()}
     if request.method == "POST" and form.is_valid():
+        purge_expired_pending_imports()  # one DELETE: abandoned files go even if the hourly job does not run
         upload_file = form.cleaned_data["file"]
-        pending = PendingImport.objects.create(
-            user=request.user,
-            kind=form.cleaned_data["kind"],
-            filename=upload_file.name,
-            content=upload_file.read(),
-        )
-        context["pending"] = pending
+        kind = form.cleaned_data["kind"]
+        content = upload_file.read()
         try:
-            table, result = _check(pending, dry_run=True)
-            preview = [(row.line, [row.get(h) for h in table.headers]) for row in table.rows[:PREVIEW_ROWS]]
-            context.update(result=result, headers=table.headers, preview=preview)
+            table, result = _check(registry.get(kind)(user=request.user), content, upload_file.name, dry_run=True)
         except FileError as exc:
             context["file_error"] = str(exc)
         except ImportFailed as exc:
             context["errors"] = exc.errors
+        else:
+            # Stored only now that it passed, and only until it is confirmed or expires (PENDING_IMPORT_HOURS).
+            pending = PendingImport.objects.create(
+                user=request.user, kind=kind, filename=upload_file.name, content=content
+            )
+            preview = [(row.line, [row.get(h) for h in table.headers]) for row in table.rows[:PREVIEW_ROWS]]
+            context.update(
+                pending=pending, result=result, headers=table.headers, preview=preview, ignored=table.ignored
+            )
     return render(request, "imports/upload.html", context)
 
 
@@ -50,14 +52,20 @@ def upload(request):
 @staff_required
 def confirm(request, pk):
     pending = get_object_or_404(PendingImport, pk=pk, user=request.user, applied_at__isnull=True)
+    if pending.created_at < expiry_limit():
+        pending.delete()
+        messages.error(request, _("Cette vérification a expiré : déposez le fichier à nouveau."))
+        return redirect("imports:upload")
+    importer = registry.get(pending.kind)(user=request.user)
     try:
-        _table, result = _check(pending, dry_run=False)
+        _table, result = _check(importer, bytes(pending.content), pending.filename, dry_run=False)
     except (FileError, ImportFailed):
+        pending.delete()  # a refused file is not kept
         messages.error(request, _("Le fichier n'est plus valide (les données ont changé depuis la vérification)."))
         return redirect("imports:upload")
     pending.applied_at = timezone.now()
     pending.summary = result.summary()
-    pending.content = b""  # the data now lives in its tables; no need to keep a second copy
+    pending.content = b""  # the data now lives in its tables; the file itself is not kept
     pending.save(update_fields=["applied_at", "summary", "content"])
     messages.success(request, result.summary())
     return redirect("imports:upload")

@@ -1,19 +1,30 @@
 """Checks on a file uploaded to the kit's library: a known extension, content that really is of that type
-(read from its first bytes, never from what the browser claims), and a size limit."""
+(read from its bytes, never from what the browser claims), and size limits.
 
+What each type must be (issue #12): an office file a zip container within the bounds of `smdq.archives`
+(checked from its directory, nothing inflated) whose manifest declares the format its name claims; a PDF a
+PDF's structure with no HTML in it; an image one that decodes, under a pixel limit. Each check reads at most
+the file once and keeps a megabyte at a time, whatever the file holds."""
+
+import re
+import struct
+import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import PurePath
+from xml.etree import ElementTree
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from smdq.archives import ArchiveError, NotAnArchive, open_archive, read_entry
 from smdq.formatting import fr_decimal
 
 MAX_UPLOAD_SIZE = 50 * 1024 * 1024  # 50 Mo
 MB = 1024 * 1024
 
-OOXML = {".docx": "word/", ".pptx": "ppt/", ".xlsx": "xl/"}
 ODF = {
     ".odt": "application/vnd.oasis.opendocument.text",
     ".odp": "application/vnd.oasis.opendocument.presentation",
@@ -41,47 +52,132 @@ class CheckedFile:
     content_type: str
 
 
-def _zip_names(upload) -> tuple[zipfile.ZipFile | None, list[str]]:
+# The main part each office format declares in its manifest: a .docx holding a macro-enabled document, or a
+# .pptx holding a Word document, is not what its name says.
+OOXML_MAIN_TYPES = {
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+}
+MANIFEST_MAX_BYTES = 1024 * 1024  # [Content_Types].xml is a few kilobytes
+# Markup a browser would render: never inside a real PDF's bytes, the sign of an HTML page renamed .pdf.
+HTML_MARKUP = re.compile(rb"<(?:!doctype\s+html|html|head|body|script|iframe|object|embed|svg|meta\s)[\s>/]", re.I)
+PDF_HEADER = re.compile(rb"%PDF-[12]\.\d")
+PDF_TRAILER = re.compile(rb"startxref\s+(\d+)\s+%%EOF")
+SCAN_CHUNK = 1024 * 1024
+
+
+def _refused(message: str, code: str) -> ValidationError:
+    return ValidationError(message, code=code)
+
+
+def _archive(upload) -> zipfile.ZipFile | None:
+    """The upload opened as a zip, its directory checked before anything is inflated; None if no zip."""
     try:
-        archive = zipfile.ZipFile(upload)
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return None, []
-    return archive, archive.namelist()
+        return open_archive(upload)
+    except NotAnArchive:
+        return None
+    except ArchiveError as exc:
+        raise _refused(str(exc), "archive") from None
 
 
 def _is_ooxml(upload, extension: str) -> bool:
-    archive, names = _zip_names(upload)
+    archive = _archive(upload)
     if archive is None:
         return False
     with archive:
-        return "[Content_Types].xml" in names and any(name.startswith(OOXML[extension]) for name in names)
+        try:
+            manifest = read_entry(archive, "[Content_Types].xml", MANIFEST_MAX_BYTES)
+        except ArchiveError as exc:
+            raise _refused(str(exc), "archive") from None
+        if manifest is None:
+            return False
+        try:
+            root = ElementTree.fromstring(manifest)
+        except ElementTree.ParseError:
+            return False
+        names = set(archive.namelist())
+        return any(
+            element.get("ContentType") == OOXML_MAIN_TYPES[extension]
+            and element.get("PartName", "").lstrip("/") in names
+            for element in root.iter()
+        )
 
 
 def _is_odf(upload, extension: str) -> bool:
-    archive, names = _zip_names(upload)
+    archive = _archive(upload)
     if archive is None:
         return False
     with archive:
-        if "mimetype" not in names:
-            return False
         try:
-            return archive.read("mimetype").strip() == ODF[extension].encode()
-        except (zipfile.BadZipFile, KeyError, OSError, RuntimeError):
-            return False
+            mimetype = read_entry(archive, "mimetype", 200)
+        except ArchiveError as exc:
+            raise _refused(str(exc), "archive") from None
+        return (
+            mimetype is not None and mimetype.strip() == ODF[extension].encode() and "content.xml" in archive.namelist()
+        )
+
+
+def _is_pdf(upload) -> bool:
+    """No PDF parser runs in production (pypdf is a test tool): the structure is checked instead. A header,
+    a final `startxref N %%EOF` whose offset lies in the file, and no HTML anywhere (read a megabyte at a
+    time, with an overlap so that markup across two chunks is seen)."""
+    upload.seek(0)
+    if not PDF_HEADER.match(upload.read(16)):
+        return False
+    upload.seek(max(0, upload.size - 4096))
+    trailers = list(PDF_TRAILER.finditer(upload.read()))
+    if not trailers or int(trailers[-1].group(1)) >= upload.size:
+        return False
+    upload.seek(0)
+    previous = b""
+    while chunk := upload.read(SCAN_CHUNK):
+        if HTML_MARKUP.search(previous[-32:] + chunk):
+            raise _refused(_("Ce fichier PDF contient du code HTML : il n'a pas été accepté."), "html")
+        previous = chunk
+    return True
+
+
+def _is_image(upload, image_format: str) -> bool:
+    """The image decodes fully (JPEG at an eighth of its size: its data is still all read), once its
+    announced size is under the pixel limit (a small PNG can announce billions of pixels)."""
+    from PIL import Image, UnidentifiedImageError
+
+    limit = settings.UPLOAD_MAX_IMAGE_MEGAPIXELS * 1_000_000
+    too_large = _refused(
+        _("L'image dépasse la limite de %(limit)s millions de pixels.")
+        % {"limit": settings.UPLOAD_MAX_IMAGE_MEGAPIXELS},
+        "pixels",
+    )
+    upload.seek(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(upload, formats=[image_format]) as image:
+                if image.width * image.height > limit:
+                    raise too_large
+                if image_format == "JPEG":
+                    image.draft(image.mode, (max(1, image.width // 8), max(1, image.height // 8)))
+                image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise too_large from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error):
+        return False
+    return True
 
 
 def _content_matches(upload, extension: str, head: bytes) -> bool:
     if extension == ".pdf":
-        return head.startswith(b"%PDF-")
+        return _is_pdf(upload)
     if extension == ".png":
-        return head.startswith(b"\x89PNG\r\n\x1a\n")
+        return head.startswith(b"\x89PNG\r\n\x1a\n") and _is_image(upload, "PNG")
     if extension in (".jpg", ".jpeg"):
-        return head.startswith(b"\xff\xd8\xff")
+        return head.startswith(b"\xff\xd8\xff") and _is_image(upload, "JPEG")
     if extension == ".mp4":
         return head[4:8] == b"ftyp"
     if not head.startswith(b"PK\x03\x04"):
         return False
-    if extension in OOXML:
+    if extension in OOXML_MAIN_TYPES:
         return _is_ooxml(upload, extension)
     return _is_odf(upload, extension)
 

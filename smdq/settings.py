@@ -239,3 +239,18 @@ INACTIVE_ACCOUNT_RETENTION_MONTHS = env_int("INACTIVE_ACCOUNT_RETENTION_MONTHS",
 
 # Months after a held session when its coordinator is asked what happened since (follow-up of effects).
 FOLLOWUP_MONTHS = env_int("FOLLOWUP_MONTHS", 6)
+
+# Bounds on the files people send (issue #12), checked before anything is parsed or stored. The largest real
+# import, a season of the national benchmark (seed_demo --scale national), is about 45,000 rows; files of
+# several seasons reach 100,000: 200,000 leaves room. The widest format has 21 columns.
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 100)
+# Zip containers (XLSX imports, office files of the kit): checked from their directory, before inflating.
+# A 200,000-row XLSX inflates to about 110 Mo, its sheet compressed about 10 times.
+UPLOAD_MAX_INFLATED_MB = env_int("UPLOAD_MAX_INFLATED_MB", 300)
+UPLOAD_MAX_COMPRESSION_RATIO = env_int("UPLOAD_MAX_COMPRESSION_RATIO", 100)
+UPLOAD_MAX_ARCHIVE_ENTRIES = env_int("UPLOAD_MAX_ARCHIVE_ENTRIES", 5000)
+# Images of the kit: decoding one costs about 4 bytes a pixel (40 megapixels: an A2 poster at 300 dpi).
+UPLOAD_MAX_IMAGE_MEGAPIXELS = env_int("UPLOAD_MAX_IMAGE_MEGAPIXELS", 40)
+# Hours an uploaded file waits for its confirmation before `purge_pending_imports` deletes it.
+PENDING_IMPORT_HOURS = env_int("PENDING_IMPORT_HOURS", 24)

@@ -140,6 +140,28 @@ def test_import_good_file_then_rerun_changes_nothing(tmp_path, session_a, confir
     assert contents(session_a)[1] == first
 
 
+def test_the_same_need_twice_once_categorised_reruns_unchanged(tmp_path, session_a, claire):
+    """Issue #11: the file's category of one need spread to a blank-category need of the same text, so the
+    second run rewrote the response (« 21 mis à jour » on 100,000 rows) and only the third found it equal."""
+    need = "Se former à l'écoute"
+    path = write_csv(tmp_path, [line("2024-001", [5], [(need, "competences"), (need, ""), (need, "")])])
+    run_import(path)
+    assert run_import(path)[0] == "1 questionnaire importé (0 créés, 0 mis à jour)\n"
+    assert contents(session_a)[0][3] == [(need, "competences"), (need, None), (need, None)]
+    # A category given on the screen to the third one stays with it, and with it only.
+    third = Need.objects.get(position=3)
+    third.category = NeedCategory.objects.get(code="reseau")
+    third.save()
+    assert run_import(path)[0] == "1 questionnaire importé (0 créés, 0 mis à jour)\n"
+    assert contents(session_a)[0][3] == [(need, "competences"), (need, None), (need, "reseau")]
+    # A need that moved keeps the category of the need of the same text it replaces.
+    run_import(write_csv(tmp_path, [line("2024-001", [4], [("Autre", "actions"), (need, "")])], name="a.csv"))
+    Need.objects.filter(position=2).update(category=NeedCategory.objects.get(code="reseau"))
+    swapped = write_csv(tmp_path, [line("2024-001", [4], [(need, ""), ("Autre", "actions")])], name="b.csv")
+    assert run_import(swapped)[0] == "1 questionnaire importé (0 créés, 1 mis à jour)\n"
+    assert contents(session_a)[0][3] == [(need, "reseau"), ("Autre", "actions")]
+
+
 def test_single_row_summary_is_singular(tmp_path, session_a):
     path = write_csv(tmp_path, [line("2024-001", [5])])
     assert run_import(path)[0] == "1 questionnaire importé (1 créé, 0 mis à jour)\n"

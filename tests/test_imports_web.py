@@ -82,3 +82,11 @@ def test_every_model_is_in_the_admin():
     assert ours
     missing = [m.__name__ for m in ours if m not in admin.site._registry]
     assert missing == []
+
+
+def test_preview_shows_the_format_columns_and_names_the_ignored_ones(login, claire):
+    content = "nom;remarque interne;statut\nCLSM de Bourg;à rappeler;actif\n"
+    html = upload(login(claire), content).content.decode()
+    assert "Fichier valide" in html
+    assert "Colonnes ignorées (absentes du format) : <code>remarque interne</code>" in html
+    assert "à rappeler" not in html  # an ignored column is not kept, nor shown

@@ -18,12 +18,13 @@ from kit import resources
 from kit.models import Resource
 from kit.resources import check_upload
 from kit.storage import PRIVATE_FOLDER
+from tests import hostile_files as hostile
 
 pytestmark = pytest.mark.django_db
 
 LIST = reverse("kit:resource_list")
 CREATE = reverse("kit:resource_create")
-PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PDF = hostile.pdf()
 PUBLIC, COORDINATORS, STAFF = Resource.Audience.PUBLIC, Resource.Audience.COORDINATORS, Resource.Audience.STAFF
 
 
@@ -56,12 +57,8 @@ def make_resource(title="Guide", audience=PUBLIC, *, published=True, content=PDF
     return resource
 
 
-def docx(part="word/document.xml") -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr(part, "<document/>")
-    return buffer.getvalue()
+def docx() -> bytes:
+    return hostile.ooxml("docx")
 
 
 def odf(mimetype: str) -> bytes:
@@ -70,6 +67,14 @@ def odf(mimetype: str) -> bytes:
         archive.writestr(zipfile.ZipInfo("mimetype"), mimetype)  # stored first, uncompressed, as ODF requires
         archive.writestr("content.xml", "<office:document-content/>")
     return buffer.getvalue()
+
+
+def pdf_of_size(size: int) -> bytes:
+    """A well-formed PDF of exactly `size` bytes (padded with a comment line)."""
+    padded = hostile.pdf(b"%" + b"x" * (size - 2000) + b"\n1 0 obj << /Type /Catalog >> endobj\n")
+    content = hostile.pdf(b"%" + b"x" * (size - 2000 + size - len(padded)) + b"\n1 0 obj << /Type /Catalog >> endobj\n")
+    assert len(content) == size
+    return content
 
 
 def plain_zip() -> bytes:
@@ -289,7 +294,7 @@ def test_an_oversized_upload_is_refused_and_never_stored(login, claire, media, m
     assert not Resource.objects.exists()
     assert stored_files(media) == []
     # Exactly at the limit is fine.
-    at_limit = PDF + b"x" * (1024 * 1024 - len(PDF))
+    at_limit = pdf_of_size(1024 * 1024)
     response = client.post(CREATE, form_data(file=SimpleUploadedFile("juste.pdf", at_limit)))
     assert response.status_code == 302
     assert Resource.objects.get().size == 1024 * 1024
@@ -311,10 +316,10 @@ def test_the_size_limit_is_50_mo_and_said_in_french(monkeypatch):
         ("fiche.docx", docx(), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
         (
             "diaporama.pptx",
-            docx("ppt/presentation.xml"),
+            hostile.ooxml("pptx"),
             "application/vnd.openxmlformats-officedocument.presentationml.presentation",
         ),
-        ("tableau.xlsx", docx("xl/workbook.xml"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ("tableau.xlsx", hostile.ooxml("xlsx"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         ("fiche.odt", odf("application/vnd.oasis.opendocument.text"), "application/vnd.oasis.opendocument.text"),
         (
             "diaporama.odp",
@@ -326,9 +331,9 @@ def test_the_size_limit_is_50_mo_and_said_in_french(monkeypatch):
             odf("application/vnd.oasis.opendocument.spreadsheet"),
             "application/vnd.oasis.opendocument.spreadsheet",
         ),
-        ("affiche.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 20, "image/png"),
-        ("photo.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 20, "image/jpeg"),
-        ("photo.jpeg", b"\xff\xd8\xff\xe1" + b"\x00" * 20, "image/jpeg"),
+        ("affiche.png", hostile.png(), "image/png"),
+        ("photo.jpg", hostile.jpeg(), "image/jpeg"),
+        ("photo.jpeg", hostile.jpeg(640, 480), "image/jpeg"),
         ("video.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 20, "video/mp4"),
     ],
 )
@@ -474,3 +479,144 @@ def test_download_query_budget(login, alice, django_assert_max_num_queries):
     client = login(alice)
     with django_assert_max_num_queries(3):  # session, user, the resource
         download(client, resource)
+
+
+# Hostile files (issue #12): each built here, small on disk, refused in seconds with little memory ------------
+
+GIB, MIB = 1024**3, 1024**2
+ODT_TYPE = b"application/vnd.oasis.opendocument.text"
+
+
+def refusal(name, content) -> tuple[str, float, float]:
+    """check_upload's French message for a refused file, with its peak Python memory (Mo) and its seconds."""
+    import time
+    import tracemalloc
+
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        with pytest.raises(ValidationError) as error:
+            check_upload(SimpleUploadedFile(name, content))
+    finally:
+        seconds = time.perf_counter() - start
+        peak = tracemalloc.get_traced_memory()[1] / MIB
+        tracemalloc.stop()
+    return " ".join(error.value.messages), peak, seconds
+
+
+@pytest.mark.parametrize(
+    ("name", "build", "message"),
+    [
+        (
+            "fiche.odt",
+            lambda: hostile.odt_mimetype_bomb(GIB),
+            "Le fichier décompressé occuperait 1\u202f024 Mo : la limite est de 300 Mo.",
+        ),
+        (
+            "fiche.docx",
+            lambda: hostile.docx_bomb(GIB),
+            "Le fichier décompressé occuperait 1\u202f024 Mo : la limite est de 300 Mo.",
+        ),
+        (
+            "fiche.docx",
+            lambda: hostile.docx_bomb(200 * MIB),
+            "L'élément « word/document.xml » du fichier est compressé",
+        ),
+        (
+            "fiche.odt",
+            lambda: hostile.odt_mimetype_bomb(200 * MIB),
+            "L'élément « mimetype » du fichier est compressé",
+        ),
+        (
+            "affiche.png",
+            lambda: hostile.png_bomb(7000, 7000),
+            "L'image dépasse la limite de 40 millions de pixels.",
+        ),
+        (
+            "affiche.png",
+            lambda: hostile.png_bomb(30000, 30000),
+            "L'image dépasse la limite de 40 millions de pixels.",
+        ),
+    ],
+)
+def test_bombs_are_refused_without_being_opened(name, build, message):
+    content = build()
+    assert len(content) < 2 * MIB
+    text, peak, seconds = refusal(name, content)
+    assert message in text
+    assert peak < 100, f"pic mémoire {peak:.0f} Mo"
+    assert seconds < 10
+
+
+def test_a_mimetype_entry_is_read_only_when_small(settings):
+    settings.UPLOAD_MAX_COMPRESSION_RATIO = 10**6  # the mimetype's own bound alone
+    text, _peak, _seconds = refusal("fiche.odt", hostile.odt_mimetype_bomb(20 * MIB))
+    assert text == "L'élément « mimetype » du fichier est anormalement gros (20\u202f971\u202f559 octets)."
+
+
+def test_an_office_file_of_too_many_entries_is_refused():
+    parts = [(f"word/media/image{n}.png", hostile.stored(b"x")) for n in range(5001)]
+    content = hostile.zip_bytes([("[Content_Types].xml", hostile.compressed(b"<Types/>")), *parts])
+    text, _peak, _seconds = refusal("fiche.docx", content)
+    assert text == "Le fichier contient 5\u202f002 éléments compressés : la limite est de 5\u202f000."
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        # The file of the issue: a PDF header, then a web page.
+        ("guide.pdf", b"%PDF-1.7\n<html><body><script>alert(1)</script></body></html>\n", "ne correspond pas"),
+        # A PDF's structure around a web page.
+        ("guide.pdf", hostile.pdf(b"<html><body><script>alert(1)</script></body></html>\n"), "du code HTML"),
+        ("guide.pdf", hostile.pdf(b"1 0 obj\n<</Type /Catalog>>\nendobj\n<IFRAME src=x>\n"), "du code HTML"),
+        ("guide.pdf", b"%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n", "ne correspond pas"),  # no startxref
+        ("guide.pdf", PDF.replace(b"startxref\n", b"startxref\n9") + b"", "ne correspond pas"),  # offset past the end
+        ("guide.pdf", b"%PDF-x\n" + PDF[9:], "ne correspond pas"),
+        # An office file whose manifest declares another format, or a macro-enabled one.
+        ("fiche.docx", hostile.ooxml("pptx"), "ne correspond pas"),
+        (
+            "fiche.docx",
+            hostile.zip_bytes(
+                [
+                    (
+                        "[Content_Types].xml",
+                        hostile.compressed(
+                            hostile.content_types(
+                                "word/document.xml", "application/vnd.ms-word.document.macroEnabled.main+xml"
+                            )
+                        ),
+                    ),
+                    ("word/document.xml", hostile.compressed(b"<document/>")),
+                ]
+            ),
+            "ne correspond pas",
+        ),
+        ("fiche.docx", hostile.zip_bytes([("[Content_Types].xml", hostile.compressed(b"<Types"))]), "ne correspond"),
+        ("fiche.odt", hostile.zip_bytes([("mimetype", hostile.stored(ODT_TYPE))]), "ne correspond pas"),  # no content
+        # Images that do not decode.
+        ("affiche.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 20, "ne correspond pas"),
+        ("affiche.png", hostile.png(64, 64)[:-30], "ne correspond pas"),
+        ("photo.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 20, "ne correspond pas"),
+        ("photo.jpg", hostile.png(), "ne correspond pas"),
+    ],
+)
+def test_files_that_are_not_what_they_claim_are_refused(name, content, message):
+    text, _peak, _seconds = refusal(name, content)
+    assert message in text
+
+
+def test_a_pdf_may_end_with_a_little_trailing_data_and_hold_binary_streams():
+    stream = bytes(range(256)) * 50  # compressed stream bytes, including < and >
+    content = hostile.pdf(b"1 0 obj << /Length 12800 >>\nstream\n" + stream + b"\nendstream\nendobj\n") + b"\r\n\x00"
+    assert check_upload(SimpleUploadedFile("guide.pdf", content)).content_type == "application/pdf"
+
+
+def test_the_upload_page_refuses_a_zip_bomb_and_stores_nothing(login, claire, media):
+    upload = SimpleUploadedFile("fiche.docx", hostile.docx_bomb(GIB))
+    response = login(claire).post(CREATE, form_data(file=upload))
+    assert response.status_code == 200
+    assert "Le fichier décompressé occuperait 1\u202f024 Mo : la limite est de 300 Mo." in unescape(
+        response.content.decode()
+    )
+    assert not Resource.objects.exists()
+    assert stored_files(media) == []

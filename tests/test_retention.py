@@ -138,24 +138,3 @@ def test_an_account_deactivated_without_a_date_starts_its_12_months_at_the_purge
     alice.refresh_from_db()
     assert alice.username == "alice" and alice.deactivated_at is not None
     assert purge_inactive_accounts(now=timezone.now() + timedelta(days=366), apply=True).accounts == 1
-
-
-# Uploaded files never confirmed: 7 days ---------------------------------------------------------------
-
-
-def test_an_upload_never_confirmed_goes_after_7_days(claire):
-    def upload(name, days_ago, applied=False):
-        pending = PendingImport.objects.create(
-            user=claire, kind="participants", filename=name, content=b"nom\nDupont\n"
-        )
-        PendingImport.objects.filter(pk=pending.pk).update(
-            created_at=timezone.now() - timedelta(days=days_ago), applied_at=timezone.now() if applied else None
-        )
-
-    upload("abandonne.csv", 8)
-    upload("recent.csv", 6)
-    upload("importe.csv", 30, applied=True)  # the trace of a confirmed import (its content already emptied)
-    assert "1 à supprimer (simulation" in command("purge_abandoned_imports")
-    assert PendingImport.objects.count() == 3
-    assert "1 supprimé(s)" in command("purge_abandoned_imports", "--apply")
-    assert sorted(PendingImport.objects.values_list("filename", flat=True)) == ["importe.csv", "recent.csv"]

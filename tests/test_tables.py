@@ -315,6 +315,8 @@ def test_xlsx_empty_sheet():
         (date(2024, 3, 12), "2024-03-12"),
         (datetime(2024, 3, 12, 0, 0), "2024-03-12"),
         (True, "True"),
+        # Line breaks are "\n" whatever the file (a CSV keeps "\r\n", the same XLSX cell reads "\n").
+        ("un\r\ndeux\rtrois\nquatre\r\n", "un\ndeux\ntrois\nquatre"),
     ],
 )
 def test_clean_cell(value, expected):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from accounts.retention import purge_login_records
-from evaluation.formatting import fr_date
+from smdq.formatting import fr_date
 
 
 class Command(BaseCommand):

@@ -16,7 +16,7 @@ class Command(BaseCommand):
     def handle(self, *args, kind, file, dry_run, **options):
         importer = registry.get(kind)()
         try:
-            table = read_table(file)
+            table = read_table(file, columns=importer.read_columns())
             result = importer.run(table, dry_run=dry_run)
         except FileError as exc:
             raise CommandError(str(exc)) from None
