@@ -4,6 +4,7 @@ Unset DATABASE_URL means a SQLite file at the project root, so a fresh clone run
 """
 
 import os
+import re
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -214,3 +215,12 @@ PERSONAL_DATA_RETENTION_MONTHS = env_int("PERSONAL_DATA_RETENTION_MONTHS", 24)
 
 # Months after a held session when its coordinator is asked what happened since (follow-up of effects).
 FOLLOWUP_MONTHS = env_int("FOLLOWUP_MONTHS", 6)
+
+# The part after « @ » of every calendar event's UID (feed and invitations): `<reference>@<domain>`. Calendars know
+# an event by its UID, so it must never change once invitations have gone out (sessions_app/calendar.py,
+# `event_uid`): « smdq » is what the first installations sent. A new installation sets its own domain name.
+CALENDAR_UID_DOMAIN = os.environ.get("CALENDAR_UID_DOMAIN", "").strip().lower() or "smdq"
+if not re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*", CALENDAR_UID_DOMAIN):
+    raise ImproperlyConfigured(
+        f"CALENDAR_UID_DOMAIN={CALENDAR_UID_DOMAIN!r} n'est pas un nom de domaine (lettres, chiffres, points, tirets)."
+    )
