@@ -112,8 +112,7 @@ def test_the_feed_has_a_rule_based_paris_time_zone(feed):
     [zone] = calendar.walk("VTIMEZONE")
     assert str(zone["TZID"]) == "Europe/Paris"
     rules = {
-        part.name: (part["RRULE"].to_ical().decode(), str(part["TZOFFSETTO"].to_ical()))
-        for part in zone.subcomponents
+        part.name: (part["RRULE"].to_ical().decode(), str(part["TZOFFSETTO"].to_ical())) for part in zone.subcomponents
     }
     assert rules == {
         "STANDARD": ("FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10", "+0100"),
