@@ -466,6 +466,18 @@ class AwarenessSession(StatusTransitions, models.Model):
     def qpvs_outside_perimeter(self):
         return self.qpvs.exclude(pk__in=self.clsm.qpvs.values("pk"))
 
+    def qpv_communes(self):
+        """The communes of the session's QPV: where its commune is expected to be."""
+        return Commune.objects.filter(qpvs__sessions=self).distinct() if self.pk else Commune.objects.none()
+
+    def commune_outside_qpvs(self) -> bool:
+        """A commune that none of the session's QPV lies in: allowed (a venue just across the boundary), but
+        worth a second look."""
+        if not self.commune_id or not self.pk:
+            return False
+        communes = self.qpv_communes()
+        return communes.exists() and not communes.filter(pk=self.commune_id).exists()
+
     def animator_conflicts(self, animators, day=None, start=None, duration=None):
         """For each animator, the other active sessions they lead that overlap this one."""
         day, start = day or self.date, start or self.start_time

@@ -1,0 +1,23 @@
+"""The session form in a browser: the commune follows the QPV chosen, with a warning when moved outside them."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+def test_commune_is_filled_from_the_qpv_and_warned_outside(page, log_in, claire, clsm_a):
+    log_in(claire)
+    page.goto(reverse("sessions_app:session_create"))
+    page.locator("#id_qpvs-ts-control").fill("QN05971M")
+    page.get_by_role("option", name=re.compile(r"QN05971M – Secteur Ouest")).click()
+    page.keyboard.press("Escape")
+    expect(page.locator("#id_commune")).to_have_value("59350")  # Lille, the QPV's only commune
+    hint = page.locator("[data-commune-hint]")
+    expect(hint).to_have_text("")
+    page.locator("#id_commune-ts-control").fill("Hellemmes")
+    page.get_by_role("option", name=re.compile(r"Hellemmes-Lille \(59298")).click()
+    expect(hint).to_contain_text("Cette commune n'est pas celle des QPV choisis (Lille (59350, Nord))")
