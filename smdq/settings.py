@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # unaccent and full-text search on PostgreSQL; inert on SQLite
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",

@@ -1,11 +1,16 @@
 """Inputs that do what the hand expects: the commune field of a session (ranked search, filled from the QPV, a
-warning when it lies outside them), AZERTY keys on the keyboard screens."""
+warning when it lies outside them), AZERTY keys on the keyboard screens, a catalogue search that ignores accents
+(run on SQLite and on PostgreSQL: DATABASE_URL)."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
+from kit.models import ActionSheet
 from sessions_app.models import AwarenessSession
+from smdq.text import fold
 from territories.models import QPV, Commune
+from tests.test_kit_catalogue import CATALOGUE, result_count, result_slugs
 from tests.test_sessions import form_data, messages_of
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +95,29 @@ def test_keyboard_screens_share_the_digit_helper(login, claire, session_a):
     ):
         html = client.get(url).content.decode()
         assert "js/keys.js" in html and html.index("js/keys.js") < html.index(script)
+
+
+# Catalogue search without accents -------------------------------------------------------------------------
+
+
+def test_fold_takes_off_case_accents_and_ligatures():
+    assert fold("Œuvre de SANTÉ à l'École, Ærø") == "oeuvre de sante a l'ecole, aero"
+    assert fold(None) is None
+
+
+@pytest.mark.parametrize(
+    ("plain", "accented"),
+    [("sante", "santé"), ("prevention", "prévention"), ("elus", "élus"), ("videaste", "vidéaste"), ("oeuvre", "œuvre")],
+)
+def test_catalogue_search_ignores_accents(client, plain, accented):
+    with_accents = client.get(CATALOGUE, {"q": accented}).content.decode()
+    without = client.get(CATALOGUE, {"q": plain}).content.decode()
+    assert result_count(with_accents) > 0, connection.vendor
+    assert result_slugs(without) == result_slugs(with_accents)
+    assert result_count(client.get(CATALOGUE, {"q": plain.upper()}).content.decode()) == result_count(without)
+
+
+def test_santé_and_sante_find_every_sheet():
+    published = ActionSheet.objects.published()
+    assert published.search("sante").count() == published.search("santé").count() == 26
+    assert published.search("Ecole prevention").count() == published.search("école prévention").count()
