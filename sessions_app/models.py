@@ -133,6 +133,20 @@ class SessionRequestQuerySet(CLSMScopedQuerySet):
     def open(self):
         return self.filter(status__in=[SessionRequest.Status.NEW, SessionRequest.Status.UNDER_REVIEW])
 
+    def inbox_order(self):
+        """Open requests first, the oldest at the top: the one waiting longest is answered first. Then the closed
+        ones, the most recent first."""
+        is_open = Q(status__in=[SessionRequest.Status.NEW, SessionRequest.Status.UNDER_REVIEW])
+        return self.annotate(
+            open_rank=models.Case(models.When(is_open, then=0), default=1, output_field=models.IntegerField())
+        ).order_by(
+            "open_rank",
+            models.Case(models.When(is_open, then=models.F("requested_on"))).asc(nulls_last=True),
+            models.Case(models.When(is_open, then=models.F("pk"))).asc(nulls_last=True),
+            "-requested_on",
+            "-pk",
+        )
+
 
 class SessionRequest(StatusTransitions, models.Model):
     """A CLSM's request (« sollicitation ») for an awareness session."""
