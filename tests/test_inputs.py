@@ -2,6 +2,8 @@
 warning when it lies outside them), AZERTY keys on the keyboard screens, a catalogue search that ignores accents
 (run on SQLite and on PostgreSQL: DATABASE_URL)."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.urls import reverse
@@ -121,3 +123,41 @@ def test_santé_and_sante_find_every_sheet():
     published = ActionSheet.objects.published()
     assert published.search("sante").count() == published.search("santé").count() == 26
     assert published.search("Ecole prevention").count() == published.search("école prévention").count()
+
+
+# Required fields and the error summary ---------------------------------------------------------------------
+
+
+def test_required_fields_are_marked_for_eyes_and_for_screen_readers(login, claire):
+    html = login(claire).get(reverse("sessions_app:session_create")).content.decode()
+    label = re.search(r'<label\s+for="id_date"[^>]*>(.*?)</label>', html, re.S).group(1)
+    assert '<span class="asteriskField" aria-hidden="true">*</span>' in label
+    assert '<span class="visually-hidden"> (obligatoire)</span>' in label
+    assert re.search(r'<input type="date" name="date"[^>]*\brequired\b', html)
+    notes = re.search(r'<label\s+for="id_notes"[^>]*>(.*?)</label>', html, re.S).group(1)
+    assert "obligatoire" not in notes  # optional: no mark
+
+
+def test_a_form_with_errors_opens_on_its_summary(login, claire, clsm_a):
+    response = login(claire).post(reverse("sessions_app:session_create"), form_data(clsm_a, date="", venue="x" * 300))
+    assert response.status_code == 200
+    html = response.content.decode()
+    summary = re.search(
+        r'<div class="alert alert-danger error-summary" tabindex="-1" data-error-summary.*?</div>', html, re.S
+    )
+    assert summary, "pas de récapitulatif des erreurs"
+    assert html.index("data-error-summary") < html.index('name="clsm"')  # at the top of the form
+    assert '<a href="#id_date">Date : Ce champ est obligatoire.</a>' in summary.group()
+    assert 'href="#id_venue"' in summary.group()
+    assert "js/app.js" in html  # which focuses it: the CSP forbids an inline script
+    assert "<script>" not in html
+
+
+def test_a_valid_form_has_no_summary(login, claire):
+    assert "data-error-summary" not in login(claire).get(reverse("sessions_app:session_create")).content.decode()
+
+
+def test_a_hand_laid_form_has_the_summary_too(login, alice, clsm_a):
+    response = login(alice).post(reverse("sessions_app:request_create"), {"clsm": clsm_a.pk})
+    assert response.status_code in (200, 400)
+    assert "data-error-summary" in response.content.decode()

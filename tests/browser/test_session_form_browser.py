@@ -21,3 +21,16 @@ def test_commune_is_filled_from_the_qpv_and_warned_outside(page, log_in, claire,
     page.locator("#id_commune-ts-control").fill("Hellemmes")
     page.get_by_role("option", name=re.compile(r"Hellemmes-Lille \(59298")).click()
     expect(hint).to_contain_text("Cette commune n'est pas celle des QPV choisis (Lille (59350, Nord))")
+
+
+def test_a_form_with_errors_opens_on_its_summary(page, log_in, claire, clsm_a):
+    log_in(claire)
+    page.goto(reverse("sessions_app:session_create"))
+    page.locator("form[data-session-form]").evaluate("form => { form.noValidate = true; }")  # the server's checks
+    with page.expect_navigation():
+        page.get_by_role("button", name="Enregistrer").click()
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Date : Ce champ est obligatoire.")
+    summary.get_by_role("link", name="Date : Ce champ est obligatoire.").click()
+    expect(page.locator("#id_date")).to_be_focused()
