@@ -3,8 +3,10 @@ warning when it lies outside them), AZERTY keys on the keyboard screens, a catal
 (run on SQLite and on PostgreSQL: DATABASE_URL)."""
 
 import re
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.db import connection
 from django.urls import reverse
 
@@ -161,3 +163,13 @@ def test_a_hand_laid_form_has_the_summary_too(login, alice, clsm_a):
     response = login(alice).post(reverse("sessions_app:request_create"), {"clsm": clsm_a.pk})
     assert response.status_code in (200, 400)
     assert "data-error-summary" in response.content.decode()
+
+
+# Favicon -----------------------------------------------------------------------------------------------------
+
+
+def test_every_page_links_the_favicon(client, login, claire):
+    for html in (client.get(reverse("login")).content.decode(), login(claire).get("/").content.decode()):
+        assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html
+    icon = finders.find("favicon.svg")
+    assert icon and Path(icon).read_text().startswith("<svg")

@@ -34,3 +34,12 @@ def test_a_form_with_errors_opens_on_its_summary(page, log_in, claire, clsm_a):
     expect(summary).to_contain_text("Date : Ce champ est obligatoire.")
     summary.get_by_role("link", name="Date : Ce champ est obligatoire.").click()
     expect(page.locator("#id_date")).to_be_focused()
+
+
+def test_no_console_error_on_a_page(page, log_in, claire):
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    log_in(claire)
+    page.goto(reverse("sessions_app:session_create"))
+    page.wait_for_load_state("networkidle")
+    assert errors == []  # the favicon was the one 404 of every page
