@@ -162,9 +162,26 @@ def _short_path(match: re.Match) -> str:
     return 'd="{}"'.format(" ".join(_NUMBER.sub(_round, match.group(1)).split()))
 
 
-def _finish(fig: Figure, *, title: str, description: str, tooltips: dict[str, str] | None = None) -> str:
+class Chart(str):
+    """An SVG chart: the <svg> element as a str, which also carries its figures as a table (`columns`, `rows` of
+    text, first column the label), for a text alternative next to it: in the tagged PDF each label is read with
+    its value, where the SVG's own text gives all the labels, then all the values."""
+
+    columns: tuple = ()
+    rows: tuple = ()
+
+
+def _finish(
+    fig: Figure,
+    *,
+    title: str,
+    description: str,
+    tooltips: dict[str, str] | None = None,
+    table: tuple[tuple, list] | None = None,
+) -> Chart:
     """The figure as an <svg> element to inline in HTML: no XML prolog, no document-wide <style>,
-    ids unique to this chart, width="100%" with the viewBox kept, and a French title and description."""
+    ids unique to this chart, width="100%" with the viewBox kept, and a French title and description.
+    `table`, (column headings, rows), is the same figures as text."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="svg")
     svg = _PROLOG.sub("", buffer.getvalue().decode("utf-8"), count=1)
@@ -199,7 +216,10 @@ def _finish(fig: Figure, *, title: str, description: str, tooltips: dict[str, st
         'stroke-linejoin="round" stroke-linecap="butt">'
         f"<title>{escape(title)}</title><desc>{escape(description)}</desc>"
     )
-    return opening + svg[svg.index(">") + 1 :].strip() + "\n"
+    chart = Chart(opening + svg[svg.index(">") + 1 :].strip() + "\n")
+    if table:
+        chart.columns, chart.rows = tuple(table[0]), tuple(tuple(row) for row in table[1])
+    return chart
 
 
 def _empty_chart(title: str, message: str) -> str:
@@ -250,6 +270,7 @@ def items_chart(items: dict, group: str, previous: dict | None = None) -> str:
     lines = max(label.count("\n") + 1 for label in labels)
     pitch = max(0.34, 0.15 * lines + 0.14)
     summary = []
+    table = []
     with _drawing():
         left = max(2.6, _labels_width(labels) + 0.15)  # the three groups' bars start at the same place
         fig = Figure()
@@ -288,6 +309,7 @@ def items_chart(items: dict, group: str, previous: dict | None = None) -> str:
                     style="italic",
                 )
                 summary.append(item["label"] + _colon(item["label"]) + _("sans réponse"))
+                table.append((item["label"], _("sans réponse"), "", ""))
                 continue
             ax.barh(y, mean, height=thickness, color=BAR, linewidth=0)
             end = mean
@@ -302,6 +324,8 @@ def items_chart(items: dict, group: str, previous: dict | None = None) -> str:
                 end = max(end, earlier[code] + marker_radius)  # the value is written after the marker too
                 text += _(", saison précédente : {mean}").format(mean=fr_mean(earlier[code], item["scale"]))
             summary.append(text)
+            previous_mean = fr_mean(earlier[code], item["scale"]) if code in earlier else ""
+            table.append((item["label"], fr_mean(mean, item["scale"]), _answers(answers), previous_mean))
             value = ax.annotate(
                 fr_mean(mean, item["scale"]),
                 xy=(end, y),
@@ -334,7 +358,10 @@ def items_chart(items: dict, group: str, previous: dict | None = None) -> str:
                 handlelength=1.4,
                 handleheight=0.8,
             )
-        return _finish(fig, title=title, description=" ; ".join(summary) + ".")
+        columns = [_("Question"), _("Moyenne"), _("Réponses"), _("Saison précédente")]
+        if not earlier:
+            columns, table = columns[:3], [row[:3] for row in table]
+        return _finish(fig, title=title, description=" ; ".join(summary) + ".", table=(columns, table))
 
 
 def _agreement(count: int) -> int:
@@ -357,8 +384,11 @@ def _shown_or_hidden(value, fmt) -> str:
     return value if isinstance(value, Hidden) else fmt(value)
 
 
-def _hbar_chart(rows: list[tuple[str, float | None, str]], *, title: str, description: str, note: str = "") -> str:
-    """Bars for shares (percentages): one row per (label, value, text written after the bar), in that order."""
+def _hbar_chart(
+    rows: list[tuple[str, float | None, str]], *, title: str, description: str, note: str = "", columns: tuple = ()
+) -> Chart:
+    """Bars for shares (percentages): one row per (label, value, text written after the bar), in that order.
+    `columns` names the label's and the text's columns of the chart's table."""
     labels = [_wrap(label) for label, _value, _text in rows]
     lines = max(label.count("\n") + 1 for label in labels)
     pitch = max(0.27, 0.15 * lines + 0.1)
@@ -380,7 +410,8 @@ def _hbar_chart(rows: list[tuple[str, float | None, str]], *, title: str, descri
             )
         if note:
             fig.text(0.15 / WIDTH, 0.08 / fig.get_figheight(), note, color=MUTED, fontsize=SMALL_SIZE, va="bottom")
-        return _finish(fig, title=title, description=description)
+        table = (columns, [(label, text) for label, _value, text in rows]) if columns else None
+        return _finish(fig, title=title, description=description, table=table)
 
 
 def needs_chart(needs: dict) -> str:
@@ -424,7 +455,8 @@ def needs_chart(needs: dict) -> str:
         )
     note = " ; ".join(notes) + "."
     description = " ; ".join(f"{label} : {text}" for label, _value, text in rows) + ". " + note
-    return _hbar_chart(rows, title=title, description=description, note=note)
+    columns = (_("Catégorie"), _("Part (nombre de besoins)"))
+    return _hbar_chart(rows, title=title, description=description, note=note, columns=columns)
 
 
 def profile_label(code: str) -> str:
@@ -444,7 +476,7 @@ def profile_chart(profile: dict) -> str:
     shares.sort(key=lambda pair: (not is_shown(pair[1]), -pair[1] if is_shown(pair[1]) else 0, pair[0]))
     rows = [(label, pct if is_shown(pct) else None, _shown_or_hidden(pct, fr_pct)) for label, pct in shares]
     description = " ; ".join(f"{label} : {text}" for label, _value, text in rows) + "."
-    return _hbar_chart(rows, title=title, description=description)
+    return _hbar_chart(rows, title=title, description=description, columns=(_("Profil"), _("Part")))
 
 
 # Map -------------------------------------------------------------------------------------------------------------
@@ -713,7 +745,8 @@ def france_map(departments: list[dict], qpv_points: list[tuple[float, float]]) -
         ).format(n=fr_int(len(points)))
         if outside:
             description += " " + footer[0] + "."
-        return _finish(fig, title=title, description=description, tooltips=tooltips)
+        table = ((_("Département"), _("Séances réalisées")), [(row["label"], fr_int(row["sessions"])) for row in rows])
+        return _finish(fig, title=title, description=description, tooltips=tooltips, table=table)
 
 
 def qpv_points_for(sessions) -> list[tuple[float, float]]:

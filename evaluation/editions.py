@@ -14,6 +14,9 @@ from evaluation.bilan import Scope, compute_bilan, compute_seasons
 from evaluation.forms_dashboard import scope_params
 from evaluation.models import BilanEdition
 from evaluation.report import bilan_pdf
+from evaluation.spreadsheets import bilan_workbook
+from evaluation.suppression import suppress_for_funder
+from smdq.pdf import EmbeddedFile
 
 
 def scope_key(scope: Scope) -> str:
@@ -28,6 +31,28 @@ def coordinators_concerned(scope: Scope):
     return users.filter(clsms__sessions__in=scope.held_sessions()).distinct()
 
 
+def embedded_files(data: dict, number: int, published_at, *, funder: bool) -> list[EmbeddedFile]:
+    """The frozen figures carried inside an edition's PDF: the JSON (as downloaded) and the spreadsheet of the
+    same version (the funder's: the engine's suppressed figures)."""
+    name = f"bilan-edition-{number}"
+    if funder:
+        data = suppress_for_funder(data)
+    return [
+        EmbeddedFile(
+            f"{name}.json",
+            json.dumps(data, ensure_ascii=False, indent=1).encode(),
+            "Données du bilan (JSON), telles que publiées" + (", version financeurs" if funder else ""),
+            published_at,
+        ),
+        EmbeddedFile(
+            f"{name}.xlsx",
+            bilan_workbook(data),
+            "Tableaux du bilan (tableur)" + (", version financeurs" if funder else ""),
+            published_at,
+        ),
+    ]
+
+
 @transaction.atomic
 def publish(scope: Scope, user, *, base_url: str = "") -> BilanEdition:
     # The figures are computed once; both PDFs and the frozen JSON are made from them.
@@ -35,18 +60,21 @@ def publish(scope: Scope, user, *, base_url: str = "") -> BilanEdition:
     seasons = compute_seasons(scope)
     key = scope_key(scope)
     number = (BilanEdition.objects.filter(scope_key=key).aggregate(n=Max("number"))["n"] or 0) + 1
+    published_at = timezone.now()
+    # Official documents are archives (PDF/A-3b) carrying their figures.
+    files = {funder: embedded_files(data, number, published_at, funder=funder) for funder in (False, True)}
     edition = BilanEdition.objects.create(
         scope_key=key,
         scope_params=scope_params(scope),
         label=scope.label,
         clsm_name=scope.clsm or "",
         number=number,
-        published_at=timezone.now(),
+        published_at=published_at,
         published_by=user,
         data=data,
         data_fingerprint=hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest(),
-        pdf=bilan_pdf(scope, data=data, seasons=seasons),
-        pdf_funder=bilan_pdf(scope, funder=True, data=data, seasons=seasons),
+        pdf=bilan_pdf(scope, data=data, seasons=seasons, attachments=files[False]),
+        pdf_funder=bilan_pdf(scope, funder=True, data=data, seasons=seasons, attachments=files[True]),
     )
     recipients = list(coordinators_concerned(scope).values_list("email", flat=True))
     if recipients:

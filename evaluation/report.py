@@ -46,8 +46,14 @@ def report_context(
     }
 
 
-def bilan_pdf(scope: Scope, *, funder: bool = False, data: dict | None = None, seasons: list | None = None) -> bytes:
-    from smdq.pdf import render_pdf
+def bilan_pdf(
+    scope: Scope, *, funder: bool = False, data: dict | None = None, seasons: list | None = None, attachments=None
+) -> bytes:
+    """The report as a tagged PDF (PDF/UA-1); with `attachments` (a list of `smdq.pdf.EmbeddedFile`), an archive
+    (PDF/A-3b) carrying them, for an official edition."""
+    from smdq.pdf import ACCESSIBLE, ARCHIVE, render_pdf
 
     context = report_context(scope, funder=funder, data=data, seasons=seasons)
-    return render_pdf("evaluation/pdf/bilan.html", context)
+    if attachments is None:
+        return render_pdf("evaluation/pdf/bilan.html", context, variant=ACCESSIBLE)
+    return render_pdf("evaluation/pdf/bilan.html", context, variant=ARCHIVE, attachments=attachments)

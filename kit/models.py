@@ -12,13 +12,14 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
-from django.db.models import Q
+from django.db.models import F, Func, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from kit.storage import private_storage
+from smdq.text import SQLITE_FOLD, fold
 from territories.models import CLSM, Commune, Department, Region
 
 
@@ -57,6 +58,8 @@ class Determinant(Taxonomy):
 
 
 # The text a sheet is searched on, with the weight of each part on PostgreSQL (A counts most).
+# French stems without accents (kit/migrations/0006_unaccent_search.py): « sante » and « santé » are one word.
+SEARCH_CONFIG = "french_unaccent"
 SEARCH_FIELDS = {
     "title": "A",
     "territory_text": "B",
@@ -92,30 +95,37 @@ class ActionSheetQuerySet(models.QuerySet):
         return self.none()
 
     def search(self, text: str):
-        """Every word must be found. PostgreSQL: French full-text search (stems, stop words), best matches
-        first. Elsewhere (SQLite): each word appears, case-insensitively, in one of the searched fields."""
+        """Every word must be found, accents and case ignored (« sante » finds « santé »). PostgreSQL: French
+        full-text search (stems, stop words) through `unaccent` (configuration `french_unaccent`, migration
+        0006), best matches first. Elsewhere (SQLite): each word appears in one of the searched fields, both
+        folded by `smdq.text.fold`."""
         text = " ".join((text or "").split())
         if not text:
             return self
         if connection.vendor == "postgresql":
             vector = None
             for field, weight in SEARCH_FIELDS.items():
-                part = SearchVector(field, config="french", weight=weight)
+                part = SearchVector(field, config=SEARCH_CONFIG, weight=weight)
                 vector = part if vector is None else vector + part
-            query = SearchQuery(text, config="french", search_type="websearch")
+            query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
             return (
                 self.annotate(search_vector=vector, search_rank=SearchRank(vector, query))
                 .filter(search_vector=query)
                 .order_by("-search_rank", "title")
             )
-        queryset = self
-        for word in text.split():
+        queryset = self.alias(
+            **{
+                f"folded_{field}": Func(F(field), function=SQLITE_FOLD, output_field=models.TextField())
+                for field in SEARCH_FIELDS
+            }
+        )
+        for word in fold(text).split():
             word = word.strip("\"'«»")
             if not word:
                 continue
             condition = Q()
             for field in SEARCH_FIELDS:
-                condition |= Q(**{f"{field}__icontains": word})
+                condition |= Q(**{f"folded_{field}__contains": word})
             queryset = queryset.filter(condition)
         return queryset
 

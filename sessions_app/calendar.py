@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.dates import WEEKDAYS
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event, vCalAddress
+from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress
 
 from sessions_app.models import AwarenessSession
 from smdq.bounds import year_in_range
@@ -140,12 +140,50 @@ def _location(session) -> str:
     return ", ".join(part.strip() for part in parts if part and part.strip())
 
 
-UID_DOMAIN = "smdq"
-
-
 def event_uid(session) -> str:
-    """The event's identity in every calendar, feed and invitations alike: the reference never changes."""
-    return f"{session.reference}@{UID_DOMAIN}"
+    """The event's identity in every calendar, feed and invitations alike: the reference never changes, and
+    neither may the domain after it (`CALENDAR_UID_DOMAIN`, « smdq » by default: the UIDs already in calendars).
+
+    A calendar knows an event by its UID only. Another UID for the same session is another event: subscribers who
+    imported the feed or accepted an invitation would see each session twice, and the updates and cancellations
+    sent afterwards would reach the new copy, never the old one. A new installation sets its own domain before its
+    first invitation (README, « Configuration »); an installation already sending invitations keeps « smdq »."""
+    return f"{session.reference}@{settings.CALENDAR_UID_DOMAIN}"
+
+
+def paris_timezone() -> Timezone:
+    """Europe/Paris as every calendar client reads it: one yearly rule per clock change (EU rules, in force since
+    1996), as Thunderbird, Outlook and tzurl.org write it.
+
+    icalendar's own VTIMEZONE (`add_missing_timezones`) lists every change since 1970 as one long RDATE list
+    ending in 2038: ical.js (web clients) and vobject take only its first date, which put summer sessions one hour
+    late in those clients (tests/test_calendar_clients.py reads the feed with both)."""
+    zone = Timezone()
+    zone.add("tzid", "Europe/Paris")
+    zone.add("x-lic-location", "Europe/Paris")
+    standard = TimezoneStandard()  # last Sunday of October, 03:00 summer time → 02:00
+    standard.add("tzname", "CET")
+    standard.add("tzoffsetfrom", timedelta(hours=2))
+    standard.add("tzoffsetto", timedelta(hours=1))
+    standard.add("dtstart", datetime(1970, 10, 25, 3, 0))
+    standard.add("rrule", {"freq": "yearly", "bymonth": 10, "byday": "-1SU"})
+    daylight = TimezoneDaylight()  # last Sunday of March, 02:00 winter time → 03:00
+    daylight.add("tzname", "CEST")
+    daylight.add("tzoffsetfrom", timedelta(hours=1))
+    daylight.add("tzoffsetto", timedelta(hours=2))
+    daylight.add("dtstart", datetime(1970, 3, 29, 2, 0))
+    daylight.add("rrule", {"freq": "yearly", "bymonth": 3, "byday": "-1SU"})
+    zone.add_component(standard)
+    zone.add_component(daylight)
+    return zone
+
+
+def _add_timezone(cal: Calendar) -> None:
+    """The VTIMEZONE the events' TZID refers to."""
+    if settings.TIME_ZONE == "Europe/Paris":
+        cal.add_component(paris_timezone())
+    else:  # another zone (a test, a fork): icalendar's generated definition
+        cal.add_missing_timezones()
 
 
 def session_event(session, *, url: str, stamp: datetime, organizer=None, attendees=()) -> Event:
@@ -218,7 +256,7 @@ def build_ical(sessions, *, calendar_name: str, detail_url) -> bytes:
     stamp = timezone.now()
     for session in sessions:
         cal.add_component(session_event(session, url=detail_url(session), stamp=stamp))
-    cal.add_missing_timezones()
+    _add_timezone(cal)
     return cal.to_ical()
 
 
@@ -234,7 +272,7 @@ def build_invitation(session, *, url: str, attendees, cancel: bool = False) -> b
         event.pop("status")
         event.add("status", "CANCELLED")
     cal.add_component(event)
-    cal.add_missing_timezones()
+    _add_timezone(cal)
     return cal.to_ical()
 
 

@@ -84,7 +84,11 @@ class AwarenessSessionForm(BoundedFieldsMixin, forms.ModelForm):
         label=gettext_lazy("Commune"),
         queryset=Commune.objects.select_related("department"),
         required=False,
-        widget=AutocompleteSelect(reverse_lazy("territories:commune_search")),
+        # static/js/session-form.js fills it from the QPV chosen, while it is empty.
+        widget=AutocompleteSelect(reverse_lazy("territories:commune_search"), attrs={"data-commune-from-qpv": ""}),
+        help_text=gettext_lazy(
+            "Remplie d'après le QPV choisi ; une autre commune est acceptée, avec un avertissement."
+        ),
     )
     animators = forms.ModelMultipleChoiceField(
         label=gettext_lazy("Animation (chargées de mission)"),
@@ -134,9 +138,21 @@ class AwarenessSessionForm(BoundedFieldsMixin, forms.ModelForm):
             for name in list(self.fields):
                 if name not in self.COORDINATOR_FIELDS:
                     del self.fields[name]
+        if "commune" in self.fields and self.instance.pk and not self.instance.commune_id and not self.is_bound:
+            # The commune of the session's QPV, when they lie in one commune only.
+            communes = list(self.instance.qpv_communes()[:2])
+            if len(communes) == 1:
+                self.initial["commune"] = communes[0].pk
         if "duration_minutes" in self.fields:
             self.fields["duration_minutes"].widget.attrs.update({"min": 15, "max": 600, "step": 15})
         self.helper = FormHelper()
+        self.helper.attrs = {
+            "data-session-form": "",  # static/js/session-form.js
+            "data-commune-outside": _(
+                "Cette commune n'est pas celle des QPV choisis ({communes}) : vérifiez-la. "
+                "La séance peut être enregistrée."
+            ),
+        }
         self.helper.add_input(Submit("save", _("Enregistrer")))
 
     def clean_duration_minutes(self):

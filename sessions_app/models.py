@@ -133,6 +133,20 @@ class SessionRequestQuerySet(CLSMScopedQuerySet):
     def open(self):
         return self.filter(status__in=[SessionRequest.Status.NEW, SessionRequest.Status.UNDER_REVIEW])
 
+    def inbox_order(self):
+        """Open requests first, the oldest at the top: the one waiting longest is answered first. Then the closed
+        ones, the most recent first."""
+        is_open = Q(status__in=[SessionRequest.Status.NEW, SessionRequest.Status.UNDER_REVIEW])
+        return self.annotate(
+            open_rank=models.Case(models.When(is_open, then=0), default=1, output_field=models.IntegerField())
+        ).order_by(
+            "open_rank",
+            models.Case(models.When(is_open, then=models.F("requested_on"))).asc(nulls_last=True),
+            models.Case(models.When(is_open, then=models.F("pk"))).asc(nulls_last=True),
+            "-requested_on",
+            "-pk",
+        )
+
 
 class SessionRequest(StatusTransitions, models.Model):
     """A CLSM's request (« sollicitation ») for an awareness session."""
@@ -465,6 +479,18 @@ class AwarenessSession(StatusTransitions, models.Model):
 
     def qpvs_outside_perimeter(self):
         return self.qpvs.exclude(pk__in=self.clsm.qpvs.values("pk"))
+
+    def qpv_communes(self):
+        """The communes of the session's QPV: where its commune is expected to be."""
+        return Commune.objects.filter(qpvs__sessions=self).distinct() if self.pk else Commune.objects.none()
+
+    def commune_outside_qpvs(self) -> bool:
+        """A commune that none of the session's QPV lies in: allowed (a venue just across the boundary), but
+        worth a second look."""
+        if not self.commune_id or not self.pk:
+            return False
+        communes = self.qpv_communes()
+        return communes.exists() and not communes.filter(pk=self.commune_id).exists()
 
     def animator_conflicts(self, animators, day=None, start=None, duration=None):
         """For each animator, the other active sessions they lead that overlap this one."""

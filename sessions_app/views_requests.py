@@ -5,7 +5,7 @@ the request's history and e-mailed to the people concerned (sessions_app/emails.
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Case, IntegerField, Prefetch, Value, When
+from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -55,15 +55,7 @@ def request_list(request):
             "periods",
             Prefetch("sessions", queryset=AwarenessSession.objects.visible_to(user).order_by("date")),
         )
-        # Open requests first: they are the ones waiting for someone.
-        .annotate(
-            open_rank=Case(
-                When(status__in=[Status.NEW, Status.UNDER_REVIEW], then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
-        )
-        .order_by("open_rank", "-requested_on", "-pk")
+        .inbox_order()  # open requests first, the oldest at the top
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()

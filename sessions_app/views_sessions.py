@@ -74,6 +74,19 @@ def _warn_outside_perimeter(request, session):
         )
 
 
+def _warn_commune_outside_qpvs(request, session):
+    if session.commune_outside_qpvs():
+        communes = ", ".join(session.qpv_communes().order_by("name").values_list("name", flat=True))
+        messages.warning(
+            request,
+            _(
+                "La commune « %(commune)s » n'est pas celle des QPV de la séance (%(communes)s). La séance est "
+                "enregistrée ; vérifiez la commune."
+            )
+            % {"commune": session.commune.name, "communes": communes},
+        )
+
+
 @require_safe
 @login_required
 def session_list(request):
@@ -133,6 +146,7 @@ def session_create(request):
             notify_session(session, SessionEvent.CREATED, base_url=_base_url(request), actor=request.user)
         messages.success(request, _("La séance %(reference)s a été créée.") % {"reference": session.reference})
         _warn_outside_perimeter(request, session)
+        _warn_commune_outside_qpvs(request, session)
         return redirect("sessions_app:session_detail", pk=session.pk)
     return render(request, "sessions_app/sessions/session_form.html", {"form": form, "session": None})
 
@@ -154,6 +168,7 @@ def session_edit(request, pk):
             notify_people_changes(session, people_before, base_url=_base_url(request), actor=request.user)
         messages.success(request, _("La séance %(reference)s a été mise à jour.") % {"reference": session.reference})
         _warn_outside_perimeter(request, session)
+        _warn_commune_outside_qpvs(request, session)
         return redirect("sessions_app:session_detail", pk=session.pk)
     return render(request, "sessions_app/sessions/session_form.html", {"form": form, "session": session})
 

@@ -4,9 +4,18 @@ WeasyPrint fetches what a template links to (stylesheets, images, fonts). Static
 never over HTTP: a server asking itself for its own CSS can deadlock a single worker, and a PDF must render
 the same from a management command, where there is no request. Anything else but `data:` URLs is refused,
 so that a template can never make the server fetch an outside address.
+
+Every PDF is tagged (PDF/UA-1): a structure tree in reading order (headings, lists, tables with their headers,
+figures with their text alternative), the document's language (`<html lang>`) and title (`<title>`), so that a
+screen reader reads it and text can be reflowed. An official document (a published bilan edition) is an archive
+instead, PDF/A-3b, still tagged, carrying its data files (JSON, XLSX) so that its figures travel with it.
+A PDF can claim only one of the two standards in its metadata: PDF/A-3 is the one that allows embedded files.
 """
 
+import io
 import mimetypes
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -60,8 +69,48 @@ def base_url_for(request=None) -> str:
     return Path(settings.BASE_DIR).as_uri() + "/"
 
 
-def render_pdf(template_name: str, context: dict, request=None) -> bytes:
-    """The template rendered with `context`, as the bytes of a PDF file."""
+ACCESSIBLE = "pdf/ua-1"
+ARCHIVE = "pdf/a-3b"
+
+
+@dataclass(frozen=True)
+class EmbeddedFile:
+    """A file carried inside an archived PDF (PDF/A-3 « associated file »)."""
+
+    name: str
+    content: bytes
+    description: str = ""
+    created: datetime | None = None
+    # ISO 32000-2, 7.11.3: « Data » for the figures a document is drawn from.
+    relationship: str = "Data"
+
+
+def render_pdf(
+    template_name: str,
+    context: dict,
+    request=None,
+    *,
+    variant: str = ACCESSIBLE,
+    attachments: list[EmbeddedFile] | tuple = (),
+) -> bytes:
+    """The template rendered with `context`, as the bytes of a tagged PDF file: PDF/UA-1 (`ACCESSIBLE`), or
+    PDF/A-3b (`ARCHIVE`) with `attachments` embedded."""
+    if attachments and variant != ARCHIVE:
+        raise ValueError("seul un PDF d'archive (PDF/A-3) peut contenir des fichiers joints")
     html = render_to_string(template_name, context, request=request)
     document = weasyprint.HTML(string=html, base_url=base_url_for(request), url_fetcher=StaticFilesFetcher())
-    return document.write_pdf()
+    return document.write_pdf(
+        pdf_variant=variant,
+        pdf_tags=True,  # implied by PDF/UA; PDF/A-3b does not ask for it, the reader does
+        attachments=[
+            weasyprint.Attachment(
+                file_obj=io.BytesIO(attached.content),
+                name=attached.name,
+                description=attached.description,
+                created=attached.created,
+                modified=attached.created,
+                relationship=attached.relationship,
+            )
+            for attached in attachments
+        ],
+    )

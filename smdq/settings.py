@@ -4,6 +4,7 @@ Unset DATABASE_URL means a SQLite file at the project root, so a fresh clone run
 """
 
 import os
+import re
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # unaccent and full-text search on PostgreSQL; inert on SQLite
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
@@ -254,3 +256,11 @@ UPLOAD_MAX_ARCHIVE_ENTRIES = env_int("UPLOAD_MAX_ARCHIVE_ENTRIES", 5000)
 UPLOAD_MAX_IMAGE_MEGAPIXELS = env_int("UPLOAD_MAX_IMAGE_MEGAPIXELS", 40)
 # Hours an uploaded file waits for its confirmation before `purge_pending_imports` deletes it.
 PENDING_IMPORT_HOURS = env_int("PENDING_IMPORT_HOURS", 24)
+# The part after « @ » of every calendar event's UID (feed and invitations): `<reference>@<domain>`. Calendars know
+# an event by its UID, so it must never change once invitations have gone out (sessions_app/calendar.py,
+# `event_uid`): « smdq » is what the first installations sent. A new installation sets its own domain name.
+CALENDAR_UID_DOMAIN = os.environ.get("CALENDAR_UID_DOMAIN", "").strip().lower() or "smdq"
+if not re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*", CALENDAR_UID_DOMAIN):
+    raise ImproperlyConfigured(
+        f"CALENDAR_UID_DOMAIN={CALENDAR_UID_DOMAIN!r} n'est pas un nom de domaine (lettres, chiffres, points, tirets)."
+    )

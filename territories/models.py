@@ -59,6 +59,27 @@ class Department(models.Model):
         return f"{self.name} ({self.code})"
 
 
+class CommuneQuerySet(models.QuerySet):
+    def search(self, text: str):
+        """Communes whose INSEE code starts with `text` or whose name contains it, best match first: the exact
+        name (« Lille »), then the names that start with it (« Lille… »), then the others (« Hellemmes-Lille »),
+        alphabetically within each."""
+        text = (text or "").strip()
+        if not text:
+            return self.order_by("name", "code")
+        rank = models.Case(
+            models.When(Q(name__iexact=text) | Q(code=text), then=0),
+            models.When(name__istartswith=text, then=1),
+            default=2,
+            output_field=models.IntegerField(),
+        )
+        return (
+            self.filter(Q(code__startswith=text) | Q(name__icontains=text))
+            .annotate(search_rank=rank)
+            .order_by("search_rank", "name", "code")
+        )
+
+
 class Commune(models.Model):
     class Kind(models.TextChoices):
         COMMUNE = "COM", _("commune")
@@ -72,6 +93,8 @@ class Commune(models.Model):
     department = models.ForeignKey(
         Department, verbose_name=_("département"), on_delete=models.PROTECT, related_name="communes"
     )
+
+    objects = CommuneQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("commune")

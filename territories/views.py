@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -114,16 +114,21 @@ def qpv_search(request):
     return JsonResponse({"results": results})
 
 
+def _commune_results(communes) -> list[dict]:
+    return [{"value": c.code, "text": f"{c.name} ({c.code}, {c.department.name})"} for c in communes]
+
+
 @require_safe
 @login_required
 def commune_search(request):
+    """The communes matching `q`, best match first; or, with `qpv` (ids, repeated), the communes of those QPV:
+    the session form pre-fills its commune from the QPV chosen."""
+    qpv_ids = [value for value in request.GET.getlist("qpv") if value.isdigit()][:AUTOCOMPLETE_LIMIT]
+    if qpv_ids:
+        communes = Commune.objects.filter(qpvs__in=qpv_ids).distinct().select_related("department")
+        return JsonResponse({"results": _commune_results(communes.order_by("name", "code")[:AUTOCOMPLETE_LIMIT])})
     text = request.GET.get("q", "").strip()
     results = []
     if len(text) >= 2:
-        communes = (
-            Commune.objects.filter(Q(code__startswith=text) | Q(name__icontains=text))
-            .select_related("department")
-            .order_by("name", "code")[:AUTOCOMPLETE_LIMIT]
-        )
-        results = [{"value": c.code, "text": f"{c.name} ({c.code}, {c.department.name})"} for c in communes]
+        results = _commune_results(Commune.objects.search(text).select_related("department")[:AUTOCOMPLETE_LIMIT])
     return JsonResponse({"results": results})

@@ -361,7 +361,10 @@ def test_content_that_lies_about_its_format_is_refused(name, content):
 def test_the_upload_form_needs_a_file_and_its_fields(login, claire):
     response = login(claire).post(CREATE, form_data(title="", version=""))
     assert response.status_code == 200
-    assert response.content.decode().count("Ce champ est obligatoire") == 3  # title, version, file
+    html = response.content.decode()
+    summary = html[html.index("data-error-summary") : html.index("</ul>", html.index("data-error-summary"))]
+    assert summary.count("Ce champ est obligatoire") == 3  # title, version, file: in the summary at the top
+    assert html.count("Ce champ est obligatoire") == 6  # and beside each field
     assert not Resource.objects.exists()
 
 

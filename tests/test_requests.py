@@ -525,15 +525,20 @@ def test_a_coordinator_lists_their_clsm_requests_only(login, alice, request_a, r
     assert 'name="region"' not in html  # the inbox filters are the centre's
 
 
-def test_the_inbox_shows_open_requests_first(login, claire, clsm_a, request_a, request_b):
+def test_the_inbox_shows_open_requests_first_the_oldest_at_the_top(login, claire, clsm_a, request_a, request_b):
     closed_recent = SessionRequestFactory(clsm=clsm_a, requested_on=date(2025, 3, 1), status="refusee")
+    closed_old = SessionRequestFactory(clsm=clsm_a, requested_on=date(2024, 11, 2), status="acceptee")
     under_review = SessionRequestFactory(clsm=clsm_a, requested_on=date(2025, 1, 5), status="en_etude")
+    same_day = SessionRequestFactory(clsm=clsm_a, requested_on=request_a.requested_on)
+    assert request_b.requested_on < request_a.requested_on
     response = login(claire).get(url("request_list"))
     assert listed(response) == [
-        request_a.reference,
+        under_review.reference,  # waiting since 5 January
         request_b.reference,
-        under_review.reference,
-        closed_recent.reference,
+        request_a.reference,
+        same_day.reference,  # the same day, arrived after
+        closed_recent.reference,  # then the closed ones, the most recent first
+        closed_old.reference,
     ]
 
 

@@ -33,6 +33,27 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  // A form that came back with errors: its summary (templates/includes/error_summary.html) takes the focus, and
+  // each of its links puts the focus in the field it names (an anchor alone only scrolls).
+  function focusErrorSummary(root) {
+    var summary = root.querySelector("[data-error-summary]");
+    if (!summary) return;
+    summary.focus();
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#']");
+      if (!link) return;
+      var field = document.getElementById(link.getAttribute("href").slice(1));
+      if (!field) return;
+      event.preventDefault();
+      var target = field.tomselect ? field.tomselect.control_input : field;
+      target.focus();
+      (target.closest(".mb-3") || target).scrollIntoView({ block: "center" });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    enhance(document);
+    focusErrorSummary(document);
+  });
   document.addEventListener("htmx:load", function (event) { enhance(event.target); });
 })();

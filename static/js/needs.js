@@ -4,7 +4,7 @@
 // Keyboard model: one need is « current » (highlighted, focused, aria-current). A digit 1..7 gives it the
 // category of that key and moves to the next need; Shift + digit gives it to every uncategorised need of the
 // season with the same text; 0 removes its category. ArrowDown / j and ArrowUp / k move between needs.
-// Digits are read from the physical key (event.code), so that they work on AZERTY keyboards too, where the
+// Digits are read from the physical key (static/js/keys.js), so that they work on AZERTY keyboards too, where the
 // top row gives « & é " ' » without Shift and digits with it.
 (function () {
   "use strict";
@@ -67,14 +67,7 @@
       if (target) setCurrent(target, true);
     }
 
-    // The top row counts by its physical key (AZERTY); the numeric keypad only when Num Lock makes it type
-    // digits (otherwise its 2 and 8 are arrows).
-    function digitOf(event) {
-      var match = /^(Digit|Numpad)([0-9])$/.exec(event.code || "");
-      if (match && (match[1] === "Digit" || /^[0-9]$/.test(event.key))) return match[2];
-      if (!match && /^[0-9]$/.test(event.key)) return event.key;
-      return null;
-    }
+    var digitOf = window.smdqKeys.digitOf; // static/js/keys.js: AZERTY top row, numeric keypad
 
     function assign(row, digit, bulk) {
       var form = row.querySelector("form[data-need-form]");

@@ -1,7 +1,7 @@
 // Paper questionnaires at typing speed. Progressive enhancement: without this file the page still works
 // with the radio buttons and the « Enregistrer » button.
 //
-// Keyboard model on the items: a digit 1..scale answers and moves to the next item; 0 or Space leaves the
+// Keyboard model on the items: a digit 1..scale (the top row of an AZERTY keyboard too, without Shift) answers and moves to the next item; 0 or Space leaves the
 // item blank and moves on; a digit above the scale is refused (the cursor stays); Backspace goes back to the
 // previous item and clears it. After the last item the cursor goes to the first need. Enter saves the sheet
 // from any field. A full sheet without needs: 13 digits + Enter.
@@ -75,17 +75,19 @@
       if (!fieldset) return;
       var index = items.indexOf(fieldset);
       var key = event.key;
-      if (key === "0" || key === " " || key === "Spacebar") {
+      // By the physical key (static/js/keys.js): « é » on an AZERTY keyboard without Shift is 2.
+      var digit = window.smdqKeys.digitOf(event);
+      if (digit === "0" || key === " " || key === "Spacebar") {
         event.preventDefault();
         choose(fieldset, "");
         advance(index);
-      } else if (/^[1-9]$/.test(key)) {
+      } else if (digit) {
         event.preventDefault();
-        if (parseInt(key, 10) <= parseInt(fieldset.dataset.scale, 10)) {
-          choose(fieldset, key);
+        if (parseInt(digit, 10) <= parseInt(fieldset.dataset.scale, 10)) {
+          choose(fieldset, digit);
           advance(index);
         } else {
-          refuse(fieldset, key);
+          refuse(fieldset, digit);
         }
       } else if (key === "Backspace") {
         event.preventDefault();

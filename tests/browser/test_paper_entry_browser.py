@@ -171,3 +171,34 @@ def test_out_of_scale_digit_is_refused_and_backspace_goes_back(page, log_in, cla
     save(page, keyboard, 1)
     sheet = Response.objects.get(session=session_a)
     assert dict(sheet.answers.values_list("item__code", "value")) == expected_answers("1234224444441")
+
+
+# The top row of an AZERTY keyboard without Shift: the character typed, and the physical key it comes from.
+AZERTY = {
+    "1": "&",
+    "2": "é",
+    "3": '"',
+    "4": "'",
+    "5": "(",
+    "6": "-",
+    "7": "è",
+    "8": "_",
+    "9": "ç",
+    "0": "à",
+}
+
+
+def test_azerty_top_row_without_shift_types_digits(page, log_in, claire, session_a):
+    """« é » is 2 on a French keyboard: the keystroke is sent as the browser gets it from an AZERTY layout (the
+    character « é » from the physical key Digit2), not as Playwright's US layout would."""
+    open_entry(page, log_in, claire, session_a)
+    cdp = page.context.new_cdp_session(page)
+    keys = "5453443432140"
+    for digit in keys:
+        event = {"key": AZERTY[digit], "code": f"Digit{digit}", "windowsVirtualKeyCode": 48 + int(digit)}
+        cdp.send("Input.dispatchKeyEvent", {"type": "keyDown", "text": AZERTY[digit], **event})
+        cdp.send("Input.dispatchKeyEvent", {"type": "keyUp", **event})
+    expect(page.get_by_label("Besoin 1", exact=True)).to_be_focused()  # after the last item
+    save(page, Keyboard(page), 1)
+    sheet = Response.objects.get(session=session_a)
+    assert dict(sheet.answers.values_list("item__code", "value")) == expected_answers(keys)
