@@ -439,18 +439,19 @@ def seed_demo_followups_and_links(sessions, today=None) -> tuple[int, int]:
     window = today - timedelta(days=settings.QUESTIONNAIRE_LINK_DAYS)
     recent = list(sessions.filter(date__range=(window, today), status=AwarenessSession.Status.HELD)[:3])
     if not recent:
-        # No held session within the link's window: the next confirmed one takes place today.
-        # One not planned from a request (whose wished periods it must keep), moved without a history entry:
-        # generated data has only its « création » entry.
-        upcoming = (
-            sessions.filter(status=AwarenessSession.Status.CONFIRMED, date__gte=today, request__isnull=True)
-            .order_by("date")
+        # No held session within the link's window: the latest one not held at a request's call (whose wished
+        # periods it must keep) took place yesterday. Moved without a history entry, as generated data has only
+        # its « création » entry.
+        latest = (
+            sessions.filter(status=AwarenessSession.Status.HELD, date__lt=today, request__isnull=True)
+            .order_by("-date")
             .first()
         )
-        if upcoming is not None:
-            sessions.filter(pk=upcoming.pk).update(date=today, season=season_of(today))
-            upcoming.refresh_from_db()
-            recent = [upcoming]
+        if latest is not None:
+            yesterday = today - timedelta(days=1)
+            sessions.filter(pk=latest.pk).update(date=yesterday, season=season_of(yesterday))
+            latest.refresh_from_db()
+            recent = [latest]
     for session in recent:
         link_for(session)
     opened = sum(1 for link in QuestionnaireLink.objects.filter(session__in=sessions) if link.is_open(today))

@@ -16,7 +16,6 @@ from evaluation.models import BilanEdition
 from evaluation.report import bilan_pdf
 from evaluation.spreadsheets import bilan_workbook
 from evaluation.suppression import suppress_for_funder
-from smdq.pdf import EmbeddedFile
 
 
 def scope_key(scope: Scope) -> str:
@@ -31,9 +30,11 @@ def coordinators_concerned(scope: Scope):
     return users.filter(clsms__sessions__in=scope.held_sessions()).distinct()
 
 
-def embedded_files(data: dict, number: int, published_at, *, funder: bool) -> list[EmbeddedFile]:
+def embedded_files(data: dict, number: int, published_at, *, funder: bool) -> list:
     """The frozen figures carried inside an edition's PDF: the JSON (as downloaded) and the spreadsheet of the
     same version (the funder's: the engine's suppressed figures)."""
+    from smdq.pdf import EmbeddedFile  # WeasyPrint loads when a PDF is made, not at start-up
+
     name = f"bilan-edition-{number}"
     if funder:
         data = suppress_for_funder(data)

@@ -141,7 +141,7 @@ def _is_pdf(upload) -> bool:
 def _is_image(upload, image_format: str) -> bool:
     """The image decodes fully (JPEG at an eighth of its size: its data is still all read), once its
     announced size is under the pixel limit (a small PNG can announce billions of pixels)."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, ImageFile, UnidentifiedImageError
 
     limit = settings.UPLOAD_MAX_IMAGE_MEGAPIXELS * 1_000_000
     too_large = _refused(
@@ -150,6 +150,9 @@ def _is_image(upload, image_format: str) -> bool:
         "pixels",
     )
     upload.seek(0)
+    # WeasyPrint, once imported, makes Pillow accept truncated images process-wide: a truncated upload is still
+    # refused here (the flag is put back as it was; a web worker handles one request at a time).
+    load_truncated, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -163,6 +166,8 @@ def _is_image(upload, image_format: str) -> bool:
         raise too_large from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error):
         return False
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = load_truncated
     return True
 
 

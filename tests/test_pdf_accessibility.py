@@ -15,6 +15,7 @@ from pypdf.generic import ArrayObject, DictionaryObject
 from evaluation.bilan import Scope
 from evaluation.models import BilanEdition
 from evaluation.report import bilan_pdf
+from evaluation.suppression import suppress_for_funder
 from smdq.pdf import ARCHIVE, EmbeddedFile, render_pdf
 from tests.test_bilan import programme  # noqa: F401  (fixture)
 
@@ -145,7 +146,10 @@ def test_edition_is_an_archive_carrying_its_figures(login, claire, fanny, django
         reader = PdfReader(io.BytesIO(content))
         files = reader.attachments
         assert sorted(files) == ["bilan-edition-1.json", "bilan-edition-1.xlsx"]
-        assert json.loads(files["bilan-edition-1.json"][0]) == edition.data
+        # The funder's PDF carries the funder's figures, as the funder downloads them: small numbers hidden.
+        expected = suppress_for_funder(edition.data) if funder else edition.data
+        assert json.loads(files["bilan-edition-1.json"][0]) == expected
+        assert ("suppressed" in expected) is funder
         workbook = load_workbook(io.BytesIO(files["bilan-edition-1.xlsx"][0]))
         assert workbook.sheetnames
         text = "\n".join(str(cell.value) for sheet in workbook for row in sheet.iter_rows() for cell in row)
@@ -156,6 +160,9 @@ def test_edition_is_an_archive_carrying_its_figures(login, claire, fanny, django
         assert {str(spec["/AFRelationship"]) for spec in associated.values()} == {"/Data"}
     # Downloaded as it was frozen, attachments included.
     assert login(fanny).get(reverse("evaluation:edition_pdf", args=[edition.pk])).content == bytes(edition.pdf_funder)
+    assert login(fanny).get(reverse("evaluation:edition_json", args=[edition.pk])).json() == suppress_for_funder(
+        edition.data
+    )
 
 
 def test_only_an_archive_carries_files():

@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from sessions_app.models import Participant, Structure
+from tests.factories import AwarenessSessionFactory, ParticipantFactory
 
 pytestmark = pytest.mark.browser
 
@@ -66,7 +67,10 @@ def test_claire_types_two_participants_with_the_keyboard_only(page, log_in, clai
 
 
 def test_structure_suggestions_come_from_the_programme(page, log_in, alice, session_a):
-    Structure.objects.get_or_create_by_name("Centre social Lazare-Garreau")
+    # A coordinator is suggested the structures of her own CLSM's sign-in sheets (and the national list).
+    structure = Structure.objects.get_or_create_by_name("Centre social Lazare-Garreau")
+    other = AwarenessSessionFactory(clsm=session_a.clsm, held=True)
+    ParticipantFactory(session=other, structure=structure, structure_spelling=structure.name)
     log_in(alice)
     page.goto(f"/seances/{session_a.pk}/participants/")
     page.get_by_label("Structure (ligne 1)").press_sequentially("lazare")
