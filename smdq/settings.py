@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "simple_history",
+    "huey.contrib.djhuey",
     "accounts",
     "imports",
     "territories",
@@ -208,3 +209,29 @@ PERSONAL_DATA_RETENTION_MONTHS = env_int("PERSONAL_DATA_RETENTION_MONTHS", 24)
 
 # Months after a held session when its coordinator is asked what happened since (follow-up of effects).
 FOLLOWUP_MONTHS = env_int("FOLLOWUP_MONTHS", 6)
+
+# The task queue (Huey, README « Tâches de fond »): e-mails, official editions, large documents and imports, and
+# the daily schedules run in a worker (`manage.py run_huey`, started by `make run`). Without HUEY_URL/REDIS_URL the
+# queue is a SQLite file (nothing to install); with Redis several worker machines share the load.
+HUEY_URL = os.environ.get("HUEY_URL", "").strip() or os.environ.get("REDIS_URL", "").strip()
+HUEY_FILE = Path(os.environ.get("HUEY_FILE", BASE_DIR / "huey.sqlite3"))
+# HUEY_IMMEDIATE=1 runs each task inside the request that enqueues it (no worker): debugging only.
+HUEY_IMMEDIATE = env_bool("HUEY_IMMEDIATE", False)
+HUEY_WORKERS = env_int("HUEY_WORKERS", 2)
+if HUEY_URL and not HUEY_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(f"HUEY_URL={HUEY_URL!r} : une URL Redis est attendue (ex. redis://127.0.0.1:6379/0).")
+HUEY = {
+    "name": "smdq",
+    "immediate": HUEY_IMMEDIATE,
+    # Results are not kept: task outcomes are recorded as TaskRun rows (programme/tasks page).
+    "results": False,
+    "utc": True,
+    # Threads: tasks wait on the database, SMTP or WeasyPrint; one process keeps Django loaded once.
+    "consumer": {"workers": HUEY_WORKERS, "worker_type": "thread", "periodic": True, "check_worker_health": True},
+    # Priority queue (Redis 5+): e-mails go before a national PDF that takes seconds.
+    **(
+        {"huey_class": "huey.PriorityRedisHuey", "url": HUEY_URL}
+        if HUEY_URL
+        else {"huey_class": "huey.SqliteHuey", "filename": str(HUEY_FILE)}
+    ),
+}
