@@ -47,7 +47,9 @@ def due_date(session_date: date, months: int | None = None) -> date:
 
 def default_base_url() -> str:
     """The site's address for the links of the e-mails: the development server, or the first real host of
-    ALLOWED_HOSTS in production (over HTTPS)."""
+    ALLOWED_HOSTS in production (over HTTPS), unless SITE_URL says it."""
+    if settings.SITE_URL:
+        return settings.SITE_URL
     if settings.DEBUG:
         return "http://127.0.0.1:8000"
     hosts = [h for h in settings.ALLOWED_HOSTS if h and not h.startswith(".") and "*" not in h]

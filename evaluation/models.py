@@ -268,19 +268,35 @@ class BilanEditionQuerySet(models.QuerySet):
 
 class BilanEdition(models.Model):
     """An official, published bilan of a scope: the PDF and the JSON as they were, with the data they came from.
-    A later correction publishes a new edition; earlier ones stay downloadable."""
+    A later correction publishes a new edition; earlier ones stay downloadable.
+
+    Publishing creates it « en préparation » at once; the worker (`evaluation.tasks.prepare_edition`) computes
+    the figures, renders both PDFs and marks it « prête ». At most one edition of a scope is in preparation."""
+
+    class State(models.TextChoices):
+        PREPARING = "en_preparation", _("en préparation")
+        READY = "prete", _("prête")
+        FAILED = "echouee", _("échouée")
+
+    # Steps of the preparation, with the progress (%) shown while it runs.
+    STEPS = {"queued": 0, "figures": 10, "pdf": 40, "pdf_funder": 70, "done": 100}
 
     scope_key = models.CharField(_("périmètre (clé)"), max_length=300, db_index=True)
     scope_params = models.JSONField(_("paramètres du périmètre"))
     label = models.CharField(_("périmètre"), max_length=300)
     clsm_name = models.CharField(_("CLSM"), max_length=200, blank=True)
     number = models.PositiveIntegerField(_("édition n°"))
+    state = models.CharField(_("état"), max_length=20, choices=State.choices, default=State.READY)
+    progress = models.PositiveSmallIntegerField(_("avancement (%)"), default=100)
+    error = models.TextField(_("erreur"), blank=True)
     published_at = models.DateTimeField(_("publiée le"), default=timezone.now)
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    data = models.JSONField(_("données (JSON du bilan)"))
-    data_fingerprint = models.CharField(_("empreinte des données"), max_length=64)
-    pdf = models.BinaryField(_("PDF"))
-    pdf_funder = models.BinaryField(_("PDF pour les financeurs"))
+    ready_at = models.DateTimeField(_("prête le"), null=True, blank=True)
+    notified_at = models.DateTimeField(_("coordinateur·rices prévenu·es le"), null=True, blank=True)
+    data = models.JSONField(_("données (JSON du bilan)"), null=True, blank=True)
+    data_fingerprint = models.CharField(_("empreinte des données"), max_length=64, blank=True)
+    pdf = models.BinaryField(_("PDF"), default=b"")
+    pdf_funder = models.BinaryField(_("PDF pour les financeurs"), default=b"")
 
     objects = BilanEditionQuerySet.as_manager()
 
@@ -288,10 +304,24 @@ class BilanEdition(models.Model):
         verbose_name = _("édition de bilan")
         verbose_name_plural = _("éditions de bilans")
         ordering = ["-published_at"]
-        constraints = [models.UniqueConstraint(fields=["scope_key", "number"], name="edition_number_unique_per_scope")]
+        constraints = [
+            models.UniqueConstraint(fields=["scope_key", "number"], name="edition_number_unique_per_scope"),
+            # A double click, or two chargées publishing the same scope, never prepares two editions.
+            models.UniqueConstraint(
+                fields=["scope_key"], condition=models.Q(state="en_preparation"), name="one_edition_in_preparation"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.label} – édition {self.number}"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.state == self.State.READY
+
+    @property
+    def is_preparing(self) -> bool:
+        return self.state == self.State.PREPARING
 
 
 class Effect(models.Model):

@@ -25,6 +25,7 @@ urlpatterns = [
     path("bilan/reponses.xlsx", views_dashboard.responses_export, name="responses_export"),
     path("bilan/editions/", views_dashboard.edition_list, name="edition_list"),
     path("bilan/editions/publier/", views_dashboard.edition_publish, name="edition_publish"),
+    path("bilan/editions/<int:pk>/", views_dashboard.edition_detail, name="edition_detail"),
     path("bilan/editions/<int:pk>.pdf", views_dashboard.edition_download, {"fmt": "pdf"}, name="edition_pdf"),
     path("bilan/editions/<int:pk>.json", views_dashboard.edition_download, {"fmt": "json"}, name="edition_json"),
     # Follow-up of effects, some months after a session

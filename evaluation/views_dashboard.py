@@ -183,9 +183,11 @@ def edition_publish(request):
     scope = form.scope()
     edition = publish(scope, request.user, base_url=request.build_absolute_uri(reverse("evaluation:edition_list")))
     messages.success(
-        request, _("Bilan « %(label)s » publié (édition n° %(n)s).") % {"label": edition.label, "n": edition.number}
+        request,
+        _("Bilan « %(label)s » : l'édition n° %(n)s est en préparation, vous pouvez quitter cette page.")
+        % {"label": edition.label, "n": edition.number},
     )
-    return redirect(f"{reverse('evaluation:dashboard')}?{urlencode(edition.scope_params)}")
+    return redirect("evaluation:edition_detail", pk=edition.pk)
 
 
 @require_safe
@@ -202,8 +204,22 @@ def edition_list(request):
 
 @require_safe
 @login_required
+def edition_detail(request, pk):
+    """An edition's page: its progress while the worker prepares it (htmx asks again every 2 s), then its
+    downloads."""
+    edition = get_object_or_404(BilanEdition.objects.visible_to(request.user).defer("data", "pdf", "pdf_funder"), pk=pk)
+    context = {"edition": edition, "is_funder": request.user.is_funder}
+    if request.htmx:
+        return render(request, "evaluation/dashboard/_edition_status.html", context)
+    return render(request, "evaluation/dashboard/edition.html", context)
+
+
+@require_safe
+@login_required
 def edition_download(request, pk, fmt):
     edition = get_object_or_404(BilanEdition.objects.visible_to(request.user), pk=pk)
+    if not edition.is_ready:
+        return redirect("evaluation:edition_detail", pk=edition.pk)
     filename = f"bilan-edition-{edition.number}-{edition.pk}.{fmt}"
     if fmt == "json":
         response = JsonResponse(edition.data, json_dumps_params={"ensure_ascii": False})

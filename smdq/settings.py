@@ -207,6 +207,10 @@ QUESTIONNAIRE_LINK_DAYS = env_int("QUESTIONNAIRE_LINK_DAYS", 14)
 # Months after its session during which a participant's name and e-mail and free-text comments are kept.
 PERSONAL_DATA_RETENTION_MONTHS = env_int("PERSONAL_DATA_RETENTION_MONTHS", 24)
 
+# The site's address for the links of e-mails sent by scheduled tasks (no request to take it from); by default
+# the development server, or https:// and the first name of ALLOWED_HOSTS.
+SITE_URL = os.environ.get("SITE_URL", "").strip().rstrip("/")
+
 # Months after a held session when its coordinator is asked what happened since (follow-up of effects).
 FOLLOWUP_MONTHS = env_int("FOLLOWUP_MONTHS", 6)
 
@@ -225,9 +229,17 @@ HUEY = {
     "immediate": HUEY_IMMEDIATE,
     # Results are not kept: task outcomes are recorded as TaskRun rows (programme/tasks page).
     "results": False,
-    "utc": True,
+    # Local time (Django sets the process's TZ to TIME_ZONE): the schedules' crontab hours are Paris hours.
+    "utc": False,
     # Threads: tasks wait on the database, SMTP or WeasyPrint; one process keeps Django loaded once.
-    "consumer": {"workers": HUEY_WORKERS, "worker_type": "thread", "periodic": True, "check_worker_health": True},
+    # max_delay: an idle SQLite queue is polled at least every second (Redis blocks until a task comes).
+    "consumer": {
+        "workers": HUEY_WORKERS,
+        "worker_type": "thread",
+        "periodic": True,
+        "check_worker_health": True,
+        "max_delay": 1.0,
+    },
     # Priority queue (Redis 5+): e-mails go before a national PDF that takes seconds.
     **(
         {"huey_class": "huey.PriorityRedisHuey", "url": HUEY_URL}

@@ -1,0 +1,31 @@
+"""Tasks of the evaluation floor: official editions, the daily follow-ups and reminders."""
+
+import traceback
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from evaluation import editions
+from evaluation.bilan import Scope
+
+
+@db_task(retries=2, retry_delay=30, retry_backoff=2, context=True)
+def prepare_edition(edition_id: int, scope: Scope, base_url: str = "", task=None) -> None:
+    """Computes, renders and marks ready an edition published « en préparation »; idempotent (a retry after a
+    success does nothing). After the last try the edition is marked « échouée » with the error."""
+    try:
+        editions.prepare(edition_id, scope, base_url)
+    except Exception as exc:
+        if task is None or not task.retries:
+            editions.fail(edition_id, "".join(traceback.format_exception_only(type(exc), exc)).strip())
+        raise
+
+
+@db_periodic_task(crontab(hour="8", minute="0"), retries=2, retry_delay=600)
+def daily_followups() -> None:
+    """Every morning: each held session gets its follow-up, and coordinators are reminded of those due (the
+    operators' command `send_followup_reminders` does the same by hand)."""
+    from evaluation.followup import default_base_url, ensure_followups, send_reminders
+
+    ensure_followups()
+    send_reminders(base_url=default_base_url())
