@@ -1,6 +1,19 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+ABANDONED_AFTER = timedelta(hours=24)
+
+
+class PendingImportQuerySet(models.QuerySet):
+    def abandoned(self, now=None):
+        """Files uploaded and checked but never confirmed, for more than a day: a copy of personal data
+        nobody will use (`imports.tasks.clean_pending_imports` erases them every night)."""
+        limit = (now or timezone.now()) - ABANDONED_AFTER
+        return self.filter(applied_at__isnull=True, created_at__lt=limit)
 
 
 class PendingImport(models.Model):
@@ -13,6 +26,8 @@ class PendingImport(models.Model):
     created_at = models.DateTimeField(_("déposé le"), auto_now_add=True)
     applied_at = models.DateTimeField(_("importé le"), null=True, blank=True)
     summary = models.TextField(_("résultat"), blank=True)
+
+    objects = PendingImportQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("import de fichier")

@@ -13,3 +13,5 @@ class ProgrammeConfig(AppConfig):
 
         # Every task of every app, in the web process (enqueued) and in the worker (the rest).
         task_runs.connect()
+        # The e-mail task: `smdq` is not an installed app, so run_huey's autodiscovery of `tasks.py` misses it.
+        import smdq.tasks  # noqa: F401

@@ -14,6 +14,7 @@ urlpatterns = [
     path("comptes/", include("accounts.urls")),
     path("historique/<slug:kind>/<int:pk>/", views_history.object_history, name="object_history"),
     path("donnees-personnelles/", views.personal_data, name="personal_data"),
+    path("donnees-personnelles/effacer/", views.personal_data_purge, name="personal_data_purge"),
     path("taches/", views_tasks.task_runs, name="task_runs"),
     path("territoires/", include("territories.urls")),
     path("imports/", include("imports.urls")),

@@ -79,6 +79,7 @@ EXPECTED = {
     "sessions_app:participant_entry": OWN_CLSM_WRITE,
     "sessions_app:structure_search": NO_FUNDER,
     "personal_data": STAFF,
+    "personal_data_purge": STAFF,
     "task_runs": STAFF,
     # Questionnaires
     "evaluation:paper_entry": OWN_CLSM_STAFF_ONLY,
