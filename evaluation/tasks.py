@@ -3,10 +3,20 @@
 import traceback
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_periodic_task, db_task, on_startup
 
 from evaluation import editions
 from evaluation.bilan import Scope
+
+
+@on_startup()
+def warm_up() -> None:
+    """The worker loads pandas, matplotlib and WeasyPrint when it starts (each worker thread), not during the
+    first edition: the web server imports them lazily to start fast, the worker has no such hurry."""
+    import pandas  # noqa: F401
+    import weasyprint  # noqa: F401
+
+    from evaluation import charts  # noqa: F401
 
 
 @db_task(retries=2, retry_delay=30, retry_backoff=2, context=True)

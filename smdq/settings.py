@@ -225,7 +225,8 @@ HUEY_WORKERS = env_int("HUEY_WORKERS", 2)
 if HUEY_URL and not HUEY_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured(f"HUEY_URL={HUEY_URL!r} : une URL Redis est attendue (ex. redis://127.0.0.1:6379/0).")
 HUEY = {
-    "name": "smdq",
+    # Several sites (or test runs) may share one Redis: each reads only its own queue.
+    "name": os.environ.get("HUEY_NAME", "smdq"),
     "immediate": HUEY_IMMEDIATE,
     # Results are not kept: task outcomes are recorded as TaskRun rows (programme/tasks page).
     "results": False,
