@@ -324,6 +324,78 @@ class BilanEdition(models.Model):
         return self.state == self.State.PREPARING
 
 
+class BilanDocumentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A document is shared by everyone who would get the same file: national staff the full one, funders
+        the one with small numbers hidden and no free text, a coordinator the full one of their own CLSM."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_national_staff:
+            return self.filter(hide_small=False)
+        if user.is_funder:
+            return self.filter(hide_small=True, free_text=False)
+        own = list(user.clsms.values_list("name", flat=True))
+        return self.filter(hide_small=False, free_text=False, clsm_name__in=own).exclude(kind="responses")
+
+
+class BilanDocument(models.Model):
+    """A bilan document of a large scope, made by the worker (`evaluation.documents`) and kept for the scope and
+    the version of the data it was made from: asked again before the data changes, it is served at once."""
+
+    class Kind(models.TextChoices):
+        PDF = "pdf", _("rapport PDF")
+        XLSX = "xlsx", _("tableaux (XLSX)")
+        RESPONSES = "responses", _("réponses anonymisées (XLSX)")
+
+    State = BilanEdition.State
+    STEPS = {"queued": 0, "figures": 20, "rendering": 50, "done": 100}
+
+    kind = models.CharField(_("document"), max_length=20, choices=Kind.choices)
+    scope_key = models.CharField(_("périmètre (clé)"), max_length=300)
+    label = models.CharField(_("périmètre"), max_length=300)
+    clsm_name = models.CharField(_("CLSM"), max_length=200, blank=True)
+    hide_small = models.BooleanField(_("petits effectifs masqués"))
+    free_text = models.BooleanField(_("avec les textes libres"))
+    data_version = models.CharField(_("version des données"), max_length=64)
+    filename = models.CharField(_("nom du fichier"), max_length=200)
+    state = models.CharField(_("état"), max_length=20, choices=State.choices, default=State.PREPARING)
+    progress = models.PositiveSmallIntegerField(_("avancement (%)"), default=0)
+    error = models.TextField(_("erreur"), blank=True)
+    content = models.BinaryField(_("contenu"), default=b"")
+    created_at = models.DateTimeField(_("demandé le"), default=timezone.now)
+    ready_at = models.DateTimeField(_("prêt le"), null=True, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = BilanDocumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("document de bilan")
+        verbose_name_plural = _("documents de bilans")
+        constraints = [
+            # Two people asking for the same file at the same moment share one task.
+            models.UniqueConstraint(
+                fields=["kind", "scope_key", "hide_small", "free_text", "data_version"], name="one_document_per_version"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} – {self.label}"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.state == self.State.READY
+
+    @property
+    def is_preparing(self) -> bool:
+        return self.state == self.State.PREPARING
+
+    @property
+    def content_type(self) -> str:
+        if self.kind == self.Kind.PDF:
+            return "application/pdf"
+        return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 class Effect(models.Model):
     """What can happen in a territory after a session (the programme's « effets », seed 001)."""
 

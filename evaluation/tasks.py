@@ -5,7 +5,7 @@ import traceback
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, on_startup
 
-from evaluation import editions
+from evaluation import documents, editions
 from evaluation.bilan import Scope
 
 
@@ -29,6 +29,30 @@ def prepare_edition(edition_id: int, scope: Scope, base_url: str = "", task=None
         if task is None or not task.retries:
             editions.fail(edition_id, "".join(traceback.format_exception_only(type(exc), exc)).strip())
         raise
+
+
+@db_task(retries=2, retry_delay=30, retry_backoff=2, context=True)
+def render_document(document_id: int, scope: Scope, task=None) -> None:
+    """Makes a bilan document of a large scope and keeps it (`evaluation.documents`); idempotent."""
+    try:
+        documents.prepare(document_id, scope)
+    except Exception as exc:
+        if task is None or not task.retries:
+            documents.fail(document_id, "".join(traceback.format_exception_only(type(exc), exc)).strip())
+        raise
+
+
+@db_periodic_task(crontab(hour="4", minute="15"))
+def clean_documents() -> int:
+    """Every night: documents kept for more than a week go (their data has usually changed since)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from evaluation.models import BilanDocument
+
+    deleted, _ = BilanDocument.objects.filter(created_at__lt=timezone.now() - timedelta(days=7)).delete()
+    return deleted
 
 
 @db_periodic_task(crontab(hour="8", minute="0"), retries=2, retry_delay=600)

@@ -21,6 +21,7 @@ LABELS = {
     "clean_login_records": "Nettoyage des traces de connexion (chaque jour)",
     "clean_pending_imports": "Nettoyage des imports abandonnés (chaque jour)",
     "clean_task_runs": "Nettoyage de cette liste (chaque jour)",
+    "clean_documents": "Nettoyage des documents de bilan conservés (chaque jour)",
 }
 # Signals after which the task will not run again (unless a retry follows: « retrying » comes next then).
 ENDINGS = {

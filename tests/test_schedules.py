@@ -12,7 +12,7 @@ from huey.contrib.djhuey import HUEY
 
 from accounts.tasks import clean_login_records
 from evaluation.models import FollowUp
-from evaluation.tasks import daily_followups
+from evaluation.tasks import clean_documents, daily_followups
 from imports.models import PendingImport
 from imports.tasks import clean_pending_imports
 from programme.models import TaskRun
@@ -31,7 +31,14 @@ def runs_at(task, hour: int, minute: int = 0) -> bool:
 
 @pytest.mark.parametrize(
     ("task", "hour", "minute"),
-    [(nightly_purge, 3, 0), (clean_pending_imports, 3, 15), (clean_login_records, 3, 30), (daily_followups, 8, 0)],
+    [
+        (nightly_purge, 3, 0),
+        (clean_pending_imports, 3, 15),
+        (clean_login_records, 3, 30),
+        (clean_task_runs, 4, 0),
+        (clean_documents, 4, 15),
+        (daily_followups, 8, 0),
+    ],
 )
 def test_each_schedule_runs_once_a_day_at_its_hour(task, hour, minute):
     assert runs_at(task, hour, minute)
