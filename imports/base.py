@@ -77,6 +77,8 @@ class _Abort(Exception):
 # A file that is wrong on every line would list hundreds of thousands of errors: past this many, the check
 # stops (time and memory stay bounded) and says so; the first ones are enough to see what to fix.
 MAX_REPORTED_ERRORS = 1000
+# Rows between two progress reports (one UPDATE each when the worker checks a file).
+PROGRESS_EVERY = 2000
 
 
 class Importer:
@@ -86,9 +88,16 @@ class Importer:
     noun_plural: str = "lignes"
     columns: tuple[Column, ...] = ()
 
+    # Called as progress(step, done, total) while a file is checked and applied (the worker shows it).
+    progress = None
+
     def __init__(self, user=None):
         self.user = user
         self.errors: list[RowError] = []
+
+    def _report(self, step: str, done: int = 0, total: int = 0):
+        if self.progress is not None:
+            self.progress(step, done, total)
 
     # Reporting -----------------------------------------------------------------------------------------
     def error(self, row: Row | int, column: str | None, message: str):
@@ -204,7 +213,10 @@ class Importer:
         self.check_columns(table)
         self.prepare(table)
         parsed = []
-        for row in table.rows:
+        total = len(table.rows)
+        for index, row in enumerate(table.rows):
+            if index % PROGRESS_EVERY == 0:
+                self._report("rows", index, total)
             errors_before = len(self.errors)
             value = self.parse_row(row)
             if value is not None and len(self.errors) == errors_before:
@@ -222,6 +234,7 @@ class Importer:
         if self.errors:
             raise ImportFailed(sorted(self.errors, key=lambda e: e.line))
         result = ImportResult(self.noun_singular, self.noun_plural, dry_run=dry_run)
+        self._report("writing", total, total)
         try:
             with transaction.atomic():
                 self.apply(parsed, result)

@@ -1,66 +1,63 @@
-from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.access import staff_required
-from imports import registry
-from imports.base import ImportFailed
+from imports import processing, registry
 from imports.forms import UploadForm
 from imports.models import PendingImport
-from imports.tables import FileError, read_table
-
-PREVIEW_ROWS = 10
 
 
-def _check(pending: PendingImport, *, dry_run: bool):
-    importer = registry.get(pending.kind)(user=pending.user)
-    table = read_table(bytes(pending.content), filename=pending.filename)
-    return table, importer.run(table, dry_run=dry_run)
+def _hand_to_worker(task_name: str, pending_id: int) -> None:
+    from imports import tasks
+
+    try:
+        getattr(tasks, task_name)(pending_id)
+    except Exception as exc:
+        # The queue is unreachable: say so on the page rather than leave the file « en cours » for ever.
+        processing.fail(pending_id, f"File des tâches injoignable : {exc}")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
 def upload(request):
     form = UploadForm(request.POST or None, request.FILES or None)
-    context = {"form": form, "importers": registry.all_importers()}
     if request.method == "POST" and form.is_valid():
         upload_file = form.cleaned_data["file"]
-        pending = PendingImport.objects.create(
-            user=request.user,
-            kind=form.cleaned_data["kind"],
-            filename=upload_file.name,
-            content=upload_file.read(),
-        )
-        context["pending"] = pending
-        try:
-            table, result = _check(pending, dry_run=True)
-            preview = [(row.line, [row.get(h) for h in table.headers]) for row in table.rows[:PREVIEW_ROWS]]
-            context.update(result=result, headers=table.headers, preview=preview)
-        except FileError as exc:
-            context["file_error"] = str(exc)
-        except ImportFailed as exc:
-            context["errors"] = exc.errors
-    return render(request, "imports/upload.html", context)
+        with transaction.atomic():
+            pending = PendingImport.objects.create(
+                user=request.user,
+                kind=form.cleaned_data["kind"],
+                filename=upload_file.name,
+                content=upload_file.read(),
+            )
+            # The worker checks the file once it is committed; the page shows the progress.
+            transaction.on_commit(lambda: _hand_to_worker("check_import", pending.pk))
+        return redirect("imports:detail", pk=pending.pk)
+    return render(request, "imports/upload.html", {"form": form, "importers": registry.all_importers()})
+
+
+@require_safe
+@staff_required
+def detail(request, pk):
+    """One uploaded file: its check (progress, then preview or errors), its confirmation, its import."""
+    pending = get_object_or_404(PendingImport.objects.defer("content"), pk=pk, user=request.user)
+    template = "imports/_pending.html" if request.htmx else "imports/detail.html"
+    return render(request, template, {"pending": pending})
 
 
 @require_POST
 @staff_required
 def confirm(request, pk):
-    pending = get_object_or_404(PendingImport, pk=pk, user=request.user, applied_at__isnull=True)
-    try:
-        _table, result = _check(pending, dry_run=False)
-    except (FileError, ImportFailed):
-        messages.error(request, _("Le fichier n'est plus valide (les données ont changé depuis la vérification)."))
-        return redirect("imports:upload")
-    pending.applied_at = timezone.now()
-    pending.summary = result.summary()
-    pending.content = b""  # the data now lives in its tables; no need to keep a second copy
-    pending.save(update_fields=["applied_at", "summary", "content"])
-    messages.success(request, result.summary())
-    return redirect("imports:upload")
+    pending = get_object_or_404(PendingImport.objects.defer("content"), pk=pk, user=request.user)
+    if not processing.confirm(pending):
+        # Not waiting for confirmation: already applied, being applied (a double click), or refused.
+        if pending.state in (PendingImport.State.APPLIED, PendingImport.State.INVALID, PendingImport.State.FAILED):
+            raise Http404
+        return redirect("imports:detail", pk=pending.pk)
+    transaction.on_commit(lambda: _hand_to_worker("apply_import", pending.pk))
+    return redirect("imports:detail", pk=pending.pk)
 
 
 @require_safe

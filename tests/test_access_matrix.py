@@ -56,6 +56,7 @@ EXPECTED = {
     "territories:commune_search": LOGGED_IN,
     # Imports
     "imports:upload": STAFF,
+    "imports:detail": row(LOGIN, 403, 403, 200, 403, admin=404),  # the file of the one who uploaded it
     "imports:confirm": POST_ONLY,
     "imports:template": STAFF,
     # Requests: never the funder
@@ -210,6 +211,7 @@ def world(alice, bob, claire, fanny, adam, clsm_a, clsm_b, session_a, settings, 
         "territories:clsm_detail": {"pk": clsm_a.pk},
         "territories:clsm_edit": {"pk": clsm_a.pk},
         "imports:confirm": {"pk": pending.pk},
+        "imports:detail": {"pk": pending.pk},
         "imports:template": {"kind": "clsm"},
         "sessions_app:calendar_feed": {"token": token},
         "evaluation:sheet_edit": {"pk": pk, "number": 1},
