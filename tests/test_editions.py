@@ -99,6 +99,16 @@ def test_the_worker_prepares_the_edition_then_the_page_stops_polling(login, clai
     assert len(mail.outbox) == 1 and BilanEdition.objects.count() == 1
 
 
+def test_the_coordinators_are_told_once(claire, alice, bob):
+    figures = {"sessions": 2, "participants": 9, "responses": 6}
+    edition = BilanEdition.objects.create(
+        scope_key="{}", scope_params={}, label="Saison 2022-2023", number=1, data={"key_figures": figures}
+    )
+    for _ in range(2):  # a retried task, or two workers
+        committed(editions.notify)(edition, SCOPE, "https://smdq.example.fr/bilan/editions/")
+    assert len(mail.outbox) == 1 and edition.notified_at is not None
+
+
 def test_progress_is_shown_while_the_worker_renders(login, claire, queued, monkeypatch):
     client = login(claire)
     publish(client)
