@@ -43,7 +43,15 @@ def describe(task) -> str:
         payload = args[0]
         count = len(payload.get("to", [])) + len(payload.get("cc", [])) + len(payload.get("bcc", []))
         return f"« {payload.get('subject', '')} », {count} destinataire(s)"[:300]
-    return ", ".join(str(arg) for arg in args)[:300]
+    parts = []
+    for arg in args:
+        if hasattr(arg, "label"):  # a bilan's scope
+            parts.append(str(arg.label))
+        elif isinstance(arg, int):
+            parts.append(f"n° {arg}")
+        elif not (isinstance(arg, str) and arg.startswith(("http://", "https://"))):  # the site's address
+            parts.append(str(arg))
+    return " · ".join(parts)[:300]
 
 
 def _record(task, **changes) -> None:

@@ -122,6 +122,14 @@ def test_a_message_that_cannot_be_built_is_not_retried():
     assert run.state == TaskRun.State.FAILED and "KeyError" in run.error
 
 
+def test_a_task_is_described_by_its_scope_and_number_not_its_repr():
+    from evaluation.bilan import Scope
+    from programme.task_runs import describe
+
+    task = type("Task", (), {"name": "prepare_edition", "args": (5, Scope.build(season="2024-2025"), "https://x.fr/")})
+    assert describe(task) == "n° 5 · Saison 2024-2025"
+
+
 def test_the_tasks_page_lists_failures_first_with_their_error(login, claire, alice, monkeypatch):
     send_email(message_to_payload(a_message(subject="Réussi")))
     monkeypatch.setattr(EmailBackend, "send_messages", lambda self, m: (_ for _ in ()).throw(OSError("réseau")))
