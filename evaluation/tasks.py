@@ -3,7 +3,7 @@
 import traceback
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task, on_startup
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task, on_startup
 
 from evaluation import documents, editions
 from evaluation.bilan import Scope
@@ -56,6 +56,7 @@ def clean_documents() -> int:
 
 
 @db_periodic_task(crontab(hour="8", minute="0"), retries=2, retry_delay=600)
+@lock_task("daily-followups")  # several workers sharing Redis each schedule it: one run at a time sends reminders
 def daily_followups() -> None:
     """Every morning: each held session gets its follow-up, and coordinators are reminded of those due (the
     operators' command `send_followup_reminders` does the same by hand)."""

@@ -82,6 +82,9 @@ def on_signal(signal, task, exc=None, *args, **kwargs):
     elif signal in ENDINGS:
         text = "".join(traceback.format_exception_only(type(exc), exc)).strip() if exc else ENDINGS[signal]
         _record(task, state=TaskRun.State.FAILED, finished_at=now, error=text[:4000], retries_left=0)
+    elif signal == S.SIGNAL_LOCKED:
+        # The same schedule already running on another worker (several share a Redis queue): skipped.
+        _record(task, state=TaskRun.State.DONE, finished_at=now, error="sautée : déjà en cours sur un autre worker")
     elif signal == S.SIGNAL_RETRYING:
         # Emitted before Huey counts the try off: what is left after this one.
         _record(task, state=TaskRun.State.RETRYING, retries_left=max(task.retries - 1, 0))

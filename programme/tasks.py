@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, lock_task
 
 from programme.models import TaskRun
 from programme.privacy import purge_personal_data
@@ -14,6 +14,7 @@ TASK_RUNS_DAYS = 90
 
 
 @db_periodic_task(crontab(hour=str(PURGE_HOUR), minute="0"), retries=2, retry_delay=600)
+@lock_task("nightly-purge")  # one run at a time when several workers share the queue
 def nightly_purge() -> str:
     """Every night: names, e-mails and free comments past their retention are erased (`--apply` semantics of
     `manage.py purge_personal_data`, which stays for operators)."""

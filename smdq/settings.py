@@ -240,6 +240,8 @@ HUEY = {
         "periodic": True,
         "check_worker_health": True,
         "max_delay": 1.0,
+        # A worker killed during a locked schedule would leave its lock: the next start clears it.
+        "flush_locks": True,
     },
     # Priority queue (Redis 5+): e-mails go before a national PDF that takes seconds.
     **(

@@ -148,3 +148,13 @@ def test_only_the_national_centre_erases(request, login, programme, user_fixture
     client = login(request.getfixturevalue(user_fixture))
     assert client.post(reverse("personal_data_purge")).status_code == 403
     assert Participant.objects.filter(email="x@example.fr").count() == 9
+
+
+def test_a_schedule_already_running_on_another_worker_is_skipped(alice, clsm_a):
+    AwarenessSessionFactory(clsm=clsm_a, held=True, date=timezone.localdate() - timedelta(days=200), reference="X-1")
+    with HUEY.lock_task("daily-followups"):  # held by another worker sharing the Redis queue
+        daily_followups()
+    assert not FollowUp.objects.exists() and mail.outbox == []
+    assert TaskRun.objects.get(name="daily_followups").error == "sautée : déjà en cours sur un autre worker"
+    daily_followups()
+    assert FollowUp.objects.count() == 1
