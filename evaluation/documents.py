@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
+from evaluation import editions
 from evaluation.bilan import Scope, compute_bilan
 from evaluation.editions import scope_key
 from evaluation.models import BilanDocument, Need, Response
@@ -94,7 +95,12 @@ def request(kind: str, scope: Scope, user) -> BilanDocument:
     worker. A failed one is tried again."""
     lookup = _lookup(kind, scope, user, data_version())
     document = BilanDocument.objects.filter(**lookup).first()
-    if document is not None and document.state != BilanDocument.State.FAILED:
+    abandoned = (
+        document is not None
+        and document.is_preparing
+        and document.created_at < timezone.now() - editions.ABANDONED_AFTER  # its worker was killed mid-task
+    )
+    if document is not None and document.state != BilanDocument.State.FAILED and not abandoned:
         return document
     try:
         with transaction.atomic():

@@ -8,6 +8,7 @@ edition is being prepared returns that edition, and preparing a ready edition ch
 import hashlib
 import json
 import logging
+from datetime import timedelta
 
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
@@ -36,7 +37,18 @@ def coordinators_concerned(scope: Scope):
     return users.filter(clsms__sessions__in=scope.held_sessions()).distinct()
 
 
+# An edition still « en préparation » this long after its publication lost its worker (killed mid-task): the
+# next publication of its scope marks it failed and starts again (a national edition is ready in under a minute).
+ABANDONED_AFTER = timedelta(minutes=15)
+
+
 def _in_preparation(key: str) -> BilanEdition | None:
+    abandoned = BilanEdition.objects.filter(
+        scope_key=key, state=BilanEdition.State.PREPARING, published_at__lt=timezone.now() - ABANDONED_AFTER
+    )
+    abandoned.update(
+        state=BilanEdition.State.FAILED, error="Abandonnée : le worker s'est arrêté pendant la préparation."
+    )
     return BilanEdition.objects.filter(scope_key=key, state=BilanEdition.State.PREPARING).first()
 
 

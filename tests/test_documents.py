@@ -78,6 +78,22 @@ def test_while_it_is_made_the_page_polls_its_progress(login, claire, renders, mo
     )
 
 
+def test_a_document_whose_worker_died_is_asked_again(login, claire, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    handed = []
+    monkeypatch.setattr("evaluation.tasks.render_document", lambda *args: handed.append(args))
+    client = login(claire)
+    ask(client)
+    ask(client)
+    assert len(handed) == 1
+    BilanDocument.objects.update(created_at=timezone.now() - timedelta(minutes=16))  # the worker was killed
+    ask(client)
+    assert len(handed) == 2 and BilanDocument.objects.count() == 1
+
+
 def test_each_audience_gets_its_own_file(login, claire, fanny, alice, renders):
     ask(login(claire))
     staff_document = BilanDocument.objects.get()

@@ -64,6 +64,22 @@ def test_a_double_click_never_makes_two_editions(login, claire, queued):
     assert BilanEdition.objects.count() == 1 and len(queued) == 1
 
 
+def test_an_edition_whose_worker_died_does_not_block_its_scope(login, claire, queued):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client = login(claire)
+    publish(client)
+    BilanEdition.objects.update(published_at=timezone.now() - timedelta(minutes=16))  # the worker was killed
+    publish(client)
+    assert list(BilanEdition.objects.order_by("number").values_list("number", "state")) == [
+        (1, "echouee"),
+        (2, "en_preparation"),
+    ]
+    assert len(queued) == 2
+
+
 def test_two_editions_of_a_scope_cannot_be_in_preparation_together(claire, queued, monkeypatch):
     edition = committed(editions.publish)(SCOPE, claire)
     # The other request checked before this one committed: the database refuses the second edition...
