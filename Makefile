@@ -24,6 +24,10 @@ run: install
 	$(BIN)/python manage.py load_territories
 	$(BIN)/python manage.py seed_demo --scale demo --if-empty
 	$(BIN)/python manage.py demo_accounts --url http://$(HOST):$(PORT)/
+	@# The task worker runs beside the web server and stops with it (Ctrl-C, or runserver exiting).
+	@$(BIN)/python manage.py run_huey --quiet & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	echo "Worker des tâches lancé (manage.py run_huey, pid $$worker) : e-mails, éditions, documents, tâches programmées."; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install

@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from evaluation.models import (
     Answer,
+    BilanDocument,
     BilanEdition,
     ClientSubmission,
     Effect,
@@ -114,7 +115,8 @@ class QuestionnaireLinkAdmin(admin.ModelAdmin):
 
 @admin.register(BilanEdition)
 class BilanEditionAdmin(admin.ModelAdmin):
-    list_display = ("label", "number", "published_at", "published_by")
+    list_display = ("label", "number", "state", "published_at", "published_by", "ready_at")
+    list_filter = ("state",)
     search_fields = ("label",)
     exclude = ("pdf", "pdf_funder")
     readonly_fields = (
@@ -123,10 +125,25 @@ class BilanEditionAdmin(admin.ModelAdmin):
         "label",
         "clsm_name",
         "number",
+        "state",
+        "progress",
+        "error",
         "published_at",
         "published_by",
+        "ready_at",
+        "notified_at",
         "data_fingerprint",
     )
+
+
+@admin.register(BilanDocument)
+class BilanDocumentAdmin(admin.ModelAdmin):
+    """Files kept for a scope and a data version (made again when asked after they are deleted)."""
+
+    list_display = ("kind", "label", "hide_small", "free_text", "state", "created_at", "ready_at")
+    list_filter = ("kind", "state")
+    exclude = ("content",)
+    readonly_fields = [f.name for f in BilanDocument._meta.fields if f.name != "content"]
 
 
 @admin.register(Effect)

@@ -1,23 +1,24 @@
 """Follow-up of effects: some months after a held session (FOLLOWUP_MONTHS, 6 by default), the coordinators of
 its CLSM are asked what happened since (the programme's « effets », seed 001) by e-mail and on their home page.
 
-A daily cron runs `send_followup_reminders`: `ensure_followups` gives every held session its follow-up, then
-`send_reminders` e-mails each coordinator once, listing their CLSM's follow-ups that have become due.
+Every morning the worker runs `evaluation.tasks.daily_followups` (the operators' command `send_followup_reminders`
+does the same): `ensure_followups` gives every held session its follow-up, then `send_reminders` e-mails each
+coordinator once, listing their CLSM's follow-ups that have become due.
 
 Reminders: a follow-up is reminded at most twice, with `reminded_at` holding the date of the last reminder.
 The first reminder goes out from the due date; a second one 30 days later if the follow-up is still unanswered.
 A first reminder that went out 30 days or more after the due date (the follow-up of an old session, created
-when the feature arrived, or a cron that stopped for a month) is the only one: `reminded_at` alone cannot tell
+when the feature arrived, or a worker that stopped for a month) is the only one: `reminded_at` alone cannot tell
 one reminder from two otherwise, and an old session does not deserve two e-mails.
 """
 
 import logging
-import smtplib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.exceptions import ImproperlyConfigured
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
@@ -27,6 +28,7 @@ from accounts.access import get_for_user
 from accounts.models import Role, User
 from evaluation.models import FollowUp
 from sessions_app.models import AwarenessSession
+from smdq.mail import send_email_later
 from smdq.retention import months_before
 from territories.models import CLSM
 
@@ -41,6 +43,19 @@ def due_date(session_date: date, months: int | None = None) -> date:
     (or the month's last day: 31 August + 6 months is 28 or 29 February)."""
     months = settings.FOLLOWUP_MONTHS if months is None else months
     return months_before(session_date, -months)
+
+
+def default_base_url() -> str:
+    """The site's address for the links of the e-mails: the development server, or the first real host of
+    ALLOWED_HOSTS in production (over HTTPS), unless SITE_URL says it."""
+    if settings.SITE_URL:
+        return settings.SITE_URL
+    if settings.DEBUG:
+        return "http://127.0.0.1:8000"
+    hosts = [h for h in settings.ALLOWED_HOSTS if h and not h.startswith(".") and "*" not in h]
+    if not hosts:
+        raise ImproperlyConfigured("Indiquez l'adresse du site avec --base-url (ex. https://smdq.example.fr).")
+    return f"https://{hosts[0]}"
 
 
 def kit_proposal_url() -> str | None:
@@ -107,11 +122,10 @@ def ensure_followups(today: date | None = None) -> EnsureReport:
 
 @dataclass
 class ReminderReport:
-    emails: int = 0  # e-mails sent, one per coordinator
+    emails: int = 0  # e-mails handed to the worker, one per coordinator
     reminded: int = 0  # follow-ups whose reminder went to at least one coordinator
     second_reminders: int = 0  # of which second reminders
     without_recipient: list[str] = field(default_factory=list)  # session references: no coordinator to write to
-    failures: list[str] = field(default_factory=list)  # addresses the mail server refused
 
 
 def _moment(today: date | None) -> datetime:
@@ -157,7 +171,7 @@ def _recipients(followups) -> dict[User, list[FollowUp]]:
     return result
 
 
-def _message(person: User, followups, second: set[int], base_url: str, connection) -> EmailMessage:
+def _message(person: User, followups, second: set[int], base_url: str) -> EmailMessage:
     base = base_url.rstrip("/")
     items = [
         {
@@ -179,15 +193,18 @@ def _message(person: User, followups, second: set[int], base_url: str, connectio
     }
     subject = " ".join(render_to_string("evaluation/emails/followup_reminder_subject.txt", context).split())
     body = render_to_string("evaluation/emails/followup_reminder_body.txt", context)
-    return EmailMessage(subject, body, None, [person.email], connection=connection)
+    return EmailMessage(subject, body, None, [person.email])
 
 
+@transaction.atomic
 def send_reminders(today: date | None = None, base_url: str = "") -> ReminderReport:
-    """E-mails every coordinator concerned once, listing their CLSM's follow-ups to remind today, then records
-    `reminded_at` on the follow-ups whose reminder reached at least one coordinator. A follow-up without any
-    coordinator to write to, or whose every e-mail failed, is tried again on the next run.
+    """E-mails every coordinator concerned once, listing their CLSM's follow-ups to remind today, and records
+    `reminded_at` on them. A follow-up without any coordinator to write to is tried again on the next run.
 
-    `base_url` (« https://smdq.example.fr ») makes the links of the e-mail absolute."""
+    The e-mails are handed to the worker when `reminded_at` is committed (`send_email_later`), and the worker
+    retries each one with backoff for about an hour while the mail server refuses it: a follow-up is recorded as
+    reminded when its e-mail is queued, which is honest as long as the worker retries (a failure past the last
+    try is shown on the « Tâches » page). `base_url` (« https://smdq.example.fr ») makes the links absolute."""
     report = ReminderReport()
     followups, second = reminders_due(today)
     if not followups:
@@ -199,25 +216,12 @@ def send_reminders(today: date | None = None, base_url: str = "") -> ReminderRep
         logger.warning("Suivi de la séance %s : aucun·e coordinateur·rice avec une adresse e-mail.", reference)
 
     reached: set[int] = set()
-    connection = get_connection()
-    try:
-        connection.open()  # one connection for every e-mail; if it fails here, each send tries again
-    except (smtplib.SMTPException, OSError):
-        logger.exception("Serveur d'e-mails injoignable pour les rappels de suivi.")
-    try:
-        with translation.override("fr"):
-            for person in sorted(recipients, key=lambda p: (p.last_name, p.first_name, p.username)):
-                mine = recipients[person]
-                try:
-                    _message(person, mine, second, base_url, connection).send()
-                except (smtplib.SMTPException, OSError):
-                    logger.exception("Rappel de suivi à %s non envoyé.", person.email)
-                    report.failures.append(person.email)
-                    continue
-                report.emails += 1
-                reached.update(f.pk for f in mine)
-    finally:
-        connection.close()
+    with translation.override("fr"):
+        for person in sorted(recipients, key=lambda p: (p.last_name, p.first_name, p.username)):
+            mine = recipients[person]
+            send_email_later(_message(person, mine, second, base_url))
+            report.emails += 1
+            reached.update(f.pk for f in mine)
 
     FollowUp.objects.filter(pk__in=reached).update(reminded_at=_moment(today))
     report.reminded = len(reached)

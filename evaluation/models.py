@@ -307,19 +307,35 @@ class BilanEditionQuerySet(models.QuerySet):
 
 class BilanEdition(models.Model):
     """An official, published bilan of a scope: the PDF and the JSON as they were, with the data they came from.
-    A later correction publishes a new edition; earlier ones stay downloadable."""
+    A later correction publishes a new edition; earlier ones stay downloadable.
+
+    Publishing creates it « en préparation » at once; the worker (`evaluation.tasks.prepare_edition`) computes
+    the figures, renders both PDFs and marks it « prête ». At most one edition of a scope is in preparation."""
+
+    class State(models.TextChoices):
+        PREPARING = "en_preparation", _("en préparation")
+        READY = "prete", _("prête")
+        FAILED = "echouee", _("échouée")
+
+    # Steps of the preparation, with the progress (%) shown while it runs.
+    STEPS = {"queued": 0, "figures": 10, "pdf": 40, "pdf_funder": 70, "done": 100}
 
     scope_key = models.CharField(_("périmètre (clé)"), max_length=300, db_index=True)
     scope_params = models.JSONField(_("paramètres du périmètre"))
     label = models.CharField(_("périmètre"), max_length=300)
     clsm_name = models.CharField(_("CLSM"), max_length=200, blank=True)
     number = models.PositiveIntegerField(_("édition n°"))
+    state = models.CharField(_("état"), max_length=20, choices=State.choices, default=State.READY)
+    progress = models.PositiveSmallIntegerField(_("avancement (%)"), default=100)
+    error = models.TextField(_("erreur"), blank=True)
     published_at = models.DateTimeField(_("publiée le"), default=timezone.now)
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    data = models.JSONField(_("données (JSON du bilan)"))
-    data_fingerprint = models.CharField(_("empreinte des données"), max_length=64)
-    pdf = models.BinaryField(_("PDF"))
-    pdf_funder = models.BinaryField(_("PDF pour les financeurs"))
+    ready_at = models.DateTimeField(_("prête le"), null=True, blank=True)
+    notified_at = models.DateTimeField(_("coordinateur·rices prévenu·es le"), null=True, blank=True)
+    data = models.JSONField(_("données (JSON du bilan)"), null=True, blank=True)
+    data_fingerprint = models.CharField(_("empreinte des données"), max_length=64, blank=True)
+    pdf = models.BinaryField(_("PDF"), default=b"")
+    pdf_funder = models.BinaryField(_("PDF pour les financeurs"), default=b"")
 
     objects = BilanEditionQuerySet.as_manager()
 
@@ -327,10 +343,99 @@ class BilanEdition(models.Model):
         verbose_name = _("édition de bilan")
         verbose_name_plural = _("éditions de bilans")
         ordering = ["-published_at"]
-        constraints = [models.UniqueConstraint(fields=["scope_key", "number"], name="edition_number_unique_per_scope")]
+        constraints = [
+            models.UniqueConstraint(fields=["scope_key", "number"], name="edition_number_unique_per_scope"),
+            # A double click, or two chargées publishing the same scope, never prepares two editions.
+            models.UniqueConstraint(
+                fields=["scope_key"], condition=models.Q(state="en_preparation"), name="one_edition_in_preparation"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.label} – édition {self.number}"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.state == self.State.READY
+
+    @property
+    def is_preparing(self) -> bool:
+        return self.state == self.State.PREPARING
+
+
+class BilanDocumentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A document is shared by everyone who would get the same file: national staff the full one, funders
+        the one with small numbers hidden and no free text, a coordinator the full one of their own CLSM."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_national_staff:
+            return self.filter(hide_small=False)
+        if user.is_funder:
+            return self.filter(hide_small=True, free_text=False)
+        own = list(user.clsms.values_list("name", flat=True))
+        # A coordinator's document of all their CLSM at once names none of them: it is theirs by who asked.
+        return self.filter(
+            models.Q(clsm_name__in=own) | models.Q(clsm_name="", requested_by=user), hide_small=False, free_text=False
+        ).exclude(kind="responses")
+
+
+class BilanDocument(models.Model):
+    """A bilan document of a large scope, made by the worker (`evaluation.documents`) and kept for the scope and
+    the version of the data it was made from: asked again before the data changes, it is served at once."""
+
+    class Kind(models.TextChoices):
+        PDF = "pdf", _("rapport PDF")
+        XLSX = "xlsx", _("tableaux (XLSX)")
+        RESPONSES = "responses", _("réponses anonymisées (XLSX)")
+
+    State = BilanEdition.State
+    STEPS = {"queued": 0, "figures": 20, "rendering": 50, "done": 100}
+
+    kind = models.CharField(_("document"), max_length=20, choices=Kind.choices)
+    scope_key = models.CharField(_("périmètre (clé)"), max_length=300)
+    label = models.CharField(_("périmètre"), max_length=300)
+    clsm_name = models.CharField(_("CLSM"), max_length=200, blank=True)
+    hide_small = models.BooleanField(_("petits effectifs masqués"))
+    free_text = models.BooleanField(_("avec les textes libres"))
+    data_version = models.CharField(_("version des données"), max_length=64)
+    filename = models.CharField(_("nom du fichier"), max_length=200)
+    state = models.CharField(_("état"), max_length=20, choices=State.choices, default=State.PREPARING)
+    progress = models.PositiveSmallIntegerField(_("avancement (%)"), default=0)
+    error = models.TextField(_("erreur"), blank=True)
+    content = models.BinaryField(_("contenu"), default=b"")
+    created_at = models.DateTimeField(_("demandé le"), default=timezone.now)
+    ready_at = models.DateTimeField(_("prêt le"), null=True, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = BilanDocumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("document de bilan")
+        verbose_name_plural = _("documents de bilans")
+        constraints = [
+            # Two people asking for the same file at the same moment share one task.
+            models.UniqueConstraint(
+                fields=["kind", "scope_key", "hide_small", "free_text", "data_version"], name="one_document_per_version"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} – {self.label}"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.state == self.State.READY
+
+    @property
+    def is_preparing(self) -> bool:
+        return self.state == self.State.PREPARING
+
+    @property
+    def content_type(self) -> str:
+        if self.kind == self.Kind.PDF:
+            return "application/pdf"
+        return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class Effect(models.Model):

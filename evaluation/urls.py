@@ -23,8 +23,12 @@ urlpatterns = [
     path("bilan/rapport.pdf", views_dashboard.bilan_document, {"fmt": "pdf"}, name="bilan_pdf"),
     path("bilan/tableaux.xlsx", views_dashboard.bilan_document, {"fmt": "xlsx"}, name="bilan_xlsx"),
     path("bilan/reponses.xlsx", views_dashboard.responses_export, name="responses_export"),
+    path("bilan/documents/preparer/", views_dashboard.document_prepare, name="document_prepare"),
+    path("bilan/documents/<int:pk>/", views_dashboard.document_detail, name="document_detail"),
+    path("bilan/documents/<int:pk>/fichier", views_dashboard.document_download, name="document_download"),
     path("bilan/editions/", views_dashboard.edition_list, name="edition_list"),
     path("bilan/editions/publier/", views_dashboard.edition_publish, name="edition_publish"),
+    path("bilan/editions/<int:pk>/", views_dashboard.edition_detail, name="edition_detail"),
     path("bilan/editions/<int:pk>.pdf", views_dashboard.edition_download, {"fmt": "pdf"}, name="edition_pdf"),
     path("bilan/editions/<int:pk>.json", views_dashboard.edition_download, {"fmt": "json"}, name="edition_json"),
     # Follow-up of effects, some months after a session

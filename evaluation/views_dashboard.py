@@ -1,12 +1,11 @@
 """The bilan in the browser: dashboard, charts, downloads (PDF, spreadsheets, JSON) and official editions."""
 
 import hashlib
-import json
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.cache import cache
-from django.db.models import Count, Max
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,15 +14,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import STAFF_ROLES, has_bilan, has_role, login_required, staff_required
+from evaluation import documents
 from evaluation.bilan import Scope, compute_bilan, with_previous_means
+from evaluation.documents import data_version
 from evaluation.editions import publish, scope_key
 from evaluation.forms_dashboard import ScopeForm, scope_params
-from evaluation.models import BilanEdition, Need, Response
-from evaluation.renderers import render as render_document
+from evaluation.models import BilanDocument, BilanEdition
 from evaluation.sections import render_sections
-from evaluation.spreadsheets import responses_workbook
 from evaluation.suppression import for_display, suppress_for_funder
-from sessions_app.models import AwarenessSession, Participant
 
 CHARTS = {
     "satisfaction": gettext_lazy("Satisfaction (sur 5)"),
@@ -34,17 +32,6 @@ CHARTS = {
     "carte": gettext_lazy("Séances par département et QPV couverts"),
 }
 CACHE_SECONDS = 300
-
-
-def _data_version() -> str:
-    """Changes whenever data a bilan reads changes, so cached figures and charts never go stale."""
-    stamps = [
-        AwarenessSession.objects.aggregate(m=Max("updated_at"), n=Count("pk")),
-        Response.objects.aggregate(m=Max("updated_at"), n=Count("pk")),
-        Participant.objects.aggregate(m=Max("created_at"), n=Count("pk")),
-        Need.objects.aggregate(m=Max("categorised_at"), n=Count("category")),
-    ]
-    return hashlib.sha1(json.dumps(stamps, default=str).encode()).hexdigest()
 
 
 def _cached(kind: str, scope: Scope, version: str, build):
@@ -68,7 +55,7 @@ def dashboard(request):
     if not has_bilan(request.user):
         return render(request, "evaluation/dashboard/no_clsm.html")
     form, scope = _scope(request)
-    version = _data_version()
+    version = data_version()
     funder = request.user.is_funder
     data = _cached(f"data-{'funder' if funder else 'all'}", scope, version, lambda: compute_bilan(scope, funder=funder))
     params = urlencode(scope_params(scope))
@@ -102,7 +89,7 @@ def bilan_chart(request, name):
     if name not in CHARTS:
         raise Http404
     _form, scope = _scope(request)
-    version = _data_version()
+    version = data_version()
     funder = request.user.is_funder
 
     def build():
@@ -131,39 +118,76 @@ def bilan_json(request):
     return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
 
 
-def _filename(scope: Scope, extension: str) -> str:
-    slug = "".join(c if c.isalnum() else "-" for c in scope.label.lower()).strip("-")
-    while "--" in slug:
-        slug = slug.replace("--", "-")
-    return f"bilan-{slug}.{extension}"
+def _serve(content: bytes, kind: str, name: str) -> HttpResponse:
+    response = HttpResponse(bytes(content), content_type=BilanDocument(kind=kind).content_type)
+    disposition = "inline" if kind == BilanDocument.Kind.PDF else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{name}"'
+    return response
+
+
+def _document(request, kind: str, scope: Scope):
+    """A small scope's document made now; a large one's served from what the worker made for today's data, or a
+    page that asks the worker for it and waits with its progress (README « Background tasks »)."""
+    variant = documents.variant(kind, request.user)
+    if documents.is_immediate(kind, scope):
+        return _serve(documents.render(kind, scope, **variant), kind, documents.filename(kind, scope))
+    document = documents.current(kind, scope, request.user)
+    if document is not None and document.is_ready:
+        return _serve(document.content, kind, document.filename)
+    context = {"document": document, "kind": kind, "kind_label": BilanDocument.Kind(kind).label, "scope": scope}
+    return render(request, "evaluation/dashboard/document_wait.html", context)
 
 
 @require_safe
 @login_required
 def bilan_document(request, fmt):
     _form, scope = _scope(request)
-    funder = request.user.is_funder
-    content = render_document(fmt, compute_bilan(scope, funder=funder), scope, funder=funder)
-    content_type = {
-        "pdf": "application/pdf",
-        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    }[fmt]
-    response = HttpResponse(content, content_type=content_type)
-    disposition = "inline" if fmt == "pdf" else "attachment"
-    response["Content-Disposition"] = f'{disposition}; filename="{_filename(scope, fmt)}"'
-    return response
+    return _document(request, fmt, scope)
 
 
 @require_safe
 @staff_required  # one row per respondent: never for the funder, who sees aggregates only
 def responses_export(request):
     _form, scope = _scope(request)
-    content = responses_workbook(scope.held_sessions(), include_free_text=request.user.is_national_staff)
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{_filename(scope, "xlsx").replace("bilan-", "reponses-")}"'
-    )
-    return response
+    return _document(request, BilanDocument.Kind.RESPONSES, scope)
+
+
+@require_POST
+@login_required
+def document_prepare(request):
+    kind = request.POST.get("kind", "")
+    if kind not in BilanDocument.Kind.values:
+        raise Http404
+    if kind == BilanDocument.Kind.RESPONSES and not has_role(request.user, STAFF_ROLES):
+        raise PermissionDenied  # one row per respondent: never for the funder, who sees aggregates only
+    form = ScopeForm(request.POST, user=request.user)
+    document = documents.request(kind, form.scope(), request.user)
+    if request.htmx:
+        return render(request, "evaluation/dashboard/_document_status.html", {"document": document})
+    return redirect("evaluation:document_detail", pk=document.pk)
+
+
+@require_safe
+@login_required
+def document_detail(request, pk):
+    """A document on its way: its progress (htmx asks again every 2 s); once ready, htmx is sent to the file."""
+    document = get_object_or_404(BilanDocument.objects.visible_to(request.user).defer("content"), pk=pk)
+    if request.htmx:
+        response = render(request, "evaluation/dashboard/_document_status.html", {"document": document})
+        if document.is_ready:
+            response["HX-Redirect"] = reverse("evaluation:document_download", args=[document.pk])
+        return response
+    context = {"document": document, "kind_label": document.get_kind_display()}
+    return render(request, "evaluation/dashboard/document_wait.html", context)
+
+
+@require_safe
+@login_required
+def document_download(request, pk):
+    document = get_object_or_404(BilanDocument.objects.visible_to(request.user), pk=pk)
+    if not document.is_ready:
+        return redirect("evaluation:document_detail", pk=document.pk)
+    return _serve(document.content, document.kind, document.filename)
 
 
 @require_POST
@@ -173,9 +197,11 @@ def edition_publish(request):
     scope = form.scope()
     edition = publish(scope, request.user, base_url=request.build_absolute_uri(reverse("evaluation:edition_list")))
     messages.success(
-        request, _("Bilan « %(label)s » publié (édition n° %(n)s).") % {"label": edition.label, "n": edition.number}
+        request,
+        _("Bilan « %(label)s » : l'édition n° %(n)s est en préparation, vous pouvez quitter cette page.")
+        % {"label": edition.label, "n": edition.number},
     )
-    return redirect(f"{reverse('evaluation:dashboard')}?{urlencode(edition.scope_params)}")
+    return redirect("evaluation:edition_detail", pk=edition.pk)
 
 
 @require_safe
@@ -192,8 +218,22 @@ def edition_list(request):
 
 @require_safe
 @login_required
+def edition_detail(request, pk):
+    """An edition's page: its progress while the worker prepares it (htmx asks again every 2 s), then its
+    downloads."""
+    edition = get_object_or_404(BilanEdition.objects.visible_to(request.user).defer("data", "pdf", "pdf_funder"), pk=pk)
+    context = {"edition": edition, "is_funder": request.user.is_funder}
+    if request.htmx:
+        return render(request, "evaluation/dashboard/_edition_status.html", context)
+    return render(request, "evaluation/dashboard/edition.html", context)
+
+
+@require_safe
+@login_required
 def edition_download(request, pk, fmt):
     edition = get_object_or_404(BilanEdition.objects.visible_to(request.user), pk=pk)
+    if not edition.is_ready:
+        return redirect("evaluation:edition_detail", pk=edition.pk)
     filename = f"bilan-edition-{edition.number}-{edition.pk}.{fmt}"
     if fmt == "json":
         data = suppress_for_funder(edition.data) if request.user.is_funder else edition.data

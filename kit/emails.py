@@ -2,17 +2,17 @@
 
 Each renders `kit/emails/<event>_subject.txt` and `<event>_body.txt` (French, plain text). A submitted sheet
 goes to the national centre (active chargées de mission); the centre's answers go to whoever proposed it.
-Sending happens after the change is saved: a failing mail server is logged and reported (False), it never
-undoes the review."""
+The message goes through `smdq.mail.send_email_later`: the worker sends it once the review is committed and
+retries while the mail server refuses; a failing mail server never undoes the review."""
 
 import logging
-import smtplib
 
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accounts.models import Role, User
+from smdq.mail import send_email_later
 
 logger = logging.getLogger(__name__)
 
@@ -43,11 +43,8 @@ def _send(request, event: str, recipients: list[str], sheet, **extra) -> bool:
     }
     subject = " ".join(render_to_string(f"kit/emails/{event}_subject.txt", context).split())
     body = render_to_string(f"kit/emails/{event}_body.txt", context)
-    try:
-        send_mail(subject, body, None, recipients)
-    except (smtplib.SMTPException, OSError):
-        logger.exception("E-mail « %s » de la fiche %s non envoyé.", event, sheet.slug)
-        return False
+    # The worker sends it once the change is committed, and retries while the mail server refuses.
+    send_email_later(EmailMessage(subject, body, None, recipients))
     return True
 
 

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from programme import views, views_history
+from programme import views, views_history, views_tasks
 
 admin.site.site_header = "La santé mentale dans mon quartier — administration"
 admin.site.site_title = "smdq — administration"
@@ -15,6 +15,8 @@ urlpatterns = [
     path("historique/<slug:kind>/<int:pk>/", views_history.object_history, name="object_history"),
     path("donnees-personnelles/", views.personal_data, name="personal_data"),
     path("a-faire/<slug:kind>/", views.todo_sessions, name="todo_sessions"),
+    path("donnees-personnelles/effacer/", views.personal_data_purge, name="personal_data_purge"),
+    path("taches/", views_tasks.task_runs, name="task_runs"),
     path("territoires/", include("territories.urls")),
     path("imports/", include("imports.urls")),
     path("", include("sessions_app.urls")),

@@ -1,19 +1,26 @@
 """The pages of the top floor: each role's home page, and what personal data remains."""
 
+from datetime import timedelta
+
 from django.conf import settings
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.access import login_required, staff_required
 from accounts.models import Role
 from evaluation.followup import due_followups_for
-from programme.privacy import inventory
+from programme.models import TaskRun
+from programme.privacy import inventory, purge_personal_data
+from programme.tasks import PURGE_HOUR
 from programme.todo import SESSION_LISTS, coordinator_todo, staff_todos
 from sessions_app.models import AwarenessSession, SessionRequest
+from smdq.formatting import fr_date, fr_int
 from smdq.retention import retention_limit
 from territories.models import CLSM, QPV, Department, Region
 
@@ -58,9 +65,17 @@ def home(request):
     return render(request, template, context)
 
 
+def _next_purge():
+    """When the worker's next nightly purge runs, and what it will erase then."""
+    now = timezone.localtime()
+    day = now.date() if now.hour < PURGE_HOUR else now.date() + timedelta(days=1)
+    return day, purge_personal_data(today=day)
+
+
 @require_safe
 @staff_required
 def personal_data(request):
+    next_day, next_report = _next_purge()
     return render(
         request,
         "programme/personal_data.html",
@@ -68,6 +83,11 @@ def personal_data(request):
             "rows": inventory(),
             "months": settings.PERSONAL_DATA_RETENTION_MONTHS,
             "limit": retention_limit(),
+            "due_now": purge_personal_data(),
+            "next_day": next_day,
+            "next_hour": PURGE_HOUR,
+            "next_report": next_report,
+            "last_run": TaskRun.objects.filter(name="nightly_purge").order_by("-enqueued_at").first(),
         },
     )
 
@@ -83,3 +103,22 @@ def todo_sessions(request, kind):
     page = Paginator(sessions, 50).get_page(request.GET.get("page"))
     context = {"label": label, "page": page, "query": "", "kind": kind}
     return render(request, "programme/todo_sessions.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_required
+def personal_data_purge(request):
+    """The chargée erases now what is past its retention, without waiting for the night: a confirmation page
+    (GET, what will go), then the purge (POST)."""
+    if request.method == "POST":
+        report = purge_personal_data(apply=True)
+        messages.success(
+            request,
+            _(
+                "Données personnelles effacées pour les séances jusqu'au %(date)s : %(p)s participant·es avec nom ou "
+                "e-mail, %(c)s commentaire(s) libre(s). Les chiffres du bilan sont inchangés."
+            )
+            % {"date": fr_date(report.limit), "p": fr_int(report.participants), "c": fr_int(report.comments)},
+        )
+        return redirect("personal_data")
+    return render(request, "programme/personal_data_purge.html", {"report": purge_personal_data()})

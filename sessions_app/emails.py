@@ -3,17 +3,17 @@
 Each renders `sessions_app/emails/<event>_subject.txt` and `<event>_body.txt` (French, plain text) and sends
 one message to the people concerned: a new or withdrawn request goes to the national centre (active
 chargées de mission), the centre's answers go to the CLSM's coordinators and to whoever filed the request.
-Sending happens after the change is saved: a failing mail server is logged and reported to the caller
-(False), it never undoes the change."""
+The message goes through `smdq.mail.send_email_later`: the worker sends it once the change is committed and
+retries while the mail server refuses; a failing mail server never undoes the change nor breaks the page."""
 
 import logging
-import smtplib
 
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accounts.models import Role, User
+from smdq.mail import send_email_later
 
 logger = logging.getLogger(__name__)
 
@@ -50,11 +50,8 @@ def _send(event: str, recipients: list[str], context: dict) -> bool:
         return True
     subject = " ".join(render_to_string(f"sessions_app/emails/{event}_subject.txt", context).split())
     body = render_to_string(f"sessions_app/emails/{event}_body.txt", context)
-    try:
-        send_mail(subject, body, None, recipients)
-    except (smtplib.SMTPException, OSError):
-        logger.exception("E-mail « %s » de la sollicitation %s non envoyé.", event, context["session_request"])
-        return False
+    # The worker sends it once the change is committed, and retries while the mail server refuses.
+    send_email_later(EmailMessage(subject, body, None, recipients))
     return True
 
 

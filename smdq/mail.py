@@ -1,18 +1,61 @@
 """Every e-mail the application sends goes through `send_email_later`: it leaves once the change that caused it
-is committed, and a failing mail server never breaks a page nor undoes the change (the failure is logged).
+is committed, and a failing mail server never breaks a page nor undoes the change.
 
-This is the single door the task queue takes over: there, the message is handed to the worker, which retries.
+The message is handed to the task queue (`smdq.tasks.send_email`), whose worker sends it and retries with backoff
+while the mail server refuses or cannot be reached. Password-reset e-mails stay synchronous (Django's form).
 
 Also the e-mail back-end of a server that sends no e-mail (EMAIL_URL=none, see smdq/env.py)."""
 
 import logging
 import smtplib
 
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 
 logger = logging.getLogger("smdq.mail")
+
+
+def message_to_payload(message: EmailMessage) -> dict:
+    """What the worker needs to rebuild the message: plain values only (the queue stores them pickled)."""
+    attachments = []
+    for attachment in message.attachments:
+        # Django 5.2 keeps (filename, content, mimetype) tuples; a MIMEBase part is kept whole (it pickles).
+        attachments.append(tuple(attachment) if isinstance(attachment, tuple) else attachment)
+    return {
+        "subject": str(message.subject),
+        "body": str(message.body),
+        "from_email": message.from_email,
+        "to": list(message.to),
+        "cc": list(message.cc),
+        "bcc": list(message.bcc),
+        "reply_to": list(message.reply_to),
+        "headers": dict(message.extra_headers),
+        "attachments": attachments,
+        "alternatives": [tuple(alternative) for alternative in getattr(message, "alternatives", [])],
+        "content_subtype": message.content_subtype,
+    }
+
+
+def message_from_payload(payload: dict) -> EmailMessage:
+    message = EmailMultiAlternatives(
+        subject=payload["subject"],
+        body=payload["body"],
+        from_email=payload["from_email"],
+        to=payload["to"],
+        cc=payload["cc"],
+        bcc=payload["bcc"],
+        reply_to=payload["reply_to"],
+        headers=payload["headers"],
+        alternatives=payload["alternatives"],
+    )
+    message.content_subtype = payload["content_subtype"]
+    for attachment in payload["attachments"]:
+        if isinstance(attachment, tuple):
+            message.attach(*attachment)
+        else:
+            message.attach(attachment)
+    return message
 
 
 def _send_now(message: EmailMessage) -> bool:
@@ -24,9 +67,22 @@ def _send_now(message: EmailMessage) -> bool:
     return True
 
 
+def _enqueue(payload: dict) -> None:
+    from smdq.tasks import send_email
+
+    try:
+        send_email(payload)
+    except Exception:
+        # The queue itself is unreachable (Redis down, SQLite file locked): the page must not break, so the
+        # message is tried once now, and logged if that fails too.
+        logger.exception("File des tâches injoignable : courriel « %s » envoyé directement.", payload["subject"])
+        _send_now(message_from_payload(payload))
+
+
 def send_email_later(message: EmailMessage) -> None:
-    """Sends `message` after the current transaction commits (at once outside a transaction)."""
-    transaction.on_commit(lambda: _send_now(message))
+    """Hands `message` to the worker after the current transaction commits (at once outside a transaction)."""
+    payload = message_to_payload(message)
+    transaction.on_commit(lambda: _enqueue(payload))
 
 
 class DroppingEmailBackend(BaseEmailBackend):

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "simple_history",
+    "huey.contrib.djhuey",
     "accounts",
     "imports",
     "territories",
@@ -238,6 +239,9 @@ PERSONAL_DATA_RETENTION_MONTHS = env_int("PERSONAL_DATA_RETENTION_MONTHS", 24)
 # its personal data is erased (accounts/retention.py, docs/personal-data.md).
 LOGIN_RECORDS_RETENTION_DAYS = env_int("LOGIN_RECORDS_RETENTION_DAYS", 30)
 INACTIVE_ACCOUNT_RETENTION_MONTHS = env_int("INACTIVE_ACCOUNT_RETENTION_MONTHS", 12)
+# The site's address for the links of e-mails sent by scheduled tasks (no request to take it from); by default
+# the development server, or https:// and the first name of ALLOWED_HOSTS.
+SITE_URL = os.environ.get("SITE_URL", "").strip().rstrip("/")
 
 # Months after a held session when its coordinator is asked what happened since (follow-up of effects).
 FOLLOWUP_MONTHS = env_int("FOLLOWUP_MONTHS", 6)
@@ -264,3 +268,39 @@ if not re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9
     raise ImproperlyConfigured(
         f"CALENDAR_UID_DOMAIN={CALENDAR_UID_DOMAIN!r} n'est pas un nom de domaine (lettres, chiffres, points, tirets)."
     )
+# The task queue (Huey, README « Tâches de fond »): e-mails, official editions, large documents and imports, and
+# the daily schedules run in a worker (`manage.py run_huey`, started by `make run`). Without HUEY_URL/REDIS_URL the
+# queue is a SQLite file (nothing to install); with Redis several worker machines share the load.
+HUEY_URL = os.environ.get("HUEY_URL", "").strip() or os.environ.get("REDIS_URL", "").strip()
+HUEY_FILE = Path(os.environ.get("HUEY_FILE", BASE_DIR / "huey.sqlite3"))
+# HUEY_IMMEDIATE=1 runs each task inside the request that enqueues it (no worker): debugging only.
+HUEY_IMMEDIATE = env_bool("HUEY_IMMEDIATE", False)
+HUEY_WORKERS = env_int("HUEY_WORKERS", 2)
+if HUEY_URL and not HUEY_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(f"HUEY_URL={HUEY_URL!r} : une URL Redis est attendue (ex. redis://127.0.0.1:6379/0).")
+HUEY = {
+    # Several sites (or test runs) may share one Redis: each reads only its own queue.
+    "name": os.environ.get("HUEY_NAME", "smdq"),
+    "immediate": HUEY_IMMEDIATE,
+    # Results are not kept: task outcomes are recorded as TaskRun rows (programme/tasks page).
+    "results": False,
+    # Local time (Django sets the process's TZ to TIME_ZONE): the schedules' crontab hours are Paris hours.
+    "utc": False,
+    # Threads: tasks wait on the database, SMTP or WeasyPrint; one process keeps Django loaded once.
+    # max_delay: an idle SQLite queue is polled at least every second (Redis blocks until a task comes).
+    "consumer": {
+        "workers": HUEY_WORKERS,
+        "worker_type": "thread",
+        "periodic": True,
+        "check_worker_health": True,
+        "max_delay": 1.0,
+        # A worker killed during a locked schedule would leave its lock: the next start clears it.
+        "flush_locks": True,
+    },
+    # Priority queue (Redis 5+): e-mails go before a national PDF that takes seconds.
+    **(
+        {"huey_class": "huey.PriorityRedisHuey", "url": HUEY_URL}
+        if HUEY_URL
+        else {"huey_class": "huey.SqliteHuey", "filename": str(HUEY_FILE)}
+    ),
+}

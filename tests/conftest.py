@@ -6,8 +6,10 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
 from accounts.models import Role
+from tests.commit import commit_callbacks_run_at_the_end
 from tests.factories import TEST_PASSWORD, CLSMFactory, UserFactory
 
 # Lille (59350) and Marseille (13055) QPV of the 2024 list.
@@ -38,6 +40,39 @@ def _load_reference_data_if_missing():
     for model, module, function in DATA_MIGRATIONS:
         if not apps.get_model(model).objects.exists():
             getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _tasks_run_immediately():
+    """Unit tests run each task inside the call that enqueues it (Huey's immediate mode, in-memory store);
+    tests/test_tasks_worker.py starts a real worker on each backend."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
+    yield
+    HUEY.immediate = False
+
+
+@pytest.fixture(autouse=True)
+def _empty_task_queue():
+    """Retries a test left scheduled in the in-memory store do not leak into the next test."""
+    from huey.contrib.djhuey import HUEY
+
+    yield
+    HUEY.storage.flush_all()
+
+
+@pytest.fixture(autouse=True)
+def _test_client_requests_commit(monkeypatch):
+    """A test-client request ends like a real one, which commits (autocommit): what it registered with
+    `transaction.on_commit` (e-mails handed to the task queue, files deleted) runs when it returns."""
+    original = Client.request
+
+    def request(self, **kwargs):
+        with commit_callbacks_run_at_the_end():
+            return original(self, **kwargs)
+
+    monkeypatch.setattr(Client, "request", request)
 
 
 @pytest.fixture(scope="session")

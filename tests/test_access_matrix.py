@@ -12,7 +12,7 @@ from django.contrib.admin.sites import site as admin_site
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from evaluation.models import BilanEdition, FollowUp, Need, NeedCategory, QuestionnaireLink
+from evaluation.models import BilanDocument, BilanEdition, FollowUp, Need, NeedCategory, QuestionnaireLink
 from evaluation.responses import Sheet, create_response
 from imports.models import PendingImport
 from tests.factories import ParticipantFactory, SessionRequestFactory
@@ -94,6 +94,8 @@ EXPECTED = {
     "sessions_app:participant_entry": OWN_CLSM_WRITE,
     "sessions_app:structure_search": NO_FUNDER,
     "personal_data": STAFF,
+    "personal_data_purge": STAFF,
+    "task_runs": STAFF,
     # Questionnaires
     "evaluation:paper_entry": OWN_CLSM_STAFF_ONLY,
     "evaluation:sheet_edit": OWN_CLSM_STAFF_ONLY,
@@ -112,8 +114,12 @@ EXPECTED = {
     "evaluation:bilan_pdf": LOGGED_IN,
     "evaluation:bilan_xlsx": LOGGED_IN,
     "evaluation:responses_export": STAFF,  # one row per respondent: never the funder
+    "evaluation:document_prepare": POST_ONLY,
+    "evaluation:document_detail": row(LOGIN, 404, 404, 200, 404),  # the national centre's file
+    "evaluation:document_download": row(LOGIN, 404, 404, 200, 404),
     "evaluation:edition_list": LOGGED_IN,
     "evaluation:edition_publish": POST_ONLY,
+    "evaluation:edition_detail": LOGGED_IN,
     "evaluation:edition_pdf": LOGGED_IN,
     "evaluation:edition_json": LOGGED_IN,
     # Follow-up of effects
@@ -171,6 +177,17 @@ def world(alice, bob, claire, fanny, adam, clsm_a, clsm_b, session_a, settings, 
         pdf=b"%PDF-1.7",
         pdf_funder=b"%PDF-1.7",
     )
+    document = BilanDocument.objects.create(
+        kind="pdf",
+        scope_key="{}",
+        label="Toutes les données",
+        hide_small=False,
+        free_text=False,
+        data_version="x",
+        filename="bilan.pdf",
+        state="prete",
+        content=b"%PDF-1.7",
+    )
     pending = PendingImport.objects.create(user=claire, kind="clsm", filename="x.csv", content=b"nom\nA\n")
     token = alice.rotate_calendar_token()
     from kit.models import ActionSheet
@@ -224,6 +241,9 @@ def world(alice, bob, claire, fanny, adam, clsm_a, clsm_b, session_a, settings, 
         "evaluation:public_questionnaire": {"token": link.token},
         "evaluation:public_thanks": {"token": link.token},
         "evaluation:bilan_chart": {"name": "profil"},
+        "evaluation:edition_detail": {"pk": edition.pk},
+        "evaluation:document_detail": {"pk": document.pk},
+        "evaluation:document_download": {"pk": document.pk},
         "evaluation:edition_pdf": {"pk": edition.pk},
         "evaluation:edition_json": {"pk": edition.pk},
         "evaluation:followup_answer": {"pk": followup.pk},

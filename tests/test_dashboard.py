@@ -113,22 +113,22 @@ def test_publishing_is_for_staff(login, alice, fanny):
 
 
 @pytest.mark.usefixtures("programme")
-def test_publish_editions_and_notify_coordinators(login, claire, alice, bob, fanny, django_capture_on_commit_callbacks):
+def test_publish_editions_and_notify_coordinators(login, claire, alice, bob, fanny):
+    """The worker runs in the request here (immediate mode): tests/test_editions.py has the steps between."""
     client = login(claire)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("evaluation:edition_publish"), SEASON)
-    assert response.status_code == 302
+    response = client.post(reverse("evaluation:edition_publish"), SEASON)
     first = BilanEdition.objects.get()
-    assert (first.number, first.label) == (1, "Saison 2022-2023")
+    assert response["Location"] == reverse("evaluation:edition_detail", args=[first.pk])
+    assert (first.number, first.label, first.state) == (1, "Saison 2022-2023", BilanEdition.State.READY)
     assert bytes(first.pdf).startswith(b"%PDF-") and bytes(first.pdf_funder).startswith(b"%PDF-")
     # The funder's PDF is made of the engine's financeur's version: 3 questionnaires of 13 (23,1 %) are hidden.
     assert "23,1" in text_of(bytes(first.pdf)) and "23,1" not in text_of(bytes(first.pdf_funder))
     assert first.data["key_figures"]["sessions"] == 2
     assert sorted(mail.outbox[0].to) == sorted([alice.email, bob.email])
     assert "Bilan disponible : Saison 2022-2023" in mail.outbox[0].subject
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("evaluation:edition_publish"), SEASON)
+    client.post(reverse("evaluation:edition_publish"), SEASON)
     assert list(BilanEdition.objects.values_list("number", flat=True)) == [2, 1]
+    assert len(mail.outbox) == 2
     assert login(fanny).get(reverse("evaluation:edition_pdf", args=[first.pk])).content == bytes(first.pdf_funder)
     assert login(alice).get(reverse("evaluation:edition_json", args=[first.pk])).json() == first.data
     assert "n° 1" in login(alice).get(reverse("evaluation:edition_list")).content.decode()

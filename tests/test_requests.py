@@ -499,14 +499,20 @@ def test_withdrawing_an_accepted_request_is_refused(login, alice, claire, reques
     assert mail.outbox == []
 
 
-def test_a_failing_mail_server_does_not_undo_the_change(login, claire, request_a, monkeypatch):
+def test_a_failing_mail_server_does_not_undo_the_change_and_the_worker_retries(login, claire, request_a, monkeypatch):
+    from huey.contrib.djhuey import HUEY
+
     def refuse(*args, **kwargs):
         raise smtplib.SMTPException("serveur injoignable")
 
-    monkeypatch.setattr("sessions_app.emails.send_mail", refuse)
+    monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", refuse)
     response = login(claire).post(url("request_review", request_a), follow=True)
+    assert response.status_code == 200
     assert SessionRequest.objects.get(pk=request_a.pk).status == "en_etude"
-    assert "l'e-mail de notification n'a pas pu être envoyé" in " ".join(messages_of(response))
+    assert "l'e-mail de notification n'a pas pu être envoyé" not in " ".join(messages_of(response))
+    # The e-mail waits in the queue for its next try, a minute later.
+    [retry] = [task for task in HUEY.scheduled() if task.name == "send_email"]
+    assert retry.args[0]["subject"] == f"Votre sollicitation {request_a.reference} est à l'étude"
 
 
 # Lists and the inbox ---------------------------------------------------------------------------------

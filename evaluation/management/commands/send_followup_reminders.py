@@ -1,26 +1,15 @@
 import argparse
 from datetime import date
 
-from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
 
-from evaluation.followup import ensure_followups, send_reminders
+from evaluation.followup import default_base_url, ensure_followups, send_reminders
 from smdq.formatting import fr_date, fr_int
 
 
 def _count(n: int, singular: str, plural: str) -> str:
     return f"{fr_int(n)} {singular if n < 2 else plural}"
-
-
-def default_base_url() -> str:
-    """The site's address for the links of the e-mails: the development server, or the first real host of
-    ALLOWED_HOSTS in production (over HTTPS)."""
-    if settings.DEBUG:
-        return "http://127.0.0.1:8000"
-    hosts = [h for h in settings.ALLOWED_HOSTS if h and not h.startswith(".") and "*" not in h]
-    if not hosts:
-        raise CommandError("Indiquez l'adresse du site avec --base-url (ex. https://smdq.example.fr).")
-    return f"https://{hosts[0]}"
 
 
 class HelpFormatter(DjangoHelpFormatter, argparse.RawDescriptionHelpFormatter):
@@ -34,10 +23,8 @@ class Command(BaseCommand):
         "son CLSM devenus à renseigner, puis un rappel 30 jours plus tard s'ils ne sont toujours pas\n"
         "renseignés. Relancer la commande le même jour n'envoie rien de plus.\n"
         "\n"
-        "À lancer chaque jour, par exemple à 8 h avec cette ligne de crontab :\n"
-        "\n"
-        "0 8 * * * cd /srv/smdq && .venv/bin/python manage.py send_followup_reminders "
-        "--base-url https://smdq.example.fr >> /var/log/smdq/suivis.log 2>&1"
+        "Le worker (manage.py run_huey) le fait chaque jour à 8 h : cette commande sert aux\n"
+        "opérateurs (rattrapage, date donnée). Les e-mails partent par le worker, qui les retente."
     )
 
     def create_parser(self, prog_name, subcommand, **kwargs):
@@ -57,7 +44,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, base_url=None, day=None, **options):
         today = _parse_date(day) if day else None
-        base_url = base_url or default_base_url()
+        try:
+            base_url = base_url or default_base_url()
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from None
         created = ensure_followups(today)
         report = send_reminders(today, base_url=base_url)
 
@@ -81,11 +71,6 @@ class Command(BaseCommand):
                 "- Sans coordinateur·rice joignable par e-mail (le suivi reste visible dans l'application) : "
                 + ", ".join(report.without_recipient)
                 + "."
-            )
-        if report.failures:
-            raise CommandError(
-                f"{_count(len(report.failures), 'e-mail non envoyé', 'e-mails non envoyés')} "
-                f"({', '.join(report.failures)}) : ces rappels seront retentés au prochain passage."
             )
 
 
