@@ -148,7 +148,7 @@ def test_edition_is_an_archive_carrying_its_figures(login, claire, fanny, django
         assert sorted(files) == ["bilan-edition-1.json", "bilan-edition-1.xlsx"]
         # The funder's PDF carries the funder's figures, as the funder downloads them: small numbers hidden.
         expected = suppress_for_funder(edition.data) if funder else edition.data
-        assert json.loads(files["bilan-edition-1.json"][0]) == expected
+        assert unordered(json.loads(files["bilan-edition-1.json"][0])) == unordered(expected)
         assert ("suppressed" in expected) is funder
         workbook = load_workbook(io.BytesIO(files["bilan-edition-1.xlsx"][0]))
         assert workbook.sheetnames
@@ -160,9 +160,14 @@ def test_edition_is_an_archive_carrying_its_figures(login, claire, fanny, django
         assert {str(spec["/AFRelationship"]) for spec in associated.values()} == {"/Data"}
     # Downloaded as it was frozen, attachments included.
     assert login(fanny).get(reverse("evaluation:edition_pdf", args=[edition.pk])).content == bytes(edition.pdf_funder)
-    assert login(fanny).get(reverse("evaluation:edition_json", args=[edition.pk])).json() == suppress_for_funder(
-        edition.data
-    )
+    funder_json = login(fanny).get(reverse("evaluation:edition_json", args=[edition.pk])).json()
+    assert unordered(funder_json) == unordered(suppress_for_funder(edition.data))
+
+
+def unordered(data: dict) -> dict:
+    """The hidden paths as a set: PostgreSQL's jsonb keeps an object's keys in its own order, and the paths are
+    listed in the order the engine walks them."""
+    return {**data, "suppressed": set(data.get("suppressed", ()))}
 
 
 def test_only_an_archive_carries_files():
