@@ -18,9 +18,9 @@ def renders(monkeypatch):
     """A PDF takes seconds: a stub that says for whom it was made (test_bilan_pdf.py renders real ones)."""
     made = []
 
-    def bilan_pdf(scope, *, hide_small, **kwargs):
-        made.append((scope.label, hide_small))
-        return f"%PDF-1.7 {scope.label} hide_small={hide_small}".encode()
+    def bilan_pdf(scope, *, funder=False, **kwargs):
+        made.append((scope.label, funder))
+        return f"%PDF-1.7 {scope.label} hide_small={funder}".encode()
 
     monkeypatch.setattr("evaluation.report.bilan_pdf", bilan_pdf)
     return made

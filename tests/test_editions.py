@@ -27,7 +27,7 @@ SCOPE = Scope.build(season="2022-2023")
 def quick_pdf(monkeypatch):
     """A PDF takes seconds to render; test_dashboard.py renders real ones through the same path."""
     monkeypatch.setattr(
-        "evaluation.report.bilan_pdf", lambda scope, *, hide_small, **kw: b"%PDF-1.7 " + bytes(hide_small)
+        "evaluation.report.bilan_pdf", lambda scope, *, funder=False, **kw: b"%PDF-1.7 " + bytes(funder)
     )
 
 

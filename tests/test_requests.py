@@ -412,8 +412,10 @@ def test_accepting_creates_the_prefilled_session(login, claire, alice, request_a
     assert (session.date, session.start_time, session.duration_minutes) == (date(2025, 3, 18), time(14, 0), 180)
     assert (session.venue, session.commune_id, session.status) == ("Maison de quartier Wazemmes", "59350", "planifiee")
     assert session.changes.get().changed_by == claire
-    assert len(mail.outbox) == 1
-    message = mail.outbox[0]
+    # The acceptance, besides the calendar invitations of the new session (tests/test_session_notifications.py).
+    accepted = [m for m in mail.outbox if m.subject.startswith("Sollicitation")]
+    assert len(accepted) == 1
+    message = accepted[0]
     assert message.to == [alice.email]
     assert message.subject == f"Sollicitation {request_a.reference} acceptée : séance du 18 mars 2025"
     assert f"http://testserver/seances/{session.pk}/" in message.body
