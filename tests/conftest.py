@@ -167,3 +167,18 @@ def session_b(clsm_b):
     from tests.factories import AwarenessSessionFactory
 
     return AwarenessSessionFactory(clsm=clsm_b, date=datetime.date(2024, 5, 20), reference="2024-002")
+
+
+@pytest.fixture
+def report_pdf():
+    """The bilan PDF of a scope as its reader gets it: asked of the worker (tasks run at once in tests), then
+    served by the same URL (evaluation/documents.py)."""
+    from django.urls import reverse
+
+    def get(client, params) -> bytes:
+        client.post(reverse("evaluation:document_prepare"), {"kind": "pdf", **params}, headers={"HX-Request": "true"})
+        response = client.get(reverse("evaluation:bilan_pdf"), params)
+        assert response["Content-Type"] == "application/pdf", response.content[:200]
+        return response.content
+
+    return get

@@ -104,7 +104,9 @@ def two_seasons(clsm_a):
     AwarenessSessionFactory(clsm=clsm_a, date=date(2023, 10, 20), held=True, actual_attendance=9)
 
 
-def test_a_running_season_is_compared_with_the_same_dates_of_the_previous_one(login, claire, monkeypatch, two_seasons):
+def test_a_running_season_is_compared_with_the_same_dates_of_the_previous_one(
+    login, claire, monkeypatch, two_seasons, report_pdf
+):
     freeze_today(monkeypatch, date(2023, 11, 29))
     client = login(claire)
     response = client.get(reverse("evaluation:dashboard"), {"period": "saison", "season": "2023-2024"})
@@ -120,7 +122,7 @@ def test_a_running_season_is_compared_with_the_same_dates_of_the_previous_one(lo
     assert "−3 par rapport à la saison 2022-2023 au 29 novembre" in html and "−21" not in html
     data = client.get(reverse("evaluation:bilan_json"), {"period": "saison", "season": "2023-2024"}).json()
     assert data["comparison"]["differences"]["key_figures"]["participants"] == -3
-    text = pdf_text(client.get(reverse("evaluation:bilan_pdf"), {"period": "saison", "season": "2023-2024"}).content)
+    text = pdf_text(report_pdf(client, {"period": "saison", "season": "2023-2024"}))
     assert "Par rapport à la saison 2022-2023 au 29 novembre : 0 séances, −3 participant·es" in text
 
 
@@ -155,7 +157,7 @@ def effects_answered(programme):  # noqa: F811
     return effects
 
 
-def test_effects_are_shown_with_their_counts(login, claire, fanny, effects_answered):
+def test_effects_are_shown_with_their_counts(login, claire, fanny, effects_answered, report_pdf):
     season = {"period": "saison", "season": "2022-2023"}
     label = effects_answered["partenariats"].label
     staff = login(claire)
@@ -163,7 +165,7 @@ def test_effects_are_shown_with_their_counts(login, claire, fanny, effects_answe
     assert "Effets constatés après les séances" in html
     assert f'<td>{label}</td><td class="text-end">2</td>' in html.replace("&#x27;", "'")
     assert "Suivis renseignés par les CLSM quelques mois après la séance : 2." in html
-    text = pdf_text(staff.get(reverse("evaluation:bilan_pdf"), season).content)
+    text = pdf_text(report_pdf(staff, season))
     assert "Effets constatés après les séances" in text and f"{label} 2" in text
     assert "Suivis renseignés : 2" in text
     # The funder: 2 follow-ups and counts of 1 and 2 are hidden like every small count.
@@ -171,7 +173,7 @@ def test_effects_are_shown_with_their_counts(login, claire, fanny, effects_answe
     html = " ".join(funder.get(reverse("evaluation:dashboard"), season).content.decode().split())
     assert f'<td>{label}</td><td class="text-end">&lt; 5</td>' in html.replace("&#x27;", "'")
     assert "quelques mois après la séance : &lt; 5." in html
-    text = pdf_text(funder.get(reverse("evaluation:bilan_pdf"), season).content)
+    text = pdf_text(report_pdf(funder, season))
     assert f"{label} < 5" in text and f"{label} 2" not in text
     data = funder.get(reverse("evaluation:bilan_json"), season).json()
     assert data["effects"]["effects"]["partenariats"]["count"] is None

@@ -545,13 +545,15 @@ def pdf_text(content: bytes) -> str:
 
 @settings(max_examples=6, deadline=None, phases=PHASES, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(sessions=scopes)
-def test_no_funder_pdf_shows_or_gives_away_a_small_number(login, fanny, clsm_a, clsm_b, monkeypatch, sessions):
+def test_no_funder_pdf_shows_or_gives_away_a_small_number(
+    login, fanny, clsm_a, clsm_b, monkeypatch, report_pdf, sessions
+):
     """The PDF costs seconds: fewer examples. Its map shows sessions only (no people), drawn in test_charts."""
     monkeypatch.setattr("evaluation.charts.france_map", lambda *args: "<svg xmlns='http://www.w3.org/2000/svg'/>")
     client = login(fanny)
 
     def body(funder, staff, truth):
-        text = pdf_text(client.get(reverse("evaluation:bilan_pdf"), SEASON).content)
+        text = pdf_text(report_pdf(client, SEASON))
         for expected in expected_rows(funder):
             assert " ".join(expected) in text, expected
         for code, item in funder["items"].items():  # the method notes' table: question, answers, mean
