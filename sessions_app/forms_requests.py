@@ -91,10 +91,10 @@ class SessionRequestForm(BoundedFieldsMixin, forms.ModelForm):
         # when the form comes back with the error « choisissez au moins un QPV ».
         field.widget.attrs.update(
             {
-                "hx-get": reverse("sessions_app:request_create"),
-                "hx-target": "#qpv-field",
-                "hx-swap": "outerHTML",
-                "hx-trigger": "change",
+                "data-hx-get": reverse("sessions_app:request_create"),
+                "data-hx-target": "#qpv-field",
+                "data-hx-swap": "outerHTML",
+                "data-hx-trigger": "change",
             }
         )
         self.chosen_clsm = self._chosen_clsm(clsms)

@@ -37,11 +37,11 @@ def test_a_report_pdf_waits_on_a_page_then_is_kept_for_the_same_data(login, clai
     page = client.get(reverse("evaluation:bilan_pdf"), SEASON)
     html = page.content.decode()
     assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
-    assert f'hx-post="{reverse("evaluation:document_prepare")}"' in html and 'hx-trigger="load"' in html
+    assert f'data-hx-post="{reverse("evaluation:document_prepare")}"' in html and 'data-hx-trigger="load"' in html
     assert not BilanDocument.objects.exists()  # a GET asks for nothing
 
     fragment = ask(client)  # what the page's htmx sends at once; the worker starts when it is committed
-    assert 'hx-trigger="every 2s"' in fragment.content.decode()
+    assert 'data-hx-trigger="every 2s"' in fragment.content.decode()
     document = BilanDocument.objects.get()
     assert (document.kind, document.label, document.state) == ("pdf", "Saison 2022-2023", "prete")
     assert renders == [("Saison 2022-2023", False)]
@@ -70,9 +70,9 @@ def test_while_it_is_made_the_page_polls_its_progress(login, claire, renders, mo
     document = BilanDocument.objects.get()
     assert document.state == "en_preparation"
     page = client.get(reverse("evaluation:bilan_pdf"), SEASON).content.decode()
-    assert 'hx-trigger="every 2s"' in page and 'aria-valuenow="0"' in page
+    assert 'data-hx-trigger="every 2s"' in page and 'aria-valuenow="0"' in page
     status = client.get(reverse("evaluation:document_detail", args=[document.pk]), headers={"HX-Request": "true"})
-    assert "HX-Redirect" not in status and 'hx-trigger="every 2s"' in status.content.decode()
+    assert "HX-Redirect" not in status and 'data-hx-trigger="every 2s"' in status.content.decode()
     assert client.get(reverse("evaluation:document_download", args=[document.pk]))["Location"] == reverse(
         "evaluation:document_detail", args=[document.pk]
     )

@@ -52,7 +52,7 @@ def test_publishing_answers_at_once_with_an_edition_in_preparation(login, claire
     assert [(pk, scope.label) for pk, scope, _url in queued] == [(edition.pk, "Saison 2022-2023")]
 
     page = client.get(response["Location"]).content.decode()
-    assert "En préparation" in page and 'hx-trigger="every 2s"' in page
+    assert "En préparation" in page and 'data-hx-trigger="every 2s"' in page
     # The PDF of an edition not ready yet leads to its page, never to an empty file.
     assert client.get(reverse("evaluation:edition_pdf", args=[edition.pk]))["Location"] == response["Location"]
 
@@ -108,7 +108,7 @@ def test_the_worker_prepares_the_edition_then_the_page_stops_polling(login, clai
 
     fragment = client.get(reverse("evaluation:edition_detail", args=[pk]), headers={"HX-Request": "true"})
     html = fragment.content.decode()
-    assert "hx-trigger" not in html and "Prête" in html
+    assert "data-hx-trigger" not in html and "Prête" in html
     assert reverse("evaluation:edition_pdf", args=[pk]) in html
     # A retried task after the success changes nothing and sends nothing more.
     committed(editions.prepare)(pk, scope, base_url)
