@@ -55,7 +55,9 @@ class AutocompleteSelect(forms.Select):
 
     def optgroups(self, name, value, attrs=None):
         selected = [v for v in value if v not in ("", None)][:1]
-        options = [self.create_option(name, "", "", not selected, 0)]
+        # The blank option has a text (an empty <option> is invalid HTML): shown without JavaScript, Tom Select
+        # hides it behind its placeholder.
+        options = [self.create_option(name, "", _("Aucun choix"), not selected, 0)]
         if selected:
             for obj in self.choices.queryset.filter(pk__in=selected):
                 options.append(
