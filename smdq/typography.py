@@ -1,5 +1,6 @@
 """French typography applied once, to everything the application writes for people: pages
-(`FrenchTypographyMiddleware`), PDFs (`smdq.pdf.render_pdf`), e-mails (`smdq.mail.send_email_later`) and calendar descriptions.
+(`FrenchTypographyMiddleware`), PDFs (`smdq.pdf.render_pdf`), e-mails (`smdq.mail.send_email_later`) and calendar
+descriptions.
 
 Templates and messages are written with ordinary spaces; this module makes them read right:
 - a narrow no-break space (U+202F) before « ; ! ? », a no-break space (U+00A0) before « : » and « % » and inside
