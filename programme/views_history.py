@@ -26,9 +26,7 @@ def _changes(record) -> list[list]:
     if record.prev_record is None:
         return []
     delta = record.diff_against(record.prev_record)
-    return [
-        [record.instance_type._meta.get_field(change.field), change.old, change.new] for change in delta.changes
-    ]
+    return [[record.instance_type._meta.get_field(change.field), change.old, change.new] for change in delta.changes]
 
 
 def _in_words(rows: list) -> None:
