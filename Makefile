@@ -6,7 +6,7 @@ UV_VERSION := $(shell sed -n 's/^uv==\([0-9.]*\).*/\1/p' requirements-dev.lock)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lock lint format bench check clean-db
+.PHONY: run test install lock lint format bench check clean-db messages
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 ou plus récent est requis (trouvé %s)." % sys.version.split()[0])'
@@ -53,3 +53,15 @@ bench: install
 lock: install
 	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --no-header -q -o requirements.lock
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes --no-header -q -o requirements-dev.lock
+
+# The French catalogue (locale/fr/LC_MESSAGES): collects the strings marked for translation, repeats each French
+# msgid as its msgstr (msgen; a few of Django's own English msgids get a French msgstr by hand, kept by later runs) and compiles the .mo that is committed beside the .po. Needs GNU gettext
+# (`apt-get install gettext`); tests/test_french.py checks both files are up to date.
+MESSAGES_ARGS := -l fr -e html,txt,py --no-location --no-obsolete --ignore=tests --ignore=bench --ignore=docs \
+	--ignore=staticfiles --ignore=media --ignore=node_modules
+messages: install
+	$(BIN)/python manage.py makemessages $(MESSAGES_ARGS)
+	@# msgmerge's guesses for new strings (« fuzzy ») are dropped: each new msgid is its own translation.
+	msgattrib --clear-fuzzy --empty --clear-previous --no-wrap -o locale/fr/LC_MESSAGES/django.po locale/fr/LC_MESSAGES/django.po
+	msgen --no-wrap -o locale/fr/LC_MESSAGES/django.po locale/fr/LC_MESSAGES/django.po
+	msgfmt --check -o locale/fr/LC_MESSAGES/django.mo locale/fr/LC_MESSAGES/django.po

@@ -61,10 +61,10 @@ class ImportResult:
         return self.created + self.updated + self.unchanged
 
     def summary(self) -> str:
-        noun = self.noun_singular if self.total == 1 else self.noun_plural
+        noun = self.noun_singular if self.total <= 1 else self.noun_plural  # French: « 0 commune importée »
         created = ngettext("%(n)s créé", "%(n)s créés", self.created) % {"n": self.created}
         updated = ngettext("%(n)s mis à jour", "%(n)s mis à jour", self.updated) % {"n": self.updated}
-        verb = "importé" if self.total == 1 else "importés"
+        verb = "importé" if self.total <= 1 else "importés"
         line = f"{self.total} {noun} {verb} ({created}, {updated})"
         if self.dry_run:
             line = f"Simulation : {line} — rien n'a été enregistré."

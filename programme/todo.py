@@ -133,8 +133,15 @@ def staff_todos(today: date | None = None) -> list[Todo]:
             _("Données personnelles à effacer"),
             purge.participants + purge.comments,
             reverse("personal_data"),
-            _("noms de %(participants)s participant·es, %(comments)s commentaires libres, effacés chaque nuit")
-            % {"participants": purge.participants, "comments": purge.comments},
+            _("%(participants)s, %(comments)s, effacés chaque nuit")
+            % {
+                "participants": ngettext(
+                    "nom de %(n)s participant·e", "noms de %(n)s participant·es", purge.participants
+                )
+                % {"n": purge.participants},
+                "comments": ngettext("%(n)s commentaire libre", "%(n)s commentaires libres", purge.comments)
+                % {"n": purge.comments},
+            },
         )
     )
     todos.append(

@@ -2,12 +2,17 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_noop
 
 from programme import views, views_history, views_tasks
 
 admin.site.site_header = "La santé mentale dans mon quartier — administration"
 admin.site.site_title = "smdq — administration"
 admin.site.index_title = "Administration"
+# The admin's French titles « Ajout de %s », « Modification de %s » do not elide (« Ajout de utilisateur·rice »,
+# « de invitation »); locale/fr/LC_MESSAGES/django.po, which wins over Django's own catalogue, writes these three
+# « Ajout : utilisateur·rice », whatever the first letter. Marked here so that `make messages` keeps them.
+ADMIN_TITLES = (gettext_noop("Add %s"), gettext_noop("Change %s"), gettext_noop("View %s"))
 
 urlpatterns = [
     path("", views.home, name="home"),

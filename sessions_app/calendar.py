@@ -17,6 +17,7 @@ from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStand
 
 from sessions_app.models import AwarenessSession
 from smdq.bounds import year_in_range
+from smdq.typography import french_text
 
 MONTH_PARAMETER = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -222,7 +223,7 @@ def session_event(session, *, url: str, stamp: datetime, organizer=None, attende
     location = _location(session)
     if location:
         event.add("location", location)
-    event.add("description", "\n".join(lines))
+    event.add("description", french_text("\n".join(lines)))  # no-break spaces, as on the pages
     event.add("url", url)
     event.add("status", ICAL_STATUS[session.status])
     if organizer is not None:

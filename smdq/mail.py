@@ -13,6 +13,8 @@ from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 
+from smdq.typography import french_html, french_text
+
 logger = logging.getLogger("smdq.mail")
 
 
@@ -80,8 +82,15 @@ def _enqueue(payload: dict) -> None:
 
 
 def send_email_later(message: EmailMessage) -> None:
-    """Hands `message` to the worker after the current transaction commits (at once outside a transaction)."""
+    """Hands `message` to the worker after the current transaction commits (at once outside a transaction).
+    Its text gets French typography (no-break spaces, « 1er », « 14 h 00 »), as the pages do."""
     payload = message_to_payload(message)
+    payload["subject"] = french_text(payload["subject"])
+    payload["body"] = (french_html if payload["content_subtype"] == "html" else french_text)(payload["body"])
+    payload["alternatives"] = [
+        (french_html(content) if mimetype == "text/html" and isinstance(content, str) else content, mimetype)
+        for content, mimetype in payload["alternatives"]
+    ]
     transaction.on_commit(lambda: _enqueue(payload))
 
 

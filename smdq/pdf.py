@@ -25,6 +25,8 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from smdq.typography import french_html
+
 
 def static_file_path(url: str) -> Path | None:
     """The file on disk behind a static URL (`/static/css/app.css`, `http://host/static/…`), or None."""
@@ -97,7 +99,7 @@ def render_pdf(
     PDF/A-3b (`ARCHIVE`) with `attachments` embedded."""
     if attachments and variant != ARCHIVE:
         raise ValueError("seul un PDF d'archive (PDF/A-3) peut contenir des fichiers joints")
-    html = render_to_string(template_name, context, request=request)
+    html = french_html(render_to_string(template_name, context, request=request))  # as the pages' middleware does
     document = weasyprint.HTML(string=html, base_url=base_url_for(request), url_fetcher=StaticFilesFetcher())
     return document.write_pdf(
         pdf_variant=variant,

@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "smdq.middleware.RejectNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # French no-break spaces, « 1er », « 14 h 00 » in every HTML response's text (smdq/typography.py).
+    "smdq.typography.FrenchTypographyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -137,6 +139,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "fr-fr"
 LANGUAGES = [("fr", "Français")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# « 14 h 00 » for times, whatever the template (smdq/formats/fr/formats.py).
+FORMAT_MODULE_PATH = ["smdq.formats"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True

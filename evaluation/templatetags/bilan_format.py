@@ -1,4 +1,5 @@
 from django import template
+from django.utils.translation import ngettext
 
 from evaluation.suppression import Hidden, is_shown
 from smdq import formatting
@@ -52,3 +53,30 @@ def profile_label(code):
     from sessions_app.models import Profile
 
     return Profile(code).label if code in Profile.values else code
+
+
+# A value hidden from the funder (« < 5 ») or missing is read in the plural: « < 5 participant·es ».
+_PLURAL = 5
+
+
+@register.filter
+def figure_label(value, key):
+    """The words under a key figure, agreeing with it: « 1 sollicitation », « 0 séance réalisée », « 2 CLSM
+    impliqués » (French: 0 and 1 take the singular; the catalogue's plural rule)."""
+    n = value if isinstance(value, int | float) and not isinstance(value, bool) else _PLURAL
+    n = int(abs(n))
+    labels = {
+        "sollicitations": lambda: ngettext("sollicitation", "sollicitations", n),
+        "clsm": lambda: ngettext("CLSM impliqué", "CLSM impliqués", n),
+        "sessions": lambda: ngettext("séance réalisée", "séances réalisées", n),
+        "qpv": lambda: ngettext("QPV couvert", "QPV couverts", n),
+        "participants": lambda: ngettext("participant·e", "participant·es", n),
+        "structures": lambda: ngettext("structure représentée", "structures représentées", n),
+        "responses": lambda: ngettext("questionnaire reçu", "questionnaires reçus", n),
+        "needs": lambda: ngettext("besoin exprimé", "besoins exprimés", n),
+        "not_categorised": lambda: ngettext("pas encore catégorisé", "pas encore catégorisés", n),
+        "compared_sessions": lambda: ngettext("séance", "séances", n),
+        "compared_participants": lambda: ngettext("participant·e", "participant·es", n),
+        "compared_responses": lambda: ngettext("questionnaire", "questionnaires", n),
+    }
+    return labels[key]()
