@@ -9,7 +9,7 @@
   language in its document properties, and a « Présentation » sheet with a readable title line.
 - No text is ever a formula: a text starting with « = » is written as an inline string (`t="inlineStr"`), which
   no spreadsheet evaluates, and which shows no apostrophe. CSV has no types: there the apostrophe stays
-  (`csv_safe`).
+  (`smdq/formulas.py`).
 """
 
 import datetime as dt
@@ -49,17 +49,6 @@ HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
 TITLE_FONT = Font(bold=True, size=14)
 BOLD = Font(bold=True)
 RIGHT = Alignment(horizontal="right")
-
-# The characters that make a spreadsheet run a text as a formula when it reads a CSV file.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value):
-    """A CSV cell that no spreadsheet runs as a formula: an apostrophe before =, +, -, @, tab or CR (CSV has no
-    cell types; in XLSX texts are typed instead, see `Table`)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from openpyxl.utils import get_column_letter
 from evaluation.bilan import Scope, compute_bilan
 from evaluation.models import Need, Response
 from evaluation.spreadsheets import bilan_workbook, responses_workbook
-from smdq.spreadsheets import COVER_TITLE, DICTIONARY_TITLE, csv_safe
+from smdq.formulas import csv_safe
+from smdq.spreadsheets import COVER_TITLE, DICTIONARY_TITLE
 from tests.test_bilan import programme  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
