@@ -66,7 +66,7 @@ def render(kind: str, scope: Scope, *, hide_small: bool, free_text: bool, progre
     from evaluation.spreadsheets import responses_workbook
 
     if kind == BilanDocument.Kind.RESPONSES:
-        return responses_workbook(scope.held_sessions(), include_free_text=free_text)
+        return responses_workbook(scope.held_sessions(), include_free_text=free_text, label=scope.label)
     # `hide_small`: the financeur's version, hidden by the engine (evaluation/suppression.py).
     data = compute_bilan(scope, funder=hide_small)
     if progress:

@@ -60,7 +60,7 @@ def embedded_files(data: dict, number: int, published_at, *, funder: bool) -> li
         ),
         EmbeddedFile(
             f"{name}.xlsx",
-            bilan_workbook(data),
+            bilan_workbook(data, created=published_at),
             "Tableaux du bilan (tableur)" + (", version financeurs" if funder else ""),
             published_at,
         ),

@@ -22,6 +22,7 @@ from evaluation.forms_dashboard import ScopeForm, scope_params
 from evaluation.models import BilanDocument, BilanEdition
 from evaluation.sections import render_sections
 from evaluation.suppression import for_display, suppress_for_funder
+from smdq.downloads import attach
 
 CHARTS = {
     "satisfaction": gettext_lazy("Satisfaction (sur 5)"),
@@ -120,9 +121,7 @@ def bilan_json(request):
 
 def _serve(content: bytes, kind: str, name: str) -> HttpResponse:
     response = HttpResponse(bytes(content), content_type=BilanDocument(kind=kind).content_type)
-    disposition = "inline" if kind == BilanDocument.Kind.PDF else "attachment"
-    response["Content-Disposition"] = f'{disposition}; filename="{name}"'
-    return response
+    return attach(response, name, inline=kind == BilanDocument.Kind.PDF)
 
 
 def _document(request, kind: str, scope: Scope):
@@ -242,5 +241,4 @@ def edition_download(request, pk, fmt):
         response = HttpResponse(
             bytes(edition.pdf_funder if request.user.is_funder else edition.pdf), content_type="application/pdf"
         )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return attach(response, filename)

@@ -17,6 +17,7 @@ from evaluation import online
 from evaluation.forms_online import OnlineQuestionnaireForm
 from evaluation.models import QuestionnaireLink, Response
 from sessions_app.access import get_session_for_user
+from smdq.downloads import attach
 from smdq.net import client_address
 
 # For the session's organisers ------------------------------------------------------------------------
@@ -75,8 +76,7 @@ def qr_code(request, pk):
     session, link = _organiser_link(request, pk)
     title = _("Questionnaire de la séance %(ref)s") % {"ref": session.reference}
     response = HttpResponse(online.qr_svg(online.public_url(request, link), title=title), content_type="image/svg+xml")
-    response["Content-Disposition"] = f'inline; filename="questionnaire-qr-{session.reference}.svg"'
-    return response
+    return attach(response, f"questionnaire-qr-{session.reference}.svg", inline=True)
 
 
 def _pdf_response(request, pk, template_name: str, filename: str) -> HttpResponse:
@@ -93,8 +93,7 @@ def _pdf_response(request, pk, template_name: str, filename: str) -> HttpRespons
         "groups": online.item_groups(online.current_items()),
     }
     response = HttpResponse(render_pdf(template_name, context), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}-{session.reference}.pdf"'
-    return response
+    return attach(response, f"{filename}-{session.reference}.pdf")
 
 
 @require_safe

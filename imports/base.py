@@ -6,6 +6,8 @@ reporting errors) and `apply` (writes the parsed values, returning an ImportResu
 anything when a single row is wrong.
 """
 
+import csv
+import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -17,6 +19,7 @@ from django.utils.translation import ngettext
 
 from imports.tables import Row, Table
 from smdq.bounds import MAX_DATE, MAX_INT, MIN_DATE, date_in_range
+from smdq.formulas import csv_safe
 
 
 @dataclass(frozen=True)
@@ -249,6 +252,10 @@ class Importer:
 
     @classmethod
     def template_csv(cls) -> str:
-        header = ";".join(c.name for c in cls.columns)
-        example = ";".join(c.example for c in cls.columns)
-        return f"{header}\n{example}\n"
+        """The header and an example row. Quoted where a cell holds the separator (« QN00101M;QN00102M »: a list
+        in one cell); a text a spreadsheet would run as a formula gets an apostrophe (CSV has no cell types)."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
+        writer.writerow([c.name for c in cls.columns])
+        writer.writerow([csv_safe(c.example) for c in cls.columns])
+        return buffer.getvalue()

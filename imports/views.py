@@ -11,6 +11,7 @@ from imports.base import ImportFailed
 from imports.forms import UploadForm
 from imports.models import PendingImport, expiry_limit, purge_expired_pending_imports
 from imports.tables import FileError, read_table
+from smdq.downloads import attach
 
 PREVIEW_ROWS = 10
 
@@ -79,5 +80,4 @@ def template(request, kind):
     except KeyError:
         raise Http404 from None
     response = HttpResponse("\ufeff" + importer.template_csv(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="modele_{kind}.csv"'
-    return response
+    return attach(response, f"modele_{kind}.csv")

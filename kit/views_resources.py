@@ -19,6 +19,7 @@ from kit import resources
 from kit.access import get_resource_for_user
 from kit.forms import ResourceForm
 from kit.models import Resource
+from smdq.downloads import attach
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ def resource_download(request, pk):
     public = resource.is_published and resource.audience == Resource.Audience.PUBLIC
     response["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attach(response, resource.original_name)  # an ASCII name beside the UTF-8 one (Django gives one)
 
 
 class UploadLimitHandler(FileUploadHandler):

@@ -22,6 +22,7 @@ from sessions_app.access import get_session_for_user
 from sessions_app.calendar import format_time
 from sessions_app.forms_participants import ParticipantFormSet, numbered_profiles
 from sessions_app.models import AwarenessSession, Structure
+from smdq.downloads import attach
 
 # Rows of one printed page of the sign-in sheet; more pages when more participants are expected.
 SHEET_ROWS_PER_PAGE = 20
@@ -67,8 +68,7 @@ def sign_in_sheet(request, pk):
 
     pdf = render_pdf("sessions_app/pdf/sign_in_sheet.html", sign_in_sheet_context(session), request=request)
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="emargement-{session.reference}.pdf"'
-    return response
+    return attach(response, f"emargement-{session.reference}.pdf", inline=True)
 
 
 def _closed_message(session) -> str | None:

@@ -26,6 +26,7 @@ from sessions_app.filters_sessions import AwarenessSessionFilter
 from sessions_app.forms_sessions import AwarenessSessionForm, TransitionForm, conflict_messages
 from sessions_app.models import AwarenessSession, InvalidTransition, SessionRequest
 from sessions_app.notifications import SessionEvent, notify_people_changes, notify_session, session_people
+from smdq.downloads import attach
 from territories.models import QPV, Commune
 
 PAGE_SIZE = 25
@@ -317,7 +318,7 @@ def calendar_feed(request, token):
         detail_url=lambda s: request.build_absolute_uri(reverse("sessions_app:session_detail", args=[s.pk])),
     )
     response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = 'inline; filename="seances.ics"'
+    attach(response, "seances.ics", inline=True)
     response["Cache-Control"] = "private, no-cache"
     response["X-Robots-Tag"] = "noindex"
     return response

@@ -89,7 +89,7 @@ def test_spreadsheet_download(login, claire, fanny, programme):  # noqa: F811
 
 def test_responses_export_is_for_staff_only(login, claire, fanny, programme):  # noqa: F811
     staff = load_workbook(io.BytesIO(login(claire).get(reverse("evaluation:responses_export"), SEASON).content))
-    assert "commentaire" in next(staff["Réponses"].iter_rows(values_only=True))
+    assert "Commentaire" in next(staff["Réponses"].iter_rows(values_only=True))
     # One row per respondent (session, QPV, answers): never for the funder, who sees aggregates only.
     client = login(fanny)
     assert client.get(reverse("evaluation:responses_export"), SEASON).status_code == 403

@@ -379,11 +379,15 @@ def shown(funder, path, fmt=fr_int):
     return "< 5" if path in funder["suppressed"] else fmt(value)
 
 
-def xlsx_value(funder, path, digits=None):
+def xlsx_value(funder, path, *, percent=False):
+    """A cell of the spreadsheet: « < 5 » where hidden; a mean as computed, a percentage as a fraction of 1 (the
+    XML of a workbook keeps 16 significant digits)."""
     value = get(funder, path)
     if path in funder["suppressed"]:
         return "< 5"
-    return round(value, digits) if digits is not None and value is not None else value
+    if isinstance(value, float):
+        return pytest.approx(value / 100 if percent else value, rel=1e-15)
+    return value
 
 
 def norm(text: str) -> str:
@@ -469,13 +473,17 @@ def check_workbook(client, funder):
     questions = {r[0]: r for r in sheet("Questions")}
     for code in funder["items"]:
         assert questions[code][3:] == [
-            xlsx_value(funder, f"items/{code}/mean", 2),
+            xlsx_value(funder, f"items/{code}/mean"),
             xlsx_value(funder, f"items/{code}/answers"),
         ]
     needs = sheet("Besoins")
     for code, category in funder["needs"]["categories"].items():
         base = f"needs/categories/{code}"
-        assert [category["label"], xlsx_value(funder, f"{base}/count"), xlsx_value(funder, f"{base}/pct", 2)] in needs
+        assert [
+            category["label"],
+            xlsx_value(funder, f"{base}/count"),
+            xlsx_value(funder, f"{base}/pct", percent=True),
+        ] in needs
     assert ["Non catégorisés", xlsx_value(funder, "needs/uncategorised"), None] in needs
     assert ["Total", xlsx_value(funder, "needs/total"), None] in needs
     for kind, title in (("regions", "Régions"), ("departments", "Départements"), ("clsm", "CLSM")):
@@ -489,7 +497,7 @@ def check_workbook(client, funder):
             for i, r in enumerate(funder["breakdown"][kind])
         ]
         assert sheet(title) == expected
-    assert ["Femmes", xlsx_value(funder, "profile/women_pct", 2)] in sheet("Profil")
+    assert ["Femmes", xlsx_value(funder, "profile/women_pct", percent=True)] in sheet("Profil")
     effects = sheet("Effets")
     for code, effect in funder["effects"]["effects"].items():
         assert [effect["label"], xlsx_value(funder, f"effects/effects/{code}/count")] in effects
