@@ -18,6 +18,8 @@ LABELS = {
     "daily_followups": "Suivis des effets et rappels (chaque jour)",
     "nightly_purge": "Effacement des données personnelles (chaque nuit)",
     "clean_login_records": "Nettoyage des traces de connexion (chaque jour)",
+    "check_import": "Vérification d'un gros import",
+    "apply_import": "Enregistrement d'un gros import",
     "clean_pending_imports": "Nettoyage des imports abandonnés (chaque jour)",
     "clean_task_runs": "Nettoyage de cette liste (chaque jour)",
     "clean_documents": "Nettoyage des documents de bilan conservés (chaque jour)",
