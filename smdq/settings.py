@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "smdq.middleware.UntrustedForwardedProtoMiddleware",
     "smdq.middleware.ReadOnlyGetMiddleware",
     "smdq.middleware.RejectNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
