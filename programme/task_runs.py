@@ -18,6 +18,7 @@ LABELS = {
     "daily_followups": "Suivis des effets et rappels (chaque jour)",
     "nightly_purge": "Effacement des données personnelles (chaque nuit)",
     "clean_login_records": "Nettoyage des traces de connexion (chaque jour)",
+    "clean_contact_requests": "Suppression des demandes de contact traitées (chaque jour)",
     "check_import": "Vérification d'un gros import",
     "apply_import": "Enregistrement d'un gros import",
     "clean_pending_imports": "Nettoyage des imports abandonnés (chaque jour)",

@@ -240,6 +240,8 @@ PERSONAL_DATA_RETENTION_MONTHS = env_int("PERSONAL_DATA_RETENTION_MONTHS", 24)
 # its personal data is erased (accounts/retention.py, docs/personal-data.md).
 LOGIN_RECORDS_RETENTION_DAYS = env_int("LOGIN_RECORDS_RETENTION_DAYS", 30)
 INACTIVE_ACCOUNT_RETENTION_MONTHS = env_int("INACTIVE_ACCOUNT_RETENTION_MONTHS", 12)
+# Months a handled contact request of the public page (accepted or filed) is kept before it is deleted.
+CONTACT_REQUEST_RETENTION_MONTHS = env_int("CONTACT_REQUEST_RETENTION_MONTHS", 12)
 # The site's address for the links of e-mails sent by scheduled tasks (no request to take it from); by default
 # the development server, or https:// and the first name of ALLOWED_HOSTS.
 SITE_URL = os.environ.get("SITE_URL", "").strip().rstrip("/")
