@@ -78,6 +78,9 @@ class _Abort(Exception):
     pass
 
 
+# How often a long check reports its progress (rows): a few dozen small UPDATEs for a national file.
+PROGRESS_EVERY = 1000
+
 # A file that is wrong on every line would list hundreds of thousands of errors: past this many, the check
 # stops (time and memory stay bounded) and says so; the first ones are enough to see what to fix.
 MAX_REPORTED_ERRORS = 1000
@@ -216,12 +219,18 @@ class Importer:
     def apply(self, parsed: list, result: ImportResult):
         raise NotImplementedError
 
-    def run(self, table: Table, *, dry_run=False) -> ImportResult:
+    def run(self, table: Table, *, dry_run=False, progress=None) -> ImportResult:
+        """Checks every row, then applies them all in one transaction (rolled back when `dry_run`).
+        `progress(done, total)`, if given, is called every PROGRESS_EVERY rows and once all are checked, before
+        the writing starts (the worker shows it; it is called outside the transaction, so others see it)."""
         self.errors = []
         self.check_columns(table)
         self.prepare(table)
         parsed = []
-        for row in table.rows:
+        total = len(table.rows)
+        for done, row in enumerate(table.rows, start=1):
+            if progress is not None and done % PROGRESS_EVERY == 0:
+                progress(done, total)
             errors_before = len(self.errors)
             value = self.parse_row(row)
             if value is not None and len(self.errors) == errors_before:
@@ -238,6 +247,8 @@ class Importer:
             self.error(1, None, "le fichier ne contient aucune ligne de données sous les en-têtes")
         if self.errors:
             raise ImportFailed(sorted(self.errors, key=lambda e: e.line))
+        if progress is not None:
+            progress(total, total)
         result = ImportResult(self.noun_singular, self.noun_plural, dry_run=dry_run)
         try:
             with transaction.atomic():

@@ -6,14 +6,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.access import staff_required
-from imports import registry
+from imports import background, registry
 from imports.base import ImportFailed
 from imports.forms import UploadForm
 from imports.models import PendingImport, expiry_limit, purge_expired_pending_imports
 from imports.tables import FileError, read_table
 from smdq.downloads import attach
-
-PREVIEW_ROWS = 10
 
 
 def _check(importer, content: bytes, filename: str, *, dry_run: bool):
@@ -31,8 +29,16 @@ def upload(request):
         upload_file = form.cleaned_data["file"]
         kind = form.cleaned_data["kind"]
         content = upload_file.read()
+        importer = registry.get(kind)(user=request.user)
         try:
-            table, result = _check(registry.get(kind)(user=request.user), content, upload_file.name, dry_run=True)
+            # The bounded structural checks, always here: size, archive, dimensions, then the headers.
+            table = read_table(content, filename=upload_file.name, columns=importer.read_columns())
+            importer.check_columns(table)
+            if background.in_background(table):
+                # Stored now that its structure passed; the worker checks its rows and erases it if one is wrong.
+                pending = background.start_check(request.user, kind, upload_file.name, content, table)
+                return redirect("imports:detail", pk=pending.pk)
+            result = importer.run(table, dry_run=True)
         except FileError as exc:
             context["file_error"] = str(exc)
         except ImportFailed as exc:
@@ -40,23 +46,42 @@ def upload(request):
         else:
             # Stored only now that it passed, and only until it is confirmed or expires (PENDING_IMPORT_HOURS).
             pending = PendingImport.objects.create(
-                user=request.user, kind=kind, filename=upload_file.name, content=content
+                user=request.user, kind=kind, filename=upload_file.name, content=content, rows_total=len(table.rows)
             )
-            preview = [(row.line, [row.get(h) for h in table.headers]) for row in table.rows[:PREVIEW_ROWS]]
             context.update(
-                pending=pending, result=result, headers=table.headers, preview=preview, ignored=table.ignored
+                pending=pending,
+                result=result,
+                headers=table.headers,
+                preview=background.preview(table),
+                ignored=table.ignored,
+                warnings=result.warnings,
             )
     return render(request, "imports/upload.html", context)
+
+
+@require_safe
+@staff_required
+def detail(request, pk):
+    """A file in the worker's hands: « en cours : N / M lignes » (polled by htmx), then its preview and
+    confirmation, its errors, or its result."""
+    pending = get_object_or_404(PendingImport, pk=pk, user=request.user)
+    template = "imports/_pending.html" if request.headers.get("HX-Request") else "imports/pending.html"
+    return render(request, template, {"pending": pending, "report": pending.report})
 
 
 @require_POST
 @staff_required
 def confirm(request, pk):
-    pending = get_object_or_404(PendingImport, pk=pk, user=request.user, applied_at__isnull=True)
+    pending = get_object_or_404(
+        PendingImport, pk=pk, user=request.user, applied_at__isnull=True, state=PendingImport.State.READY
+    )
     if pending.created_at < expiry_limit():
         pending.delete()
         messages.error(request, _("Cette vérification a expiré : déposez le fichier à nouveau."))
         return redirect("imports:upload")
+    if pending.background:
+        background.start_apply(pending)
+        return redirect("imports:detail", pk=pending.pk)
     importer = registry.get(pending.kind)(user=request.user)
     try:
         _table, result = _check(importer, bytes(pending.content), pending.filename, dry_run=False)
@@ -65,9 +90,10 @@ def confirm(request, pk):
         messages.error(request, _("Le fichier n'est plus valide (les données ont changé depuis la vérification)."))
         return redirect("imports:upload")
     pending.applied_at = timezone.now()
+    pending.state = PendingImport.State.APPLIED
     pending.summary = result.summary()
     pending.content = b""  # the data now lives in its tables; the file itself is not kept
-    pending.save(update_fields=["applied_at", "summary", "content"])
+    pending.save(update_fields=["applied_at", "state", "summary", "content"])
     messages.success(request, result.summary())
     return redirect("imports:upload")
 

@@ -80,9 +80,9 @@ class _ReferencedImporter(KeyedImporter):
                 )
         return ids
 
-    def run(self, table, *, dry_run=False):
+    def run(self, table, *, dry_run=False, progress=None):
         self.outside: list[str] = []
-        result = super().run(table, dry_run=dry_run)
+        result = super().run(table, dry_run=dry_run, progress=progress)
         result.warnings.extend(self.outside)
         return result
 

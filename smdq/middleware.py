@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import connections
 from django.http import HttpResponseBadRequest
 
+from smdq.net import is_trusted_proxy
+
 _WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|TRUNCATE)\b", re.IGNORECASE)
 
 
@@ -53,4 +55,19 @@ class RejectNulMiddleware:
             return HttpResponseBadRequest(
                 "Requête refusée : l'adresse contient un caractère nul (%00).", content_type="text/plain; charset=utf-8"
             )
+        return self.get_response(request)
+
+
+class UntrustedForwardedProtoMiddleware:
+    """X-Forwarded-Proto is believed only from a trusted proxy (TRUSTED_PROXIES), like X-Forwarded-For
+    (`smdq.net`): from any other peer it is dropped before Django reads it (SECURE_PROXY_SSL_HEADER), so a client
+    reaching the application server directly over HTTP cannot pass its request off as HTTPS (secure cookies sent in
+    clear, the HTTPS redirect skipped). First in the chain, before SecurityMiddleware asks `request.is_secure()`."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "HTTP_X_FORWARDED_PROTO" in request.META and not is_trusted_proxy(request.META.get("REMOTE_ADDR", "")):
+            del request.META["HTTP_X_FORWARDED_PROTO"]
         return self.get_response(request)

@@ -72,6 +72,7 @@ EXPECTED = {
     # Imports
     "imports:upload": STAFF,
     "imports:confirm": POST_ONLY,
+    "imports:detail": row(LOGIN, 403, 403, 200, 403, 404),  # the file's owner only (here the staff member)
     "imports:template": STAFF,
     # Requests: never the funder
     "sessions_app:request_list": NO_FUNDER,
@@ -234,6 +235,7 @@ def world(alice, bob, claire, fanny, adam, clsm_a, clsm_b, session_a, settings, 
         "territories:clsm_detail": {"pk": clsm_a.pk},
         "territories:clsm_edit": {"pk": clsm_a.pk},
         "imports:confirm": {"pk": pending.pk},
+        "imports:detail": {"pk": pending.pk},
         "imports:template": {"kind": "clsm"},
         "sessions_app:calendar_feed": {"token": token},
         "evaluation:sheet_edit": {"pk": pk, "number": 1},

@@ -53,3 +53,44 @@ def test_trusted_proxies_setting_is_checked(monkeypatch):
     monkeypatch.setenv("TRUSTED_PROXIES", "127.0.0.1, le-proxy")
     with pytest.raises(ImproperlyConfigured, match="'le-proxy' n'est ni une adresse IP ni un réseau"):
         env_networks("TRUSTED_PROXIES")
+
+
+# X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER) is believed only from a trusted proxy, like X-Forwarded-For.
+
+
+@pytest.fixture
+def https_behind_proxy(settings):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.SECURE_SSL_REDIRECT = True
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("remote", "redirected"),
+    [
+        ("10.0.0.1", False),  # the proxy says the client spoke HTTPS: believed
+        ("198.51.100.1", True),  # anyone else saying so is not: sent to HTTPS like any plain request
+    ],
+)
+def test_forwarded_proto_is_believed_only_from_a_trusted_proxy(client, https_behind_proxy, remote, redirected):
+    response = client.get("/comptes/connexion/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_PROTO="https")
+    if redirected:
+        assert response.status_code == 301 and response["Location"].startswith("https://")
+    else:
+        assert response.status_code == 200
+
+
+def test_the_middleware_drops_the_header_of_an_untrusted_peer(https_behind_proxy):
+    from smdq.middleware import UntrustedForwardedProtoMiddleware
+
+    seen = {}
+
+    def view(request):
+        seen["secure"] = request.is_secure()
+        return None
+
+    middleware = UntrustedForwardedProtoMiddleware(view)
+    for remote, secure in [("10.0.0.9", True), ("203.0.113.5", False)]:
+        middleware(RequestFactory().get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_PROTO="https"))
+        assert seen["secure"] is secure, remote

@@ -18,6 +18,8 @@ from imports.tasks import clean_pending_imports
 from programme.models import TaskRun
 from programme.tasks import clean_task_runs, nightly_purge
 from sessions_app.models import Participant
+from territories.models import ContactRequest
+from territories.tasks import clean_contact_requests
 from tests.commit import committed
 from tests.factories import AwarenessSessionFactory, ParticipantFactory
 from tests.test_bilan import programme  # noqa: F401  (fixture)
@@ -35,6 +37,7 @@ def runs_at(task, hour: int, minute: int = 0) -> bool:
         (nightly_purge, 3, 0),
         (clean_login_records, 3, 30),
         (anonymise_inactive_accounts, 3, 45),
+        (clean_contact_requests, 3, 50),
         (clean_task_runs, 4, 0),
         (clean_documents, 4, 15),
         (daily_followups, 8, 0),
@@ -84,6 +87,59 @@ def test_login_records_older_than_30_days_are_erased(alice):
     clean_login_records()
     assert AccessAttempt.objects.count() == 1 and AccessLog.objects.count() == 1
     assert AccessAttempt.objects.get().attempt_time > old and AccessLog.objects.get().attempt_time > old
+
+
+def test_contact_requests_handled_more_than_12_months_ago_are_deleted(claire, settings):
+    now = timezone.now()
+
+    def contact(name, status, handled_days_ago=None):
+        ContactRequest.objects.create(
+            clsm_name=name,
+            communes="Roubaix",
+            first_name="P",
+            last_name="Q",
+            email="p@q.fr",
+            client_key="k",
+            status=status,
+            created_at=now - timedelta(days=800),
+            handled_at=None if handled_days_ago is None else now - timedelta(days=handled_days_ago),
+        )
+
+    contact("acceptée il y a 13 mois", ContactRequest.Status.ACCEPTED, 400)
+    contact("classée il y a 13 mois", ContactRequest.Status.FILED, 400)
+    contact("classée il y a 11 mois", ContactRequest.Status.FILED, 330)
+    contact("à traiter depuis 2 ans", ContactRequest.Status.NEW)  # the inbox: kept until handled
+    assert clean_contact_requests.call_local() == 2
+    assert sorted(ContactRequest.objects.values_list("clsm_name", flat=True)) == [
+        "classée il y a 11 mois",
+        "à traiter depuis 2 ans",
+    ]
+    assert clean_contact_requests.call_local() == 0  # a second run the same night changes nothing
+    settings.CONTACT_REQUEST_RETENTION_MONTHS = 6  # the delay is a setting
+    assert clean_contact_requests.call_local() == 1
+
+
+def test_purge_contact_requests_command_is_a_dry_run_by_default(claire):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    ContactRequest.objects.create(
+        clsm_name="X",
+        communes="Roubaix",
+        first_name="P",
+        last_name="Q",
+        email="p@q.fr",
+        client_key="k",
+        status=ContactRequest.Status.FILED,
+        handled_at=timezone.now() - timedelta(days=400),
+    )
+    out = StringIO()
+    call_command("purge_contact_requests", stdout=out)
+    assert ": 1 à supprimer (simulation, relancez avec --apply)." in out.getvalue()
+    assert ContactRequest.objects.count() == 1
+    call_command("purge_contact_requests", "--apply", stdout=out)
+    assert ContactRequest.objects.count() == 0
 
 
 def test_abandoned_imports_are_erased_after_24_hours(claire):

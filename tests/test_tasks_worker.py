@@ -49,6 +49,49 @@ print(json.dumps({{
 """
 
 
+# Run by the web-side process: upload a large file through the page, wait for the worker's check, confirm, wait
+# for the worker to apply it (IMPORT_BACKGROUND_ROWS is lowered for both processes).
+IMPORT = """
+import json, time
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from accounts.models import Role, User
+from imports.models import PendingImport
+from territories.models import CLSM
+
+claire, _ = User.objects.get_or_create(username="claire-import", defaults={{"role": Role.NATIONAL_STAFF}})
+client = Client(HTTP_HOST="localhost")
+client.force_login(claire)
+content = "nom;statut\\n" + "".join(f"CLSM {marker} n° {{n}};actif\\n" for n in range({rows}))
+upload = SimpleUploadedFile("c.csv", content.encode())
+response = client.post(reverse("imports:upload"), {{"kind": "clsm", "file": upload}})
+pending = PendingImport.objects.get(user=claire, filename="c.csv", applied_at__isnull=True)
+pages, seen = [], []
+
+def wait(state):
+    start = time.monotonic()
+    while time.monotonic() - start < {ready_within}:
+        pending.refresh_from_db()
+        seen.append((pending.state, pending.rows_done))
+        if pending.state != state:
+            break
+        pages.append(client.get(reverse("imports:detail", args=[pending.pk])).content.decode())
+        time.sleep(0.1)
+
+wait("verification")
+checked = pending.state
+summary = pending.summary
+client.post(reverse("imports:confirm", args=[pending.pk]))
+wait("import_en_cours")
+print(json.dumps({{
+    "redirect": response.status_code, "checked": checked, "summary": summary, "state": pending.state,
+    "final": pending.summary, "created": CLSM.objects.filter(name__startswith="CLSM {marker}").count(),
+    "polled": any("lignes" in page or "enregistrement" in page for page in pages), "seen": seen[:50],
+}}))
+"""
+
+
 def _fail_or_skip(reason: str):
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"En CI ce test ne peut pas être sauté : {reason}")
@@ -81,27 +124,45 @@ def _redis_env() -> dict:
     return {"HUEY_URL": REDIS_URL}
 
 
-@pytest.mark.parametrize("backend", ["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
-def test_a_real_worker_prepares_an_edition_and_sends_an_email(backend, database, tmp_path):
+def _environment(backend, database, tmp_path) -> dict:
     queue = {"sqlite": lambda: {"HUEY_FILE": str(tmp_path / "huey.sqlite3")}, "redis": _redis_env}[backend]()
     name = f"smdq-test-{uuid.uuid4().hex[:8]}"  # a queue of its own, whatever else shares the Redis
-    env = {
+    return {
         **{k: v for k, v in os.environ.items() if k not in ("HUEY_URL", "REDIS_URL", "HUEY_FILE", "HUEY_IMMEDIATE")},
         **queue,
         "HUEY_NAME": name,
         "DATABASE_URL": f"sqlite:///{database}",
         "DEBUG": "1",
         "PYTHONUNBUFFERED": "1",
+        "IMPORT_BACKGROUND_ROWS": "100",
     }
-    log = tmp_path / "worker.log"
+
+
+def _start_worker(env, log):
     with log.open("w") as out:
-        worker = subprocess.Popen(
+        return subprocess.Popen(
             [sys.executable, "manage.py", "run_huey", "--workers", "2"],
             cwd=ROOT,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
         )
+
+
+def _stop(worker):
+    worker.send_signal(signal.SIGINT)  # graceful: finishes the task in hand
+    try:
+        worker.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
+def test_a_real_worker_prepares_an_edition_and_sends_an_email(backend, database, tmp_path):
+    env = _environment(backend, database, tmp_path)
+    log = tmp_path / "worker.log"
+    worker = _start_worker(env, log)
     try:
         marker = uuid.uuid4().hex[:8]
         script = PUBLISH.format(marker=marker, ready_within=READY_WITHIN)
@@ -125,9 +186,37 @@ def test_a_real_worker_prepares_an_edition_and_sends_an_email(backend, database,
         assert f"Subject: Courriel {marker}" in log.read_text(), log.read_text()
         print(f"{backend}: édition prête en {result['seconds']} s")
     finally:
-        worker.send_signal(signal.SIGINT)  # graceful: finishes the task in hand
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+        _stop(worker)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
+def test_a_real_worker_checks_then_applies_a_large_import(backend, database, tmp_path):
+    env = _environment(backend, database, tmp_path)
+    log = tmp_path / "worker.log"
+    worker = _start_worker(env, log)
+    rows = 3000
+    try:
+        marker = uuid.uuid4().hex[:8]
+        script = IMPORT.format(marker=marker, rows=rows, ready_within=READY_WITHIN)
+        web = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", script],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=2 * READY_WITHIN + 60,
+        )
+        assert web.returncode == 0, web.stderr
+        result = json.loads(web.stdout.strip().splitlines()[-1])
+        assert result["redirect"] == 302, result  # handed to the worker, not checked in the request
+        assert result["checked"] == "a_confirmer", (result, log.read_text())
+        assert (
+            result["summary"]
+            == f"Simulation : {rows} CLSM importés ({rows} créés, 0 mis à jour) — rien n'a été enregistré."
+        )
+        assert result["state"] == "importe", (result, log.read_text())
+        assert result["final"] == f"{rows} CLSM importés ({rows} créés, 0 mis à jour)"
+        assert result["created"] == rows
+        assert result["polled"], result  # the page showed the progress while the worker worked
+    finally:
+        _stop(worker)
