@@ -186,3 +186,29 @@ def private_directory(path) -> Path:
             f"(droits {stat.filemode(info.st_mode)}) : restreignez-le avec « chmod 700 {path} », puis relancez."
         )
     return path
+
+
+def cache_from_env(debug: bool, base_dir) -> dict:
+    """The default cache: Redis when CACHE_URL (or, in production, REDIS_URL) names one, so that every web
+    server of several machines sees the same entries; otherwise the private file cache shared by the workers of
+    one machine in production, and a per-process memory cache in development (`make run`) and tests."""
+    url = os.environ.get("CACHE_URL", "").strip()
+    if not url and not debug:
+        url = os.environ.get("REDIS_URL", "").strip()
+    if url:
+        if not url.startswith(("redis://", "rediss://", "unix://")):
+            raise ImproperlyConfigured(
+                f"CACHE_URL={url!r} : une URL Redis est attendue (ex. redis://127.0.0.1:6379/1)."
+            )
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            # Sites (or test runs) sharing one Redis keep apart; the task queue's keys have their own names.
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "").strip() or os.environ.get("HUEY_NAME", "smdq"),
+        }
+    if debug:
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 5000}}
+    return {
+        "BACKEND": "smdq.cache.PrivateFileBasedCache",
+        "LOCATION": str(private_directory(os.environ.get("CACHE_DIR") or Path(base_dir) / "cache")),
+    }

@@ -10,13 +10,13 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from smdq.env import (
+    cache_from_env,
     database_from_url,
     email_from_env,
     env_bool,
     env_int,
     env_list,
     env_networks,
-    private_directory,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -165,17 +165,12 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = DEBUG
 WHITENOISE_USE_FINDERS = DEBUG
 
-# A cache shared by every worker process in production (rate limits, one-time form nonces, bilan figures
-# and charts); a per-process memory cache in development and tests. Its entries are pickles, read back as
-# code: the folder must be ours alone (checked here at start-up, and again whenever the cache re-creates it).
-CACHES = {
-    "default": {
-        "BACKEND": "smdq.cache.PrivateFileBasedCache",
-        "LOCATION": str(private_directory(os.environ.get("CACHE_DIR") or BASE_DIR / "cache")),
-    }
-    if not DEBUG
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 5000}}
-}
+# A cache shared by every worker process in production (bilan figures and charts; rate limits and one-time form
+# nonces live in the database): Redis when CACHE_URL or REDIS_URL is set, so that several machines share it;
+# else a private file cache, whose entries are pickles read back as code, so its folder must be ours alone
+# (checked here at start-up, and again whenever the cache re-creates it); a per-process memory cache in
+# development and tests (CACHE_URL only, never REDIS_URL, changes that).
+CACHES = {"default": cache_from_env(DEBUG, BASE_DIR)}
 
 # Flash messages in a signed cookie, cut to a bounded length: never in the session (smdq/messages.py).
 MESSAGE_STORAGE = "smdq.messages.BoundedCookieStorage"

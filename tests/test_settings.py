@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from smdq.env import SQLITE_OPTIONS, database_from_url, email_from_env, env_bool, env_int, private_directory
+from smdq.env import (
+    SQLITE_OPTIONS,
+    cache_from_env,
+    database_from_url,
+    email_from_env,
+    env_bool,
+    env_int,
+    private_directory,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -129,6 +137,44 @@ def test_bad_boolean_and_integer(monkeypatch):
     monkeypatch.setenv("SMDQ_TEST_INT", "douze")
     with pytest.raises(ImproperlyConfigured, match="n'est pas un nombre entier"):
         env_int("SMDQ_TEST_INT", 1)
+
+
+@pytest.fixture
+def cache_env(monkeypatch):
+    for name in ("CACHE_URL", "REDIS_URL", "CACHE_KEY_PREFIX", "HUEY_NAME", "CACHE_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_cache_in_memory_for_make_run_even_with_the_redis_queue(cache_env):
+    cache_env.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")  # the task queue's, in development
+    assert cache_from_env(True, ROOT)["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_production_cache_is_the_private_file_cache_without_redis(cache_env, tmp_path):
+    cache_env.setenv("CACHE_DIR", str(tmp_path / "cache"))
+    config = cache_from_env(False, ROOT)
+    assert (config["BACKEND"], config["LOCATION"]) == ("smdq.cache.PrivateFileBasedCache", str(tmp_path / "cache"))
+
+
+def test_production_cache_on_redis_shared_by_every_web_server(cache_env):
+    cache_env.setenv("REDIS_URL", "redis://10.0.0.5:6379/0")
+    cache_env.setenv("HUEY_NAME", "smdq_site")
+    config = cache_from_env(False, ROOT)
+    assert config == {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://10.0.0.5:6379/0",
+        "KEY_PREFIX": "smdq_site",
+    }
+    cache_env.setenv("CACHE_URL", "redis://10.0.0.6:6379/1")  # its own Redis (or database) wins
+    assert cache_from_env(False, ROOT)["LOCATION"] == "redis://10.0.0.6:6379/1"
+    assert cache_from_env(True, ROOT)["LOCATION"] == "redis://10.0.0.6:6379/1"  # on purpose in development
+
+
+def test_cache_url_must_name_redis(cache_env):
+    cache_env.setenv("CACHE_URL", "memcached://127.0.0.1:11211")
+    with pytest.raises(ImproperlyConfigured, match="une URL Redis est attendue"):
+        cache_from_env(False, ROOT)
 
 
 def test_email_console_by_default_and_smtp_from_url(monkeypatch):
