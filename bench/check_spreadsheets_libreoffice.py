@@ -26,7 +26,7 @@ NS = {
     "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
     "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
 }
-T, O = "{%s}" % NS["table"], "{%s}" % NS["office"]
+TABLE, OFFICE = "{" + NS["table"] + "}", "{" + NS["office"] + "}"
 HOSTILE = ["=1+1", "@SUM(1;2)", "-2+3", '=HYPERLINK("http://example.org";"clic")']  # bench/spreadsheet_samples.py
 PERCENT_COLUMNS = {"Profil": "Pourcentage", "Besoins": "Part des besoins catégorisés"}
 HIDDEN = "< 5"
@@ -35,15 +35,15 @@ HIDDEN = "< 5"
 def cells(table):
     """The table's rows as lists of (value type, value, text, formula), repeated cells expanded (up to the data)."""
     rows = []
-    for row in table.iter(f"{T}table-row"):
+    for row in table.iter(f"{TABLE}table-row"):
         line = []
         for cell in row:
-            if cell.tag not in (f"{T}table-cell", f"{T}covered-table-cell"):
+            if cell.tag not in (f"{TABLE}table-cell", f"{TABLE}covered-table-cell"):
                 continue
-            repeat = min(int(cell.get(f"{T}number-columns-repeated", "1")), 64)
+            repeat = min(int(cell.get(f"{TABLE}number-columns-repeated", "1")), 64)
             text = "\n".join("".join(p.itertext()) for p in cell.findall("text:p", NS))
-            value = cell.get(f"{O}value") or cell.get(f"{O}date-value")
-            line += [(cell.get(f"{O}value-type"), value, text, cell.get(f"{T}formula"))] * repeat
+            value = cell.get(f"{OFFICE}value") or cell.get(f"{OFFICE}date-value")
+            line += [(cell.get(f"{OFFICE}value-type"), value, text, cell.get(f"{TABLE}formula"))] * repeat
         while line and line[-1][0] is None:
             line.pop()
         rows.append(line)
@@ -59,18 +59,18 @@ def check_ods(path: Path) -> tuple[list[str], dict]:
     tables = root.findall(".//table:table", NS)
     ranges = root.findall(".//table:database-range", NS)
     filtered = {
-        r.get(f"{T}target-range-address", "").split(".")[0].strip("$'")
+        r.get(f"{TABLE}target-range-address", "").split(".")[0].strip("$'")
         for r in ranges
-        if r.get(f"{T}display-filter-buttons") == "true"
+        if r.get(f"{TABLE}display-filter-buttons") == "true"
     }
     for table in tables:
-        name = table.get(f"{T}name")
+        name = table.get(f"{TABLE}name")
         rows = cells(table)
         counts["sheets"] += 1
         if name != "Présentation" and name not in filtered:
             problems.append(f"{name} : pas de filtre automatique")
         for r, line in enumerate(rows, start=1):
-            for c, (kind, value, text, formula) in enumerate(line, start=1):
+            for c, (kind, _value, text, formula) in enumerate(line, start=1):
                 if formula:
                     problems.append(f"{name} L{r}C{c} : formule {formula!r}")
                 if kind in ("float", "percentage"):
@@ -103,9 +103,9 @@ def check_ods(path: Path) -> tuple[list[str], dict]:
                         problems.append(f"Chiffres clés : taux de réponse lu comme {line[1][0]} {line[1][2]!r}")
         if name == "Présentation":
             for line in rows:
-                if line and line[0][2] in ("Du", "Au") and len(line) > 1 and line[1][0] != "date":
-                    if line[1][2] not in ("début", "aujourd'hui"):
-                        problems.append(f"Présentation : « {line[0][2]} » lu comme {line[1][0]} {line[1][2]!r}")
+                dated = line and line[0][2] in ("Du", "Au") and len(line) > 1
+                if dated and line[1][0] != "date" and line[1][2] not in ("début", "aujourd'hui"):
+                    problems.append(f"Présentation : « {line[0][2]} » lu comme {line[1][0]} {line[1][2]!r}")
         if name == "Réponses" and "Date de la séance" in header:
             index = header.index("Date de la séance")
             wrong = [line[index] for line in rows[1:] if index < len(line) and line[index][0] != "date"]

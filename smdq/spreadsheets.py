@@ -210,6 +210,8 @@ class Table:
         self.sheet = sheet = book.workbook.create_sheet(title)
         self.kinds = [f.kind for f in fields]
         self.numeric = [f.kind in (INTEGER, DECIMAL, PERCENT) for f in fields]
+        # Streamed integers (answers 1 to 5) go as they are, in the General format: no cell object per answer.
+        self.plain = [book.write_only and f.kind == INTEGER for f in fields]
         for index, f in enumerate(fields, start=1):
             width = f.width or max(12, min(60, len(f.header) + 2))
             sheet.column_dimensions[get_column_letter(index)].width = width
@@ -231,7 +233,8 @@ class Table:
     def append(self, values) -> None:
         self.rows += 1
         if self.book.write_only:
-            self.sheet.append([self._stream_cell(value, i) for i, value in enumerate(values)])
+            plain, cell = self.plain, self._stream_cell
+            self.sheet.append([value if plain[i] else cell(value, i) for i, value in enumerate(values)])
             return
         line = self.rows + 1
         for index, value in enumerate(values):
@@ -243,8 +246,6 @@ class Table:
         kind = self.kinds[index]
         if value is None or (kind == TEXT and isinstance(value, str) and not value.startswith("=")):
             return text(value) if value else None
-        if kind == INTEGER and isinstance(value, int) and not isinstance(value, Typed):
-            return value  # General shows an integer as it is: no cell object per answer
         value, number_format = typed(value, kind)
         if value is None:
             return None
