@@ -46,6 +46,17 @@ def _round(value, digits=2):
     return value if value is None or isinstance(value, Hidden) else round(value, digits)
 
 
+def _pending_rows(data: dict) -> list[list]:
+    """A CLSM's own bilan counts its self-run sessions before the national centre validates them: said so."""
+    pending = data.get("pending_validation") or {}
+    if not pending.get("sessions"):
+        return []
+    return [
+        ["dont séances en attente de validation", pending["sessions"]],
+        ["dont questionnaires en attente de validation", pending.get("responses")],
+    ]
+
+
 def bilan_workbook(data: dict) -> bytes:
     """The bilan's tables; `data` from `compute_bilan`, the financeur's version already hidden by the engine."""
     funder_version = "suppressed" in data
@@ -62,13 +73,15 @@ def bilan_workbook(data: dict) -> bytes:
         "participants": "Participant·es",
         "structures": "Structures représentées",
         "responses": "Questionnaires reçus",
+        "self_run_sessions": "dont séances animées par le territoire",
     }
     _sheet(
         workbook,
         "Chiffres clés",
         ["Indicateur", "Valeur"],
         [["Périmètre", scope["label"]], ["Du", scope["from"] or "début"], ["Au", scope["to"] or "aujourd'hui"]]
-        + [[labels[k], v] for k, v in figures.items()],
+        + [[labels.get(k, k), v] for k, v in figures.items()]
+        + _pending_rows(data),
         {1: 32, 2: 40},
     )
     profile = data["profile"]
@@ -100,7 +113,12 @@ def bilan_workbook(data: dict) -> bytes:
         + [["Non catégorisés", needs["uncategorised"], None], ["Total", needs["total"], None]],
         {1: 40},
     )
-    for key, title in (("regions", "Régions"), ("departments", "Départements"), ("clsm", "CLSM")):
+    for key, title in (
+        ("regions", "Régions"),
+        ("departments", "Départements"),
+        ("clsm", "CLSM"),
+        ("modes", "Modes d'animation"),
+    ):
         _sheet(
             workbook,
             title,
@@ -113,7 +131,7 @@ def bilan_workbook(data: dict) -> bytes:
                     r["participants"],
                     r["responses"],
                 ]
-                for r in data["breakdown"][key]
+                for r in data["breakdown"].get(key, [])
             ],
             {2: 40},
         )
