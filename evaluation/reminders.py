@@ -86,7 +86,7 @@ def kit_recipients(session) -> list[User]:
     )
 
 
-def _kit_message(session, person, link, base_url: str) -> EmailMessage:
+def _kit_message(session, person, link, base_url: str, today: date | None = None) -> EmailMessage:
     context = {
         "session": session,
         "person": person,
@@ -104,7 +104,7 @@ def _kit_message(session, person, link, base_url: str) -> EmailMessage:
         "kit_url": _absolute(base_url, "kit:session_kit", session.pk) if session.is_self_run else "",
         "steps_ahead": [
             {"label": step.label, "day": step.due_on(session.date), "same_day": step.days == 0}
-            for step in checklist.steps_ahead(session.date, timezone.localdate())
+            for step in checklist.steps_ahead(session.date, today or timezone.localdate())
         ]
         if session.is_self_run
         else [],
@@ -131,7 +131,7 @@ def send_practical_kits(today: date | None = None, base_url: str | None = None) 
         for session in kits_due(today):
             link = online.link_for(session) if session.accepts_questionnaires else None
             for person in kit_recipients(session):
-                send_email_later(_kit_message(session, person, link, base_url))
+                send_email_later(_kit_message(session, person, link, base_url, today))
                 report.emails += 1
             AwarenessSession.objects.filter(pk=session.pk).update(kit_sent_for=session.date)
             report.sessions += 1

@@ -225,7 +225,6 @@ def suppress_for_funder(bilan: dict) -> dict:
     if "categorised" in needs:  # a figure of its own since self-run sessions (older editions lack it)
         rule.count(pointer("needs", "categorised"), needs.get("categorised"))
         order.append(pointer("needs", "categorised"))
-        rule.group(pointer("needs", "total"), [pointer("needs", "categorised"), pointer("needs", "uncategorised")])
     cells = []
     for code, category in needs.get("categories", {}).items():
         count, pct = pointer("needs", "categories", code, "count"), pointer("needs", "categories", code, "pct")
@@ -237,6 +236,9 @@ def suppress_for_funder(bilan: dict) -> dict:
         rule.count(pointer("needs", key), needs.get(key))
         order.append(pointer("needs", key))
     rule.group(pointer("needs", "total"), [*cells, pointer("needs", "uncategorised")])
+    if "categorised" in needs:
+        # categorised + uncategorised = total: a hidden number of categorised needs is not left to a subtraction.
+        rule.group(pointer("needs", "total"), [pointer("needs", "categorised"), pointer("needs", "uncategorised")])
     # A count shown with its share gives the number of categorised needs away: it is always known.
     rule.group(ALWAYS_KNOWN, cells)
 

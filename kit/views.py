@@ -222,9 +222,12 @@ def session_kit(request, pk):
             for name in step.links:
                 if not _may_open(request.user, session, name):
                     continue
-                url = reverse("kit:resource_list") if name == "resources" else reverse(name, args=[session.pk])
-                if name == "evaluation:followup_list":
+                if name == "resources":
+                    url = reverse("kit:resource_list")
+                elif name == "evaluation:followup_list":
                     url = reverse(name)
+                else:
+                    url = reverse(name, args=[session.pk])
                 links.append((LINK_LABELS[name], url))
             steps.append(
                 {
