@@ -321,3 +321,30 @@ def test_reminders_follow_the_checklist(django_capture_on_commit_callbacks, clsm
         send_sheets_to_type(today=today, base_url="http://testserver")
     (message,) = mail.outbox
     assert message.to == [lea_of_a.email] and "À saisir d'ici le 7 mars 2024." in message.body
+
+
+def test_no_one_sees_another_clsms_rows_through_any_queryset(lea_of_a, leo, alice, self_run, clsm_b, session_a):
+    """The property, for local animators: whatever the data, every row a local animator may see (or change) belongs
+    to a session of one of their CLSM that they animate; named by mistake on another CLSM's session, nothing."""
+    from evaluation.models import FollowUp
+    from sessions_app.models import Participant, SessionRequest, Structure
+    from territories.models import CLSM
+
+    stray = AwarenessSessionFactory(clsm=clsm_b, held=True, self_run=True, animators=[lea_of_a, leo])
+    for session in (self_run, session_a, stray):
+        fill(session, sheets=2, participants=2)
+        FollowUp.objects.create(session=session, due_on=date(2024, 9, 1))
+    session_a.animators.add(lea_of_a)  # a session of the centre she helps with: visible, never its answers
+    allowed = {self_run.pk, session_a.pk}
+    for person, theirs in ((lea_of_a, allowed), (leo, {stray.pk})):
+        for rows in (AwarenessSession.objects.visible_to(person), AwarenessSession.objects.editable_by(person)):
+            assert set(rows.values_list("pk", flat=True)) <= theirs
+        assert set(Participant.objects.visible_to(person).values_list("session", flat=True)) <= theirs
+        assert set(Response.objects.visible_to(person).values_list("session", flat=True)) <= {
+            pk for pk in theirs if AwarenessSession.objects.get(pk=pk).is_self_run
+        }
+        structures = set(Structure.objects.visible_to(person).values_list("pk", flat=True))
+        assert structures <= set(Participant.objects.filter(session__in=theirs).values_list("structure", flat=True))
+        for model in (SessionRequest, FollowUp, CLSM):
+            assert not model.objects.visible_to(person).exists(), model
+    assert stray.pk not in set(AwarenessSession.objects.visible_to(lea_of_a).values_list("pk", flat=True))
