@@ -32,6 +32,7 @@ from sessions_app.models import (
     SessionRequest,
     SessionRequestChange,
     SessionRequestPeriod,
+    SessionValidationChange,
     normalise_structure_name,
     season_bounds,
     season_of,
@@ -542,6 +543,44 @@ def seed_demo_sessions(today: date | None = None, *, sessions: int = 60, request
         held_ids=held,
         rng=rng,
     )
+
+
+def seed_demo_self_run(clsm_name: str, today: date | None = None) -> list[str]:
+    """Turns the CLSM's three latest held sessions (those not born of a request, as far as there are) and its next
+    planned one into sessions the territory animates itself, by its local animators: the oldest two validated, the
+    latest waiting for validation. Returns their references."""
+    clsm = CLSM.objects.filter(name=clsm_name).first()
+    if clsm is None:
+        return []
+    today = today or timezone.localdate()
+    animators = list(clsm.local_animators.filter(role=Role.LOCAL_ANIMATOR))
+    chargee = User.objects.filter(role=Role.NATIONAL_STAFF, is_active=True).order_by("pk").first()
+    coordinator = clsm.coordinators.order_by("pk").first()
+    sessions = AwarenessSession.objects.filter(clsm=clsm)
+    latest = list(sessions.held().order_by("-date")[:12])
+    held = sorted(sorted(latest, key=lambda s: s.request_id is not None)[:3], key=lambda s: s.date)
+    upcoming = sessions.active().filter(date__gt=today, request__isnull=True).order_by("date").first()
+    chosen = [*held, *([upcoming] if upcoming else [])]
+    for session in chosen:
+        waiting = session is upcoming or session is held[-1]
+        session.request = None
+        session.mode = AwarenessSession.Mode.TERRITORY
+        session.validation = AwarenessSession.Validation.PENDING if waiting else AwarenessSession.Validation.VALIDATED
+        session.coordinator = coordinator
+        session.save(update_fields=["request", "mode", "validation", "coordinator", "updated_at"])
+        if animators:
+            session.animators.set(animators)
+            # The sheets of a session the territory ran were typed by its animator.
+            session.responses.filter(channel="papier").update(entered_by=animators[0])
+        journal = [SessionValidationChange(session=session, to_status="en_attente", changed_by=coordinator)]
+        if not waiting:
+            journal.append(
+                SessionValidationChange(
+                    session=session, from_status="en_attente", to_status="validee", changed_by=chargee
+                )
+            )
+        SessionValidationChange.objects.bulk_create(journal)
+    return [session.reference for session in chosen]
 
 
 # National (benchmark) scale -----------------------------------------------------------------------------
