@@ -546,9 +546,10 @@ def seed_demo_sessions(today: date | None = None, *, sessions: int = 60, request
 
 
 def seed_demo_self_run(clsm_name: str, today: date | None = None) -> list[str]:
-    """Turns the CLSM's three latest held sessions (those not born of a request, as far as there are) and its next
-    planned one into sessions the territory animates itself, by its local animators: the oldest two validated, the
-    latest waiting for validation. Returns their references."""
+    """Turns the CLSM's two latest held sessions (those not born of a request, as far as there are) and its next
+    planned one without a request into sessions the territory animates itself, by its local animators: the older
+    validated, the latest waiting for validation; the CLSM's other sessions stay the national centre's. Returns
+    their references."""
     clsm = CLSM.objects.filter(name=clsm_name).first()
     if clsm is None:
         return []
@@ -558,7 +559,7 @@ def seed_demo_self_run(clsm_name: str, today: date | None = None) -> list[str]:
     coordinator = clsm.coordinators.order_by("pk").first()
     sessions = AwarenessSession.objects.filter(clsm=clsm)
     latest = list(sessions.held().order_by("-date")[:12])
-    held = sorted(sorted(latest, key=lambda s: s.request_id is not None)[:3], key=lambda s: s.date)
+    held = sorted(sorted(latest, key=lambda s: s.request_id is not None)[:2], key=lambda s: s.date)
     upcoming = sessions.active().filter(date__gt=today, request__isnull=True).order_by("date").first()
     chosen = [*held, *([upcoming] if upcoming else [])]
     for session in chosen:
