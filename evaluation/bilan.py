@@ -509,7 +509,7 @@ def compute_seasons(scope: Scope, last: int = 5, *, funder: bool = False) -> lis
     Same territorial filters as `scope`, the `last` seasons ending with the scope's own (or the latest one).
     Each row also gives each item's number of answers (`answers`); `funder`: rows of the financeur's version.
     """
-    unbounded = dataclasses.replace(scope, date_from=None)
+    unbounded = dataclasses.replace(scope, date_from=None, pending=scope.pending and not funder)
     held = unbounded.held_sessions()
     seasons = sorted(set(held.values_list("season", flat=True).distinct()))[-last:]
     if not seasons:

@@ -348,3 +348,11 @@ def test_no_one_sees_another_clsms_rows_through_any_queryset(lea_of_a, leo, alic
         for model in (SessionRequest, FollowUp, CLSM):
             assert not model.objects.visible_to(person).exists(), model
     assert stray.pk not in set(AwarenessSession.objects.visible_to(lea_of_a).values_list("pk", flat=True))
+
+
+def test_the_funders_seasons_table_counts_validated_sessions_only(self_run, session_a):
+    from evaluation.bilan import compute_seasons
+
+    scope = Scope.build(clsm="CLSM A de Lille")
+    assert [row["sessions"] for row in compute_seasons(scope)] == [2]
+    assert [row["sessions"] for row in compute_seasons(scope, funder=True)] == [1]
