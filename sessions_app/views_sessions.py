@@ -38,7 +38,7 @@ from territories.models import QPV, Commune
 
 PAGE_SIZE = 25
 # Who has a personal calendar: the people who animate or co-organise sessions.
-FEED_ROLES = (Role.COORDINATOR, *STAFF_ROLES)
+FEED_ROLES = (Role.COORDINATOR, Role.LOCAL_ANIMATOR, *STAFF_ROLES)
 # The e-mail (with its calendar invitation) each status button sends; none for « réalisée ».
 ACTION_EVENTS = {
     "confirm": SessionEvent.CONFIRMED,

@@ -117,7 +117,7 @@ EXPECTED = {
     "sessions_app:session_detail": session_work(OWN_CLSM),
     "sessions_app:session_edit": OWN_CLSM_WRITE,
     "sessions_app:session_transition": POST_ONLY,
-    "sessions_app:calendar_feed_settings": NO_FUNDER,
+    "sessions_app:calendar_feed_settings": row(LOGIN, 200, 200, 200, 403, local=200),
     "sessions_app:calendar_feed": EVERYONE,  # the secret URL is the credential
     "sessions_app:sign_in_sheet": session_work(OWN_CLSM_WRITE),
     "sessions_app:participant_entry": session_work(OWN_CLSM_WRITE),

@@ -356,3 +356,12 @@ def test_the_funders_seasons_table_counts_validated_sessions_only(self_run, sess
     scope = Scope.build(clsm="CLSM A de Lille")
     assert [row["sessions"] for row in compute_seasons(scope)] == [2]
     assert [row["sessions"] for row in compute_seasons(scope, funder=True)] == [1]
+
+
+def test_a_local_animators_calendar_holds_her_sessions_while_she_animates_for_the_clsm(lea_of_a, self_run, session_b):
+    from sessions_app.calendar import feed_sessions_for
+
+    session_b.animators.add(lea_of_a)  # named by mistake on another CLSM's session
+    assert list(feed_sessions_for(lea_of_a)) == [self_run]
+    self_run.clsm.local_animators.remove(lea_of_a)
+    assert list(feed_sessions_for(lea_of_a)) == []
