@@ -365,3 +365,11 @@ def test_a_local_animators_calendar_holds_her_sessions_while_she_animates_for_th
     assert list(feed_sessions_for(lea_of_a)) == [self_run]
     self_run.clsm.local_animators.remove(lea_of_a)
     assert list(feed_sessions_for(lea_of_a)) == []
+
+
+def test_the_chargees_home_counts_the_sessions_to_validate(login, claire, self_run):
+    todos = {todo.key: todo for todo in login(claire).get(reverse("home")).context["todos"]}
+    assert todos["validation"].count == 1 and todos["validation"].url == reverse("sessions_app:validation_list")
+    self_run.validate(claire)
+    todos = {todo.key: todo for todo in login(claire).get(reverse("home")).context["todos"]}
+    assert todos["validation"].count == 0
