@@ -546,10 +546,9 @@ def seed_demo_sessions(today: date | None = None, *, sessions: int = 60, request
 
 
 def seed_demo_self_run(clsm_name: str, today: date | None = None) -> list[str]:
-    """Turns the CLSM's two latest held sessions (those not born of a request, as far as there are) and its next
-    planned one without a request into sessions the territory animates itself, by its local animators: the older
-    validated, the latest waiting for validation; the CLSM's other sessions stay the national centre's. Returns
-    their references."""
+    """Turns the CLSM's two latest held sessions not born of a request, and its next planned one without a
+    request, into sessions the territory animates itself, by its local animators: the older validated, the latest
+    waiting for validation; the CLSM's other sessions stay the national centre's. Returns their references."""
     clsm = CLSM.objects.filter(name=clsm_name).first()
     if clsm is None:
         return []
@@ -558,17 +557,18 @@ def seed_demo_self_run(clsm_name: str, today: date | None = None) -> list[str]:
     chargee = User.objects.filter(role=Role.NATIONAL_STAFF, is_active=True).order_by("pk").first()
     coordinator = clsm.coordinators.order_by("pk").first()
     sessions = AwarenessSession.objects.filter(clsm=clsm)
-    latest = list(sessions.held().order_by("-date")[:12])
-    held = sorted(sorted(latest, key=lambda s: s.request_id is not None)[:2], key=lambda s: s.date)
+    # Never one born of a request: an accepted request keeps its session.
+    held = sorted(sessions.held().filter(request__isnull=True).order_by("-date")[:2], key=lambda s: s.date)
     upcoming = sessions.active().filter(date__gt=today, request__isnull=True).order_by("date").first()
     chosen = [*held, *([upcoming] if upcoming else [])]
     for session in chosen:
         waiting = session is upcoming or session is held[-1]
-        session.request = None
-        session.mode = AwarenessSession.Mode.TERRITORY
-        session.validation = AwarenessSession.Validation.PENDING if waiting else AwarenessSession.Validation.VALIDATED
-        session.coordinator = coordinator
-        session.save(update_fields=["request", "mode", "validation", "coordinator", "updated_at"])
+        # An update, not a save: generated rows keep their one « création » entry in the history.
+        AwarenessSession.objects.filter(pk=session.pk).update(
+            mode=AwarenessSession.Mode.TERRITORY,
+            validation=AwarenessSession.Validation.PENDING if waiting else AwarenessSession.Validation.VALIDATED,
+            coordinator=coordinator,
+        )
         if animators:
             session.animators.set(animators)
             # The sheets of a session the territory ran were typed by its animator.
