@@ -39,6 +39,11 @@ def role_required(*roles):
 
 login_required = role_required(*READ_ROLES)
 staff_required = role_required(*STAFF_ROLES)
+# The pages of a session's work (sign-in sheet, participants, paper entry, online link, the session's kit): also
+# for local animators, whose querysets then hold only the sessions they animate. Every other page keeps
+# `login_required`, so a local animator gets 403 there by default.
+SESSION_WORK_ROLES = (*READ_ROLES, Role.LOCAL_ANIMATOR)
+session_work_required = role_required(*SESSION_WORK_ROLES)
 
 
 def get_for_user(queryset_model, user, *, write=False, roles=None, **lookup):
@@ -62,4 +67,4 @@ def sees_session_counts(user) -> bool:
 def has_bilan(user) -> bool:
     """Whether there is a bilan for `user`: a coordinator's bilan is their CLSMs', so a coordinator attached to
     no CLSM has none (never the national one, nor another CLSM's)."""
-    return user.is_authenticated and (not user.is_coordinator or user.clsms.exists())
+    return user.is_authenticated and not user.is_local_animator and (not user.is_coordinator or user.clsms.exists())

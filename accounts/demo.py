@@ -8,6 +8,8 @@ DEMO_ACCOUNTS = [
     # username, first name, last name, role, CLSM names
     ("coordination.lille", "Camille", "Lefebvre", Role.COORDINATOR, ["CLSM de Lille", "CLSM de Roubaix"]),
     ("coordination.avignon", "Nadia", "Benali", Role.COORDINATOR, ["CLSM du Grand Avignon"]),
+    # The Grand Avignon runs sessions itself with the kit (programme/demo.py): its local animator.
+    ("animation.avignon", "Inès", "Morel", Role.LOCAL_ANIMATOR, ["CLSM du Grand Avignon"]),
     ("chargee", "Claire", "Martin", Role.NATIONAL_STAFF, []),
     ("financeur", "Julien", "Moreau", Role.FUNDER, []),
     ("admin", "Alex", "Bernard", Role.ADMINISTRATOR, []),

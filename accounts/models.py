@@ -15,6 +15,9 @@ class Role(models.TextChoices):
     NATIONAL_STAFF = "chargee_mission", _("Chargée de mission (centre national)")
     FUNDER = "financeur", _("Financeur (ANCT, DGS)")
     ADMINISTRATOR = "administrateur", _("Administrateur·rice")
+    # A professional of a CLSM's territory, trained with the kit, who animates the sessions the territory runs
+    # itself: invited by the CLSM's coordinator, works on the sessions they animate and nothing else.
+    LOCAL_ANIMATOR = "animateur_local", _("Animateur·rice local·e")
 
 
 class UserManager(BaseUserManager):
@@ -82,6 +85,10 @@ class User(AbstractUser):
     @property
     def is_coordinator(self) -> bool:
         return self.role == Role.COORDINATOR
+
+    @property
+    def is_local_animator(self) -> bool:
+        return self.role == Role.LOCAL_ANIMATOR
 
     @property
     def is_funder(self) -> bool:

@@ -20,14 +20,21 @@ class NavItem:
 
 
 MENU = (
-    NavItem(_("Accueil"), "home", (Role.COORDINATOR, Role.NATIONAL_STAFF, Role.FUNDER, Role.ADMINISTRATOR)),
+    NavItem(
+        _("Accueil"),
+        "home",
+        (Role.COORDINATOR, Role.NATIONAL_STAFF, Role.FUNDER, Role.ADMINISTRATOR, Role.LOCAL_ANIMATOR),
+    ),
     NavItem(_("Sollicitations"), "sessions_app:request_list", (Role.COORDINATOR, *STAFF_ROLES)),
-    NavItem(_("Séances"), "sessions_app:session_list", (Role.COORDINATOR, *STAFF_ROLES, Role.FUNDER)),
+    NavItem(
+        _("Séances"), "sessions_app:session_list", (Role.COORDINATOR, *STAFF_ROLES, Role.FUNDER, Role.LOCAL_ANIMATOR)
+    ),
     NavItem(_("Suivis"), "evaluation:followup_list", (Role.COORDINATOR, *STAFF_ROLES)),
     NavItem(_("Bilan"), "evaluation:dashboard", (Role.COORDINATOR, *STAFF_ROLES, Role.FUNDER)),
     NavItem(_("Kit"), "kit:catalogue", (Role.COORDINATOR, *STAFF_ROLES, Role.FUNDER)),
     NavItem(_("CLSM"), "territories:clsm_list", (Role.COORDINATOR, *STAFF_ROLES, Role.FUNDER)),
     NavItem(_("Coordinateur·rices"), "territories:coordinator_list", STAFF_ROLES),
+    NavItem(_("Animateur·rices locaux·ales"), "territories:local_animator_list", (Role.COORDINATOR,)),
     NavItem(_("Imports"), "imports:upload", STAFF_ROLES),
     NavItem(_("Administration"), "admin:index", (Role.ADMINISTRATOR,)),
 )

@@ -4,14 +4,16 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from evaluation.models import Response
+from sessions_app.access import can_enter_questionnaires
 from sessions_app.models import AwarenessSession
 
 
 def get_session_for_entry(user, pk) -> AwarenessSession:
     """404 for a session the user cannot see at all, 403 for a coordinator or funder who can see it:
-    only the national centre types and reads individual responses."""
+    the national centre types and reads individual responses, and so do the local animators of a session their
+    territory runs itself (they see no other session: the queryset holds only those they animate)."""
     session = get_object_or_404(AwarenessSession.objects.visible_to(user).select_related("clsm"), pk=pk)
-    if not user.is_national_staff:
+    if not can_enter_questionnaires(user, session):
         raise PermissionDenied
     return session
 

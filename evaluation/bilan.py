@@ -48,6 +48,10 @@ class Scope:
     period: str = "all"  # "season", "year", "range" or "all"
     season: str | None = None
     clsms: tuple[str, ...] = ()  # CLSM names: a coordinator's CLSM, all at once
+    mode: str | None = None  # "centre" or "territoire": sessions of one mode of animation only
+    # A CLSM's own bilan counts its self-run sessions at once (marked « en attente de validation »); every other
+    # scope, and the funder's documents, only the sessions that count nationally (AwarenessSession.counted).
+    pending: bool = False
 
     @classmethod
     def build(
@@ -62,6 +66,8 @@ class Scope:
         department=None,
         session=None,
         clsms=(),
+        mode=None,
+        pending=None,
     ) -> Scope:
         if season:
             date_from, date_to = season_bounds(season)
@@ -86,12 +92,29 @@ class Scope:
                 "region": region,
                 "department": department,
                 "session": session,
+                "mode": mode,
             }.items()
             if v
         }
         if filters:
             label += " – " + ", ".join(_filter_label(k, v) for k, v in filters.items())
-        return cls(label, date_from, date_to, clsm, region, department, session, filters, period, season or None, clsms)
+        if pending is None:
+            pending = bool(clsm or clsms)
+        return cls(
+            label,
+            date_from,
+            date_to,
+            clsm,
+            region,
+            department,
+            session,
+            filters,
+            period,
+            season or None,
+            clsms,
+            mode or None,
+            pending,
+        )
 
     # Querysets of the scope ------------------------------------------------------------------------------
     def _dates(self, field_name: str) -> Q:
@@ -103,7 +126,12 @@ class Scope:
         return condition
 
     def held_sessions(self):
-        sessions = AwarenessSession.objects.held().filter(self._dates("date"))
+        sessions = (
+            AwarenessSession.objects.held()
+            .counted(include_pending=self.pending)
+            .of_mode(self.mode)
+            .filter(self._dates("date"))
+        )
         if self.clsm:
             sessions = sessions.filter(clsm__name__iexact=self.clsm)
         if self.clsms:
@@ -122,6 +150,8 @@ class Scope:
 
     def requests(self):
         requests = SessionRequest.objects.filter(self._dates("requested_on"))
+        if self.mode == AwarenessSession.Mode.TERRITORY:
+            return requests.none()  # a territory's own sessions are created without a request
         if self.clsm:
             requests = requests.filter(clsm__name__iexact=self.clsm)
         if self.clsms:
@@ -158,6 +188,8 @@ def _filter_label(key, value) -> str:
         return f"séance {value}"
     if key == "clsms":
         return ", ".join(value)
+    if key == "mode":
+        return str(AwarenessSession.Mode(value).label) if value in AwarenessSession.Mode.values else str(value)
     return str(value)
 
 
@@ -251,7 +283,14 @@ def _needs(held) -> dict:
     for category in NeedCategory.objects.order_by("order"):
         count = counts.get(category.code, 0)
         categories[category.code] = {"count": count, "pct": _pct(count, categorised), "label": category.label}
-    return {"total": categorised + uncategorised, "categories": categories, "uncategorised": uncategorised}
+    # `categorised` is a figure of its own (suppressed like any count), so that no renderer works it out as
+    # total − uncategorised and prints a small number the funder must not see.
+    return {
+        "total": categorised + uncategorised,
+        "categories": categories,
+        "uncategorised": uncategorised,
+        "categorised": categorised,
+    }
 
 
 def _effects(held) -> dict:
@@ -271,7 +310,8 @@ def _session_frame(held, counts: pd.DataFrame) -> pd.DataFrame:
     import pandas as pd  # imported when a bilan is computed, not when the application starts
 
     sessions = pd.DataFrame.from_records(
-        list(held.values_list("pk", "clsm_id", "actual_attendance")), columns=["session", "clsm", "attendance"]
+        list(held.values_list("pk", "clsm_id", "actual_attendance", "mode", "validation")),
+        columns=["session", "clsm", "attendance", "mode", "validation"],
     )
     if sessions.empty:
         return sessions.assign(participants=[], responses=[])
@@ -314,6 +354,9 @@ def compute_bilan(scope: Scope, *, funder: bool = False, today: date | None = No
     `today` decides whether the scope's season is still running (the comparison then stops at the same date)."""
     import pandas as pd  # imported when a bilan is computed, not when the application starts
 
+    if funder and scope.pending:
+        # The funder's documents count only what the national centre validated, whatever the scope.
+        scope = dataclasses.replace(scope, pending=False)
     held = scope.held_sessions()
     counts = _participant_counts(held)
     sessions = _session_frame(held, counts)
@@ -369,12 +412,32 @@ def compute_bilan(scope: Scope, *, funder: bool = False, today: date | None = No
             "clsm": _breakdown_rows(by_clsm, "clsm", clsm_labels),
         },
     }
+    data["key_figures"]["self_run_sessions"] = (
+        int((sessions["mode"] == AwarenessSession.Mode.TERRITORY).sum()) if not sessions.empty else 0
+    )
+    mode_labels = {code: str(label) for code, label in AwarenessSession.Mode.choices}
+    data["breakdown"]["modes"] = _breakdown_rows(sessions, "mode", mode_labels)
+    data["pending_validation"] = _pending_validation(sessions)
     data["comparison"] = _comparison(scope, data, today or _today())
     if funder:
         from evaluation.suppression import suppress_for_funder
 
         return suppress_for_funder(data)
     return data
+
+
+def _pending_validation(sessions: pd.DataFrame) -> dict:
+    """What a CLSM's own bilan counts before the national centre has validated it (zero elsewhere: other scopes
+    count validated sessions only)."""
+    if sessions.empty:
+        return {"sessions": 0, "participants": 0, "responses": 0}
+    self_run = sessions["mode"] == AwarenessSession.Mode.TERRITORY
+    waiting = sessions[self_run & (sessions["validation"] != AwarenessSession.Validation.VALIDATED)]
+    return {
+        "sessions": len(waiting),
+        "participants": int(waiting["participants"].sum()),
+        "responses": int(waiting["responses"].sum()),
+    }
 
 
 def _today() -> date:
@@ -446,7 +509,7 @@ def compute_seasons(scope: Scope, last: int = 5, *, funder: bool = False) -> lis
     Same territorial filters as `scope`, the `last` seasons ending with the scope's own (or the latest one).
     Each row also gives each item's number of answers (`answers`); `funder`: rows of the financeur's version.
     """
-    unbounded = dataclasses.replace(scope, date_from=None)
+    unbounded = dataclasses.replace(scope, date_from=None, pending=scope.pending and not funder)
     held = unbounded.held_sessions()
     seasons = sorted(set(held.values_list("season", flat=True).distinct()))[-last:]
     if not seasons:

@@ -433,9 +433,11 @@ def needs_chart(needs: dict) -> str:
         )
         for code, category in categories
     ]
-    total, uncategorised = needs["total"], needs["uncategorised"]
-    if is_shown(total) and is_shown(uncategorised):
-        categorised = total - uncategorised
+    uncategorised = needs["uncategorised"]
+    # The engine's own figure, suppressed for the funder like any count: never total − uncategorised, which
+    # would print a number of 1 to 4 needs that the engine hid.
+    categorised = needs.get("categorised")
+    if is_shown(categorised):
         notes = [
             ngettext(
                 "Parts calculées sur {n} besoin catégorisé",

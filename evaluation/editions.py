@@ -5,6 +5,7 @@
 « prête » and queues the e-mail to the coordinators concerned. Both are idempotent: publishing a scope whose
 edition is being prepared returns that edition, and preparing a ready edition changes nothing."""
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -138,6 +139,9 @@ def prepare(edition_id: int, scope: Scope, base_url: str = "") -> BilanEdition |
     edition = BilanEdition.objects.filter(pk=edition_id).first()
     if edition is None or edition.state == BilanEdition.State.READY:
         return edition
+    # An official edition counts what the national centre validated, a CLSM's too: its funder's version is made
+    # from the same figures, and sessions awaiting validation never reach the funder.
+    scope = dataclasses.replace(scope, pending=False)
     # The figures are computed once; both PDFs and the frozen JSON are made from them.
     _step(edition, "figures")
     data = compute_bilan(scope)

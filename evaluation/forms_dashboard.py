@@ -46,6 +46,11 @@ class ScopeForm(BoundedFieldsMixin, forms.Form):
         label=_("Département"), queryset=Department.objects.all(), required=False, empty_label=_("Tous")
     )
     clsm = forms.ModelChoiceField(label=_("CLSM"), queryset=CLSM.objects.none(), required=False, empty_label=_("Tous"))
+    mode = forms.ChoiceField(
+        label=_("Animation"),
+        choices=[("", _("Tous les modes")), *AwarenessSession.Mode.choices],
+        required=False,
+    )
 
     def __init__(self, data=None, *, user):
         own = CLSM.objects.visible_to(user).order_by("name")
@@ -102,7 +107,10 @@ class ScopeForm(BoundedFieldsMixin, forms.Form):
             "clsm": clsm.name if clsm else None,
             "region": cleaned["region"].pk if cleaned.get("region") else None,
             "department": cleaned["department"].pk if cleaned.get("department") else None,
+            "mode": cleaned.get("mode") or None,
         }
+        if self.user.is_funder:
+            kwargs["pending"] = False  # the funder reads validated sessions only, even a CLSM's
         if self.user.is_coordinator and clsm is None:
             if not self.own_names:
                 raise PermissionDenied  # never the national bilan, nor another CLSM's
@@ -134,4 +142,5 @@ def scope_params(scope: Scope) -> dict:
         params["clsm"] = CLSM.objects.filter(name__iexact=scope.clsm).values_list("pk", flat=True).first()
     params["region"] = scope.region
     params["department"] = scope.department
+    params["mode"] = scope.mode
     return {key: value for key, value in params.items() if value not in (None, "")}

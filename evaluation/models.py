@@ -88,9 +88,13 @@ class NeedCategory(models.Model):
 
 class ResponseQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Individual responses are for the national centre only."""
+        """Individual responses are for the national centre only; a local animator sees the paper sheets of the
+        self-run sessions they animate (what they typed themselves or a colleague did), never an online answer."""
         if user.is_authenticated and user.is_national_staff:
             return self
+        if user.is_authenticated and user.is_local_animator:
+            sessions = AwarenessSession.objects.visible_to(user).filter(mode=AwarenessSession.Mode.TERRITORY)
+            return self.filter(session__in=sessions, channel=Response.Channel.PAPER)
         return self.none()
 
     def online_since(self, moment):

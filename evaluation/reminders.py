@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 from accounts.models import Role, User
 from evaluation import online
 from evaluation.models import Response
+from sessions_app import checklist
 from sessions_app.calendar import format_duration, format_time
 from sessions_app.models import AwarenessSession, Participant
 from smdq.mail import send_email_later
@@ -62,7 +63,12 @@ def kits_due(today: date):
                 "clsm__coordinators",
                 queryset=User.objects.filter(role=Role.COORDINATOR, is_active=True).exclude(email=""),
                 to_attr="active_coordinators",
-            )
+            ),
+            Prefetch(
+                "animators",
+                queryset=User.objects.filter(role=Role.LOCAL_ANIMATOR, is_active=True).exclude(email=""),
+                to_attr="local_animators",
+            ),
         )
         .order_by("date", "start_time", "reference")
     )
@@ -70,6 +76,9 @@ def kits_due(today: date):
 
 def kit_recipients(session) -> list[User]:
     people = {person.pk: person for person in session.clsm.active_coordinators}
+    if session.is_self_run:  # the territory animates it: its local animators prepare it too
+        for person in session.local_animators:
+            people.setdefault(person.pk, person)
     if session.coordinator and session.coordinator.is_active and session.coordinator.email:
         people.setdefault(session.coordinator.pk, session.coordinator)
     return sorted(
@@ -77,7 +86,7 @@ def kit_recipients(session) -> list[User]:
     )
 
 
-def _kit_message(session, person, link, base_url: str) -> EmailMessage:
+def _kit_message(session, person, link, base_url: str, today: date | None = None) -> EmailMessage:
     context = {
         "session": session,
         "person": person,
@@ -90,6 +99,15 @@ def _kit_message(session, person, link, base_url: str) -> EmailMessage:
         "questionnaire_url": _absolute(base_url, "evaluation:paper_questionnaire_pdf", session.pk) if link else "",
         "public_url": _absolute(base_url, "evaluation:public_questionnaire", link.token) if link else "",
         "profile_url": _absolute(base_url, "profile"),
+        # A self-run session's reminder follows its checklist (sessions_app/checklist.py): the kit page and the
+        # steps still ahead.
+        "kit_url": _absolute(base_url, "kit:session_kit", session.pk) if session.is_self_run else "",
+        "steps_ahead": [
+            {"label": step.label, "day": step.due_on(session.date), "same_day": step.days == 0}
+            for step in checklist.steps_ahead(session.date, today or timezone.localdate())
+        ]
+        if session.is_self_run
+        else [],
     }
     subject = " ".join(render_to_string("evaluation/emails/practical_kit_subject.txt", context).split())
     body = render_to_string("evaluation/emails/practical_kit_body.txt", context)
@@ -113,7 +131,7 @@ def send_practical_kits(today: date | None = None, base_url: str | None = None) 
         for session in kits_due(today):
             link = online.link_for(session) if session.accepts_questionnaires else None
             for person in kit_recipients(session):
-                send_email_later(_kit_message(session, person, link, base_url))
+                send_email_later(_kit_message(session, person, link, base_url, today))
                 report.emails += 1
             AwarenessSession.objects.filter(pk=session.pk).update(kit_sent_for=session.date)
             report.sessions += 1
@@ -168,7 +186,13 @@ def _sheets_message(person, items, base_url: str) -> EmailMessage:
     context = {
         "person": person,
         "items": [
-            {"session": session, "count": count, "url": _absolute(base_url, "evaluation:paper_entry", session.pk)}
+            {
+                "session": session,
+                "count": count,
+                "url": _absolute(base_url, "evaluation:paper_entry", session.pk),
+                # The checklist's deadline: the sheets are typed within a week of the session.
+                "deadline": session.date + timedelta(days=checklist.TYPING_DAYS),
+            }
             for session, count in items
         ],
         "total": sum(count for _session, count in items),

@@ -29,11 +29,17 @@ KEY_FIGURES = {
         "questionnaires de satisfaction saisis ou remplis en ligne",
         "questionnaires",
     ),
+    "self_run_sessions": (
+        "dont séances animées par le territoire",
+        "séances réalisées animées par le CLSM lui-même (« animée par le territoire »)",
+        "séances",
+    ),
 }
 BREAKDOWNS = (
     ("regions", "Régions", "Code INSEE de la région", "Région"),
     ("departments", "Départements", "Code INSEE du département", "Département"),
     ("clsm", "CLSM", "Identifiant du CLSM", "CLSM"),
+    ("modes", "Modes d'animation", "Code du mode d'animation", "Mode d'animation"),
 )
 NOTES = [
     "Seules les séances réalisées sont comptées, sauf pour les sollicitations (date de la demande).",
@@ -100,6 +106,25 @@ def bilan_workbook(data: dict, *, created=None) -> bytes:
                 "% des participant·es",
             )
         )
+    pending = data.get("pending_validation") or {}
+    if pending.get("sessions"):
+        # A CLSM's own bilan counts its self-run sessions before the national centre validates them: said so.
+        key_rows += [
+            (
+                f"dont {label} en attente de validation",
+                pending.get(key),
+                f"pending_validation/{key}",
+                f"{label} des séances animées par le territoire pas encore validées par le Centre national",
+                INTEGER,
+                label,
+            )
+            for key, label in (
+                ("sessions", "séances"),
+                ("participants", "participant·es"),
+                ("responses", "questionnaires"),
+            )
+            if key in pending
+        ]
     book.table(
         "Chiffres clés",
         [indicator, Field("Valeur", "", "Valeur de l'indicateur (voir chaque ligne)", INTEGER, width=16)],
@@ -188,7 +213,10 @@ def bilan_workbook(data: dict, *, created=None) -> bytes:
                     "questionnaires",
                 ),
             ],
-            [[r["code"], r["label"], r["sessions"], r["participants"], r["responses"]] for r in data["breakdown"][key]],
+            [
+                [r["code"], r["label"], r["sessions"], r["participants"], r["responses"]]
+                for r in data["breakdown"].get(key, [])
+            ],
         )
     effects = data.get("effects") or {"followups": 0, "effects": {}}
     book.table(

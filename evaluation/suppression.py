@@ -222,6 +222,9 @@ def suppress_for_funder(bilan: dict) -> dict:
 
     needs = data.get("needs") or {"total": 0, "uncategorised": 0, "categories": {}}
     categorised = (needs.get("total") or 0) - (needs.get("uncategorised") or 0)
+    if "categorised" in needs:  # a figure of its own since self-run sessions (older editions lack it)
+        rule.count(pointer("needs", "categorised"), needs.get("categorised"))
+        order.append(pointer("needs", "categorised"))
     cells = []
     for code, category in needs.get("categories", {}).items():
         count, pct = pointer("needs", "categories", code, "count"), pointer("needs", "categories", code, "pct")
@@ -233,6 +236,9 @@ def suppress_for_funder(bilan: dict) -> dict:
         rule.count(pointer("needs", key), needs.get(key))
         order.append(pointer("needs", key))
     rule.group(pointer("needs", "total"), [*cells, pointer("needs", "uncategorised")])
+    if "categorised" in needs:
+        # categorised + uncategorised = total: a hidden number of categorised needs is not left to a subtraction.
+        rule.group(pointer("needs", "total"), [pointer("needs", "categorised"), pointer("needs", "uncategorised")])
     # A count shown with its share gives the number of categorised needs away: it is always known.
     rule.group(ALWAYS_KNOWN, cells)
 
@@ -245,6 +251,13 @@ def suppress_for_funder(bilan: dict) -> dict:
             order.append(pointer("effects", "effects", code, "count"))
 
     _breakdown(rule, data, order, _department_regions(data))
+
+    # Always zero in the funder's version (only validated sessions count there); listed all the same, so that
+    # a count of 1 to 4 people could never pass here.
+    for key in ("participants", "responses"):
+        path = pointer("pending_validation", key)
+        rule.count(path, (data.get("pending_validation") or {}).get(key))
+        order.append(path)
 
     comparison = data.get("comparison")
     if comparison:

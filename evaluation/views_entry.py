@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts.access import login_required
+from accounts.access import session_work_required
 from evaluation.access import get_session_for_entry, get_sheet_for_entry
 from evaluation.forms_entry import SheetForm, initial_from_response
 from evaluation.models import Answer, Item, Need, NeedCategory, Questionnaire, Response, ResponseChange
@@ -83,7 +83,7 @@ def _form_context(form: SheetForm | None) -> dict:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@login_required
+@session_work_required
 def paper_entry(request, pk):
     session = get_session_for_entry(request.user, pk)
     closed = _closed_message(session)
@@ -148,7 +148,7 @@ def _sheet_with_content(user, session, number) -> Response:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@login_required
+@session_work_required
 def sheet_edit(request, pk, number):
     session = get_session_for_entry(request.user, pk)
     sheet = _sheet_with_content(request.user, session, number)
@@ -176,7 +176,7 @@ def sheet_edit(request, pk, number):
 
 
 @require_POST
-@login_required
+@session_work_required
 def sheet_delete(request, pk, number):
     session = get_session_for_entry(request.user, pk)
     sheet = get_sheet_for_entry(request.user, session, number)
@@ -274,7 +274,7 @@ class SnapshotReader:
 
 
 @require_safe
-@login_required
+@session_work_required
 def sheet_history(request, pk):
     session = get_session_for_entry(request.user, pk)
     changes = session.response_changes.select_related("changed_by").order_by("-changed_at", "-pk")

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from accounts.access import login_required
+from accounts.access import session_work_required
 from evaluation import online
 from evaluation.forms_online import OnlineQuestionnaireForm
 from evaluation.models import QuestionnaireLink, Response
@@ -38,7 +38,7 @@ def _organiser_link(request, pk) -> tuple:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@login_required
+@session_work_required
 def link_page(request, pk):
     session = get_session_for_user(request.user, pk, write=True)
     link = _link_of(session)
@@ -71,7 +71,7 @@ def link_page(request, pk):
 
 
 @require_safe
-@login_required
+@session_work_required
 def qr_code(request, pk):
     session, link = _organiser_link(request, pk)
     title = _("Questionnaire de la séance %(ref)s") % {"ref": session.reference}
@@ -97,13 +97,13 @@ def _pdf_response(request, pk, template_name: str, filename: str) -> HttpRespons
 
 
 @require_safe
-@login_required
+@session_work_required
 def poster_pdf(request, pk):
     return _pdf_response(request, pk, "evaluation/pdf/poster.html", "affiche-questionnaire")
 
 
 @require_safe
-@login_required
+@session_work_required
 def paper_questionnaire_pdf(request, pk):
     return _pdf_response(request, pk, "evaluation/pdf/paper_questionnaire.html", "questionnaire-papier")
 

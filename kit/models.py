@@ -355,7 +355,8 @@ class ResourceQuerySet(models.QuerySet):
         if user.is_authenticated and user.is_national_staff:
             return self
         audiences = [Resource.Audience.PUBLIC]
-        if user.is_authenticated and user.is_coordinator:
+        # Local animators run sessions with the kit: they get the coordinators' material too.
+        if user.is_authenticated and (user.is_coordinator or user.is_local_animator):
             audiences.append(Resource.Audience.COORDINATORS)
         return self.filter(is_published=True, audience__in=audiences)
 

@@ -11,6 +11,8 @@ urlpatterns = [
     path("fiches/<slug:slug>/", views.sheet_detail, name="sheet_detail"),
     path("fiches/<slug:slug>/modifier/", views.sheet_edit, name="sheet_edit"),
     path("fiches/<slug:slug>/relecture/", views.review, name="review"),
+    # The guided kit of a session (before / during / after)
+    path("seances/<int:pk>/", views.session_kit, name="session_kit"),
     # The library of downloadable files
     path("ressources/", views_resources.resource_list, name="resource_list"),
     path("ressources/ajouter/", views_resources.resource_create, name="resource_create"),

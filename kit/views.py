@@ -1,16 +1,22 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts.access import STAFF_ROLES, has_role, login_required, role_required, staff_required
+from accounts.access import STAFF_ROLES, has_role, login_required, role_required, session_work_required, staff_required
 from accounts.models import Role
+from evaluation.reminders import sheets_to_type, with_sheet_counts
 from kit import emails
 from kit.access import get_sheet_for_user
 from kit.filters import CatalogueFilter, facets
 from kit.forms import DRAFT, SUBMIT, ActionSheetForm, action_from
-from kit.models import ActionSheet, InvalidTransition
+from kit.models import ActionSheet, InvalidTransition, Resource
+from sessions_app import checklist
+from sessions_app.access import can_enter_questionnaires, get_session_for_user
+from sessions_app.models import AwarenessSession
 
 PAGE_SIZE = 20
 PROPOSER_ROLES = (Role.COORDINATOR, *STAFF_ROLES)
@@ -157,3 +163,85 @@ def review(request, slug):
     except InvalidTransition as error:
         messages.error(request, " ".join(error.messages))
     return redirect(sheet)
+
+
+# The guided kit of one session -------------------------------------------------------------------------------
+
+LINK_LABELS = {
+    "evaluation:poster_pdf": _("Affiche avec QR code (PDF)"),
+    "evaluation:paper_questionnaire_pdf": _("Questionnaire papier à imprimer (PDF)"),
+    "sessions_app:sign_in_sheet": _("Feuille d'émargement (PDF)"),
+    "evaluation:link_page": _("Lien et QR code du questionnaire en ligne"),
+    "sessions_app:session_detail": _("Page de la séance"),
+    "sessions_app:participant_entry": _("Saisir les participant·es"),
+    "evaluation:paper_entry": _("Saisir les questionnaires papier"),
+    "evaluation:followup_list": _("Suivis des effets"),
+    "resources": _("Supports d'animation du kit"),
+}
+
+
+def _may_open(user, session, name: str) -> bool:
+    """Whether the step's link leads somewhere for `user` (the page itself checks again)."""
+    if name in ("evaluation:poster_pdf", "evaluation:paper_questionnaire_pdf"):
+        return session.accepts_questionnaires
+    if name == "evaluation:paper_entry":
+        return session.accepts_questionnaires and can_enter_questionnaires(user, session)
+    if name == "evaluation:followup_list":
+        return not user.is_local_animator
+    return True
+
+
+def _done(step, session, counts) -> bool | None:
+    """What the data already tells about a step (None: nothing to tell, the person ticks it in their head)."""
+    if step.code == "held":
+        return session.status == session.Status.HELD
+    if step.code == "participants":
+        return counts.participant_count > 0
+    if step.code == "sheets":
+        return counts.response_count > 0 and sheets_to_type(counts) == 0
+    if step.code == "followup":
+        followup = getattr(session, "followup", None)
+        return bool(followup and followup.answered_at)
+    return None
+
+
+@require_safe
+@session_work_required
+def session_kit(request, pk):
+    """The guided kit of a session: before / during / after, each step with its date, what is done, and the links to
+    the kit's animation material and the session's generated documents."""
+    session = get_session_for_user(request.user, pk, write=True)
+    counts = with_sheet_counts(AwarenessSession.objects.filter(pk=session.pk)).get()
+    rows = []
+    for phase, title in checklist.PHASES:
+        steps = []
+        for step in checklist.STEPS:
+            if step.phase != phase:
+                continue
+            links = []
+            for name in step.links:
+                if not _may_open(request.user, session, name):
+                    continue
+                if name == "resources":
+                    url = reverse("kit:resource_list")
+                elif name == "evaluation:followup_list":
+                    url = reverse(name)
+                else:
+                    url = reverse(name, args=[session.pk])
+                links.append((LINK_LABELS[name], url))
+            steps.append(
+                {
+                    "step": step,
+                    "due_on": step.due_on(session.date),
+                    "done": _done(step, session, counts),
+                    "links": links,
+                }
+            )
+        rows.append((phase, title, steps))
+    context = {
+        "session": session,
+        "phases": rows,
+        "material": Resource.objects.visible_to(request.user).filter(kind=Resource.Kind.ANIMATION).order_by("title"),
+        "today": timezone.localdate(),
+    }
+    return render(request, "kit/session_kit.html", context)

@@ -8,7 +8,13 @@ from django.db import transaction
 from accounts.demo import ensure_demo_accounts
 from accounts.models import Role, User
 from evaluation.demo import seed_demo_followups_and_links, seed_demo_responses, seed_national_responses
-from sessions_app.demo import SeedSummary, delete_national_sessions, seed_demo_sessions, seed_national_sessions
+from sessions_app.demo import (
+    SeedSummary,
+    delete_national_sessions,
+    seed_demo_self_run,
+    seed_demo_sessions,
+    seed_national_sessions,
+)
 from sessions_app.models import AwarenessSession
 from territories.demo import seed_demo_clsms, seed_demo_onboarding, seed_national_clsms
 from territories.models import CLSM, QPV
@@ -20,7 +26,9 @@ def attach_demo_accounts():
     accounts = []
     for user, clsm_names in ensure_demo_accounts():
         clsms = list(CLSM.objects.filter(name__in=clsm_names))
-        if clsms:
+        if clsms and user.is_local_animator:
+            user.local_animator_clsms.add(*clsms)
+        elif clsms:
             user.clsms.add(*clsms)
         accounts.append((user, [clsm.name for clsm in clsms]))
     return accounts
@@ -51,6 +59,9 @@ def seed_demo(*, with_accounts: bool) -> tuple[int, SeedSummary, Discoveries]:
         attach_demo_accounts()
     summary = seed_demo_sessions()
     summary.responses = seed_demo_responses(summary.held_ids, rng=summary.rng)
+    # A CLSM that runs sessions itself: the Grand Avignon's latest ones, animated by its local animator, one of
+    # them waiting for the national centre's validation.
+    seed_demo_self_run("CLSM du Grand Avignon")
     # So that a newcomer meets every feature: follow-ups due, an open questionnaire link, a pending invitation
     # and a contact request waiting in the national centre's inbox.
     discoveries = Discoveries()

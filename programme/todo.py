@@ -107,6 +107,15 @@ def staff_todos(today: date | None = None) -> list[Todo]:
             hint,
         )
     )
+    todos.append(
+        Todo(
+            "validation",
+            _("Séances des territoires à valider"),
+            AwarenessSession.objects.awaiting_review().count(),
+            reverse("sessions_app:validation_list"),
+            _("réalisées par les territoires eux-mêmes : elles comptent au national une fois validées"),
+        )
+    )
     for key, (label, queryset) in SESSION_LISTS.items():
         todos.append(Todo(key, label, queryset(today).count(), _session_list_url(key)))
     todos.append(

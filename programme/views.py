@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from accounts.access import login_required, staff_required
+from accounts.access import session_work_required, staff_required
 from accounts.models import Role
 from evaluation.followup import due_followups_for
 from programme.models import TaskRun
@@ -26,9 +26,11 @@ from territories.models import CLSM, QPV, Department, Region
 
 
 @require_safe
-@login_required
+@session_work_required
 def home(request):
     user = request.user
+    if user.is_local_animator:
+        return _local_animator_home(request)
     clsms = CLSM.objects.visible_to(user)
     context = {"role_label": Role(user.role).label if user.role in Role.values else ""}
     today = timezone.localdate()
@@ -63,6 +65,24 @@ def home(request):
             Role.ADMINISTRATOR: "programme/home_admin.html",
         }.get(user.role, "programme/home_staff.html")
     return render(request, template, context)
+
+
+def _local_animator_home(request):
+    """A local animator's home: the sessions they animate, what each still needs, and nothing else."""
+    sessions = (
+        AwarenessSession.objects.visible_to(request.user)
+        .select_related("clsm")
+        .annotate(
+            participant_rows=Count("participants", distinct=True), response_count=Count("responses", distinct=True)
+        )
+        .order_by("-date", "-start_time")
+    )
+    context = {
+        "role_label": Role(request.user.role).label,
+        "sessions": sessions[:50],
+        "clsms": request.user.local_animator_clsms.order_by("name"),
+    }
+    return render(request, "programme/home_local_animator.html", context)
 
 
 def _next_purge():

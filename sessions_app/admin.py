@@ -7,6 +7,7 @@ from sessions_app.models import (
     SessionRequest,
     SessionRequestChange,
     SessionRequestPeriod,
+    SessionValidationChange,
     Structure,
 )
 
@@ -51,7 +52,7 @@ class AwarenessSessionAdmin(admin.ModelAdmin):
     list_select_related = ("clsm",)
 
 
-@admin.register(SessionRequestChange, AwarenessSessionChange)
+@admin.register(SessionRequestChange, AwarenessSessionChange, SessionValidationChange)
 class StatusChangeAdmin(admin.ModelAdmin):
     list_display = ("__str__", "from_status", "to_status", "changed_by", "changed_at")
     list_filter = ("to_status",)

@@ -126,6 +126,8 @@ def feed_sessions_for(user):
     mine = Q(animators=user) | Q(coordinator=user)
     if user.is_coordinator:
         mine |= Q(clsm__coordinators=user)
+    if user.is_local_animator:  # only while they animate for the session's CLSM
+        mine = Q(pk__in=AwarenessSession.objects.visible_to(user).values("pk"))
     return (
         AwarenessSession.objects.filter(pk__in=AwarenessSession.objects.filter(mine).values("pk"))
         .select_related("clsm", "commune")

@@ -32,6 +32,7 @@ from sessions_app.models import (
     SessionRequest,
     SessionRequestChange,
     SessionRequestPeriod,
+    SessionValidationChange,
     normalise_structure_name,
     season_bounds,
     season_of,
@@ -542,6 +543,45 @@ def seed_demo_sessions(today: date | None = None, *, sessions: int = 60, request
         held_ids=held,
         rng=rng,
     )
+
+
+def seed_demo_self_run(clsm_name: str, today: date | None = None) -> list[str]:
+    """Turns the CLSM's two latest held sessions not born of a request, and its next planned one without a
+    request, into sessions the territory animates itself, by its local animators: the older validated, the latest
+    waiting for validation; the CLSM's other sessions stay the national centre's. Returns their references."""
+    clsm = CLSM.objects.filter(name=clsm_name).first()
+    if clsm is None:
+        return []
+    today = today or timezone.localdate()
+    animators = list(clsm.local_animators.filter(role=Role.LOCAL_ANIMATOR))
+    chargee = User.objects.filter(role=Role.NATIONAL_STAFF, is_active=True).order_by("pk").first()
+    coordinator = clsm.coordinators.order_by("pk").first()
+    sessions = AwarenessSession.objects.filter(clsm=clsm)
+    # Never one born of a request: an accepted request keeps its session.
+    held = sorted(sessions.held().filter(request__isnull=True).order_by("-date")[:2], key=lambda s: s.date)
+    upcoming = sessions.active().filter(date__gt=today, request__isnull=True).order_by("date").first()
+    chosen = [*held, *([upcoming] if upcoming else [])]
+    for session in chosen:
+        waiting = session is upcoming or session is held[-1]
+        # An update, not a save: generated rows keep their one « création » entry in the history.
+        AwarenessSession.objects.filter(pk=session.pk).update(
+            mode=AwarenessSession.Mode.TERRITORY,
+            validation=AwarenessSession.Validation.PENDING if waiting else AwarenessSession.Validation.VALIDATED,
+            coordinator=coordinator,
+        )
+        if animators:
+            session.animators.set(animators)
+            # The sheets of a session the territory ran were typed by its animator.
+            session.responses.filter(channel="papier").update(entered_by=animators[0])
+        journal = [SessionValidationChange(session=session, to_status="en_attente", changed_by=coordinator)]
+        if not waiting:
+            journal.append(
+                SessionValidationChange(
+                    session=session, from_status="en_attente", to_status="validee", changed_by=chargee
+                )
+            )
+        SessionValidationChange.objects.bulk_create(journal)
+    return [session.reference for session in chosen]
 
 
 # National (benchmark) scale -----------------------------------------------------------------------------

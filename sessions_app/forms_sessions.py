@@ -3,6 +3,7 @@ from datetime import datetime, timedelta
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.db.models import Q
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -20,6 +21,19 @@ from territories.models import CLSM, QPV, Commune
 def animator_choices():
     return User.objects.filter(role__in=[Role.NATIONAL_STAFF, Role.ADMINISTRATOR], is_active=True).order_by(
         "last_name", "first_name"
+    )
+
+
+def self_run_animator_choices(clsms):
+    """Who may animate a territory's own session: national staff, or the local animators of its CLSM."""
+    return (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(role__in=[Role.NATIONAL_STAFF, Role.ADMINISTRATOR])
+            | Q(role=Role.LOCAL_ANIMATOR, local_animator_clsms__in=clsms)
+        )
+        .distinct()
+        .order_by("last_name", "first_name")
     )
 
 
@@ -135,9 +149,14 @@ class AwarenessSessionForm(BoundedFieldsMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         if not user.is_national_staff:
+            # A territory's own session: its coordinator names its animators too.
+            kept = (*self.COORDINATOR_FIELDS, "animators") if self.instance.is_self_run else self.COORDINATOR_FIELDS
             for name in list(self.fields):
-                if name not in self.COORDINATOR_FIELDS:
+                if name not in kept:
                     del self.fields[name]
+        if "animators" in self.fields and self.instance.pk and self.instance.is_self_run:
+            self.fields["animators"].queryset = self_run_animator_choices([self.instance.clsm_id])
+            self.fields["animators"].label = _("Animation (centre national ou animateur·rices locaux·ales)")
         if "commune" in self.fields and self.instance.pk and not self.instance.commune_id and not self.is_bound:
             # The commune of the session's QPV, when they lie in one commune only.
             communes = list(self.instance.qpv_communes()[:2])
@@ -200,6 +219,114 @@ class AwarenessSessionForm(BoundedFieldsMixin, forms.ModelForm):
         )
         for message in errors:
             self.add_error(target, message)
+
+
+class SelfRunSessionForm(BoundedFieldsMixin, forms.ModelForm):
+    """A session the territory animates itself, created by its coordinator without a request: for QPV of the CLSM's
+    perimeter, animated by national staff or the CLSM's local animators."""
+
+    clsm = forms.ModelChoiceField(label=gettext_lazy("CLSM"), queryset=CLSM.objects.none())
+    qpvs = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("QPV"),
+        queryset=QPV.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": gettext_lazy("Choisissez au moins un QPV.")},
+        help_text=gettext_lazy("Les QPV du périmètre du CLSM."),
+    )
+    animators = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Animation"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy(
+            "Les animateur·rices locaux·ales du CLSM (invitez-les depuis « Animateur·rices locaux·ales »), "
+            "ou une chargée de mission du centre national."
+        ),
+    )
+
+    class Meta:
+        model = AwarenessSession
+        fields = [
+            "clsm",
+            "qpvs",
+            "date",
+            "start_time",
+            "duration_minutes",
+            "venue",
+            "address",
+            "animators",
+            "expected_attendance",
+            "notes",
+        ]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "start_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        clsms = CLSM.objects.all() if user.is_national_staff else user.clsms.all()
+        self.fields["clsm"].queryset = clsms.order_by("name")
+        self.fields["qpvs"].queryset = QPV.objects.filter(clsms__in=clsms).distinct().order_by("code")
+        self.fields["animators"].queryset = self_run_animator_choices(clsms)
+        if clsms.count() == 1 and not self.is_bound:
+            self.initial["clsm"] = clsms.first().pk
+        self.fields["duration_minutes"].widget.attrs.update({"min": 15, "max": 600, "step": 15})
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", _("Créer la séance")))
+
+    def clean(self):
+        cleaned = super().clean()
+        clsm = cleaned.get("clsm")
+        if clsm is None:
+            return cleaned
+        outside = [qpv for qpv in cleaned.get("qpvs") or [] if not clsm.qpvs.filter(pk=qpv.pk).exists()]
+        if outside:
+            self.add_error(
+                "qpvs",
+                _("Hors du périmètre du CLSM « %(clsm)s » : %(qpvs)s.")
+                % {"clsm": clsm, "qpvs": ", ".join(qpv.code for qpv in outside)},
+            )
+        allowed = self_run_animator_choices([clsm.pk])
+        others = [person for person in cleaned.get("animators") or [] if not allowed.filter(pk=person.pk).exists()]
+        if others:
+            self.add_error(
+                "animators",
+                _("%(people)s n'anime pas pour le CLSM « %(clsm)s ».")
+                % {"people": ", ".join(str(person) for person in others), "clsm": clsm},
+            )
+        for message in conflict_messages(
+            self.instance,
+            cleaned.get("animators") or [],
+            day=cleaned.get("date"),
+            start=cleaned.get("start_time"),
+            duration=cleaned.get("duration_minutes") or 180,
+        ):
+            self.add_error("animators", message)
+        return cleaned
+
+    def create(self) -> AwarenessSession:
+        data = dict(self.cleaned_data)
+        qpvs, animators = data.pop("qpvs"), data.pop("animators")
+        communes = list(Commune.objects.filter(qpvs__in=qpvs).distinct()[:2])
+        if len(communes) == 1:
+            data["commune"] = communes[0]  # the commune of the QPV, when they lie in one commune only
+        return AwarenessSession.create_self_run(self.user, qpvs=qpvs, animators=animators, **data)
+
+
+class ValidationForm(forms.Form):
+    """The national centre's review of a self-run session, and the territory sending it again."""
+
+    action = forms.ChoiceField(
+        choices=[
+            ("validate", gettext_lazy("Valider")),
+            ("send_back", gettext_lazy("Renvoyer au territoire")),
+            ("resubmit", gettext_lazy("Renvoyer pour validation")),
+        ]
+    )
+    reason = forms.CharField(label=gettext_lazy("Motif du renvoi"), required=False, max_length=2000)
 
 
 class TransitionForm(BoundedFieldsMixin, forms.Form):

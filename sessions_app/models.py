@@ -269,6 +269,30 @@ class SessionRequestChange(StatusChange):
 
 class AwarenessSessionQuerySet(CLSMScopedQuerySet):
     funder_reads = True
+    session_path = ""  # a local animator sees the sessions they animate
+
+    # Which sessions count where. Kept here, as scopes, so that the bilan engine only asks for them.
+    def counted_nationally(self):
+        """Sessions the national figures (and the funder's documents) count: every session the national centre
+        animated, and a territory's own once the centre has validated its data."""
+        return self.filter(Q(mode=AwarenessSession.Mode.CENTRE) | Q(validation=AwarenessSession.Validation.VALIDATED))
+
+    def counted(self, *, include_pending: bool):
+        """`counted_nationally`, or every session when a CLSM's own bilan counts its self-run ones at once."""
+        return self if include_pending else self.counted_nationally()
+
+    def pending_validation(self):
+        """A territory's sessions whose data the national centre has not validated (waiting or sent back)."""
+        return self.filter(mode=AwarenessSession.Mode.TERRITORY).exclude(
+            validation=AwarenessSession.Validation.VALIDATED
+        )
+
+    def of_mode(self, mode):
+        return self.filter(mode=mode) if mode else self
+
+    def awaiting_review(self):
+        """Held self-run sessions waiting for the national centre's review."""
+        return self.held().filter(mode=AwarenessSession.Mode.TERRITORY, validation=AwarenessSession.Validation.PENDING)
 
     def held(self):
         return self.filter(status=AwarenessSession.Status.HELD)
@@ -329,6 +353,27 @@ class AwarenessSession(StatusTransitions, models.Model):
         Status.HELD: set(),
         Status.CANCELLED: set(),
     }
+
+    class Mode(models.TextChoices):
+        CENTRE = "centre", _("animée par le Centre national")
+        TERRITORY = "territoire", _("animée par le territoire")
+
+    class Validation(models.TextChoices):
+        """The national centre's review of a self-run session's data (empty for the centre's own sessions)."""
+
+        NOT_APPLICABLE = "", _("sans objet")
+        PENDING = "en_attente", _("en attente de validation")
+        VALIDATED = "validee", _("validée")
+        RETURNED = "renvoyee", _("renvoyée")
+
+    VALIDATION_TRANSITIONS = {
+        Validation.PENDING: {Validation.VALIDATED, Validation.RETURNED},
+        Validation.RETURNED: {Validation.PENDING},
+        # The centre may reopen a validated session (a correction found later), always with a reason.
+        Validation.VALIDATED: {Validation.RETURNED},
+        Validation.NOT_APPLICABLE: set(),
+    }
+
     transition_refused = _("Une séance « %(from)s » ne peut pas passer à « %(to)s ».")
     reason_field = "status_reason"
     # What a calendar invitation shows: a change to any of them is a new revision of the invitation.
@@ -358,7 +403,8 @@ class AwarenessSession(StatusTransitions, models.Model):
         verbose_name=_("animatrices, animateurs"),
         related_name="animated_sessions",
         blank=True,
-        limit_choices_to={"role__in": ["chargee_mission", "administrateur"]},
+        # Local animators only on sessions their territory runs itself (checked by the self-run session form).
+        limit_choices_to={"role__in": ["chargee_mission", "administrateur", "animateur_local"]},
     )
     coordinator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -371,6 +417,14 @@ class AwarenessSession(StatusTransitions, models.Model):
     expected_attendance = models.PositiveIntegerField(_("participants attendus"), null=True, blank=True)
     actual_attendance = models.PositiveIntegerField(_("participants présents"), null=True, blank=True)
     season = models.CharField(_("saison"), max_length=9, editable=False, db_index=True)
+    mode = models.CharField(
+        _("animation"), max_length=10, choices=Mode.choices, default=Mode.CENTRE, db_index=True, editable=False
+    )
+    # Changed only through validate / send_back / resubmit (journal in `validation_changes`).
+    validation = models.CharField(
+        _("validation des données"), max_length=10, choices=Validation.choices, blank=True, default="", editable=False
+    )
+    validation_reason = models.TextField(_("motif du renvoi"), blank=True, editable=False)
     status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.PLANNED, db_index=True)
     status_reason = models.TextField(_("motif (annulation, report)"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
@@ -477,6 +531,60 @@ class AwarenessSession(StatusTransitions, models.Model):
         self.save(update_fields=["date", "start_time", "updated_at"])
         self._move(self.Status.PLANNED, user)
 
+    # Self-run sessions ---------------------------------------------------------------------------------
+
+    @classmethod
+    @transaction.atomic
+    def create_self_run(cls, user, *, qpvs, animators, **fields) -> "AwarenessSession":
+        """A session the territory animates itself: created by its coordinator (no request), waiting for the national
+        centre's validation of its data from the start."""
+        session = cls.objects.create(
+            mode=cls.Mode.TERRITORY,
+            validation=cls.Validation.PENDING,
+            coordinator=fields.pop("coordinator", None) or (user if user.is_coordinator else None),
+            **fields,
+        )
+        session.qpvs.set(qpvs)
+        session.animators.set(animators)
+        session.changes.create(to_status=session.status, changed_by=user, reason=_("Animée par le territoire"))
+        session.validation_changes.create(to_status=session.validation, changed_by=user)
+        return session
+
+    @property
+    def is_self_run(self) -> bool:
+        return self.mode == self.Mode.TERRITORY
+
+    @property
+    def counts_nationally(self) -> bool:
+        return self.mode == self.Mode.CENTRE or self.validation == self.Validation.VALIDATED
+
+    def _move_validation(self, to, user, reason=""):
+        if not self.is_self_run or to not in self.VALIDATION_TRANSITIONS[self.validation]:
+            raise InvalidTransition(
+                _("Les données d'une séance « %(from)s » ne peuvent pas passer à « %(to)s ».")
+                % {"from": self.get_validation_display(), "to": self.Validation(to).label}
+            )
+        previous = self.validation
+        self.validation = to
+        self.validation_reason = reason if to == self.Validation.RETURNED else ""
+        self.save(update_fields=["validation", "validation_reason", "updated_at"])
+        self.validation_changes.create(from_status=previous, to_status=to, changed_by=user, reason=reason)
+
+    def validate(self, user):
+        """The national centre has reviewed the data: the session now counts in the national figures."""
+        if self.status != self.Status.HELD:
+            raise InvalidTransition(_("Seule une séance réalisée peut être validée."))
+        self._move_validation(self.Validation.VALIDATED, user)
+
+    def send_back(self, user, reason: str):
+        if not (reason or "").strip():
+            raise InvalidTransition(_("Indiquez le motif du renvoi : il est envoyé au CLSM."))
+        self._move_validation(self.Validation.RETURNED, user, reason.strip())
+
+    def resubmit(self, user):
+        """The territory has corrected what was asked: the session waits for validation again."""
+        self._move_validation(self.Validation.PENDING, user)
+
     def qpvs_outside_perimeter(self):
         return self.qpvs.exclude(pk__in=self.clsm.qpvs.values("pk"))
 
@@ -513,6 +621,19 @@ class AwarenessSessionChange(StatusChange):
     class Meta(StatusChange.Meta):
         verbose_name = _("changement de statut de séance")
         verbose_name_plural = _("changements de statut de séances")
+
+    def __str__(self):
+        return f"{self.session_id} : {self.from_status or '—'} → {self.to_status}"
+
+
+class SessionValidationChange(StatusChange):
+    """The journal of a self-run session's validation: who validated it, or sent it back and why."""
+
+    session = models.ForeignKey(AwarenessSession, on_delete=models.CASCADE, related_name="validation_changes")
+
+    class Meta(StatusChange.Meta):
+        verbose_name = _("validation d'une séance animée par le territoire")
+        verbose_name_plural = _("validations des séances animées par le territoire")
 
     def __str__(self):
         return f"{self.session_id} : {self.from_status or '—'} → {self.to_status}"
@@ -613,6 +734,7 @@ class Structure(models.Model):
 
 class ParticipantQuerySet(CLSMScopedQuerySet):
     clsm_path = "session__clsm"
+    session_path = "session"
 
 
 class Participant(models.Model):

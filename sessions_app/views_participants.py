@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
-from accounts.access import STAFF_ROLES, login_required, role_required
+from accounts.access import STAFF_ROLES, role_required, session_work_required
 from accounts.models import Role
 from sessions_app.access import get_session_for_user
 from sessions_app.calendar import format_time
@@ -61,7 +61,7 @@ def sign_in_sheet_context(session) -> dict:
 
 
 @require_safe
-@login_required
+@session_work_required
 def sign_in_sheet(request, pk):
     session = get_session_for_user(request.user, pk, write=True)
     from smdq.pdf import render_pdf  # WeasyPrint loads when a PDF is asked for, not at start-up
@@ -112,7 +112,7 @@ def _saved_message(result) -> str:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@login_required
+@session_work_required
 def participant_entry(request, pk):
     session = get_session_for_user(request.user, pk, write=True)
     closed = _closed_message(session)
@@ -149,7 +149,7 @@ def participant_entry(request, pk):
 
 
 @require_safe
-@role_required(Role.COORDINATOR, *STAFF_ROLES)
+@role_required(Role.COORDINATOR, Role.LOCAL_ANIMATOR, *STAFF_ROLES)
 def structure_search(request):
     """Suggestions scoped to what the user may see, plus the national list (StructureQuerySet.suggestions)."""
     names = Structure.objects.suggestions(request.user, request.GET.get("q", ""), AUTOCOMPLETE_LIMIT)

@@ -1,9 +1,10 @@
 """Planning of the awareness sessions: list, month calendar, session page and form, status changes, iCal feed."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,13 +18,20 @@ from accounts.access import (
     login_required,
     role_required,
     sees_session_counts,
+    session_work_required,
     staff_required,
 )
 from accounts.models import Role, User
-from sessions_app.access import get_session_for_user
+from sessions_app.access import can_enter_questionnaires, get_session_for_user
 from sessions_app.calendar import MonthGrid, build_ical, feed_sessions_for, format_duration, month_label, parse_month
 from sessions_app.filters_sessions import AwarenessSessionFilter
-from sessions_app.forms_sessions import AwarenessSessionForm, TransitionForm, conflict_messages
+from sessions_app.forms_sessions import (
+    AwarenessSessionForm,
+    SelfRunSessionForm,
+    TransitionForm,
+    ValidationForm,
+    conflict_messages,
+)
 from sessions_app.models import AwarenessSession, InvalidTransition, SessionRequest
 from sessions_app.notifications import SessionEvent, notify_people_changes, notify_session, session_people
 from smdq.downloads import attach
@@ -31,7 +39,7 @@ from territories.models import QPV, Commune
 
 PAGE_SIZE = 25
 # Who has a personal calendar: the people who animate or co-organise sessions.
-FEED_ROLES = (Role.COORDINATOR, *STAFF_ROLES)
+FEED_ROLES = (Role.COORDINATOR, Role.LOCAL_ANIMATOR, *STAFF_ROLES)
 # The e-mail (with its calendar invitation) each status button sends; none for « réalisée ».
 ACTION_EVENTS = {
     "confirm": SessionEvent.CONFIRMED,
@@ -48,6 +56,7 @@ ACTIONS = (
     ("cancel", AwarenessSession.Status.CANCELLED),
 )
 STATUS_LABELS = dict(AwarenessSession.Status.choices)
+VALIDATION_LABELS = dict(AwarenessSession.Validation.choices)
 
 
 def _query_without(request, *names) -> str:
@@ -89,7 +98,7 @@ def _warn_commune_outside_qpvs(request, session):
 
 
 @require_safe
-@login_required
+@session_work_required
 def session_list(request):
     filterset = AwarenessSessionFilter(
         request.GET, queryset=AwarenessSession.objects.visible_to(request.user), request=request
@@ -105,6 +114,7 @@ def session_list(request):
         "page": page,
         "query": _query_without(request, "page"),
         "can_create": has_role(request.user, STAFF_ROLES),
+        "can_create_self_run": request.user.is_coordinator and request.user.clsms.exists(),
         "show_counts": sees_session_counts(request.user),
     }
     template = "sessions_app/sessions/_results.html" if request.htmx else "sessions_app/sessions/session_list.html"
@@ -153,6 +163,85 @@ def session_create(request):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@role_required(Role.COORDINATOR, *STAFF_ROLES)
+def self_run_create(request):
+    """A coordinator creates a session their territory animates itself: no request, for QPV of their perimeter."""
+    if request.user.is_coordinator and not request.user.clsms.exists():
+        raise PermissionDenied
+    form = SelfRunSessionForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            session = form.create()
+            notify_session(session, SessionEvent.CREATED, base_url=_base_url(request), actor=request.user)
+        messages.success(
+            request,
+            _(
+                "La séance %(reference)s, animée par le territoire, est créée. Son kit guide la préparation ; ses "
+                "chiffres comptent dans le bilan du CLSM dès la saisie, et dans le bilan national une fois validés."
+            )
+            % {"reference": session.reference},
+        )
+        return redirect("sessions_app:session_detail", pk=session.pk)
+    return render(request, "sessions_app/sessions/self_run_form.html", {"form": form})
+
+
+@require_safe
+@staff_required
+def validation_list(request):
+    """The national centre's review of the sessions territories ran themselves: held ones waiting first."""
+    base = (
+        AwarenessSession.objects.filter(mode=AwarenessSession.Mode.TERRITORY)
+        .select_related("clsm")
+        .annotate(
+            participant_rows=Count("participants", distinct=True), response_count=Count("responses", distinct=True)
+        )
+    )
+    show = request.GET.get("etat", AwarenessSession.Validation.PENDING)
+    if show not in AwarenessSession.Validation.values or not show:
+        show = AwarenessSession.Validation.PENDING
+    sessions = base.filter(validation=show)
+    if show == AwarenessSession.Validation.PENDING:
+        sessions = sessions.held()
+    page = Paginator(sessions.order_by("date", "reference"), PAGE_SIZE).get_page(request.GET.get("page"))
+    states = [(code, label) for code, label in AwarenessSession.Validation.choices if code]
+    context = {"page": page, "show": show, "states": states, "query": f"etat={show}"}
+    return render(request, "sessions_app/sessions/validation_list.html", context)
+
+
+@require_POST
+@session_work_required
+def session_validation(request, pk):
+    """Validate or send back (the national centre), or send again once corrected (the territory)."""
+    session = get_session_for_user(request.user, pk, write=True)
+    form = ValidationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Action inconnue."))
+        return redirect("sessions_app:session_detail", pk=session.pk)
+    action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
+    if action in ("validate", "send_back") and not request.user.is_national_staff:
+        raise PermissionDenied
+    try:
+        with transaction.atomic():
+            if action == "validate":
+                session.validate(request.user)
+            elif action == "send_back":
+                session.send_back(request.user, reason)
+            else:
+                session.resubmit(request.user)
+    except InvalidTransition as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("Séance %(reference)s : données « %(state)s ».")
+            % {"reference": session.reference, "state": session.get_validation_display()},
+        )
+    if action != "resubmit" and request.POST.get("next") == "list":
+        return redirect("sessions_app:validation_list")
+    return redirect("sessions_app:session_detail", pk=session.pk)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def session_edit(request, pk):
     session = get_session_for_user(request.user, pk, write=True)
@@ -175,7 +264,7 @@ def session_edit(request, pk):
 
 
 @require_safe
-@login_required
+@session_work_required
 def session_detail(request, pk):
     user = request.user
     session = get_session_for_user(user, pk)
@@ -212,9 +301,23 @@ def session_detail(request, pk):
         "participants_count": session.participants.count(),
         "responses_count": session.responses.count(),
         "can_link_questionnaire": can_edit and session.accepts_questionnaires,
-        "can_enter_questionnaires": user.is_national_staff and session.accepts_questionnaires,
+        "can_enter_questionnaires": can_enter_questionnaires(user, session) and session.accepts_questionnaires,
         "can_see_history": user.is_national_staff,
-        "actions": [action for action, status in ACTIONS if status in possible],
+        # A local animator works on the sheets of the session; its planning stays with the coordinator.
+        "can_change_session": can_edit and not user.is_local_animator,
+        "actions": [action for action, status in ACTIONS if status in possible and not user.is_local_animator],
+        "validation_changes": [
+            (
+                change,
+                VALIDATION_LABELS.get(change.from_status, change.from_status),
+                VALIDATION_LABELS.get(change.to_status, change.to_status),
+            )
+            for change in session.validation_changes.select_related("changed_by")
+        ]
+        if session.is_self_run and can_edit
+        else [],
+        "can_validate": session.is_self_run and user.is_national_staff,
+        "can_resubmit": session.is_self_run and can_edit and session.validation == AwarenessSession.Validation.RETURNED,
         "held_allowed_today": session.date <= timezone.localdate(),
     }
     return render(request, "sessions_app/sessions/session_detail.html", context)

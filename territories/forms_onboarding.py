@@ -59,6 +59,29 @@ class InvitationForm(forms.ModelForm):
         return check_new_coordinator_email(self.cleaned_data["email"])
 
 
+class LocalAnimatorInvitationForm(forms.ModelForm):
+    """A coordinator invites a local animator for one of their CLSM (the national centre: for any CLSM)."""
+
+    clsms = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("CLSM pour le(s)quel(s) la personne anime"),
+        queryset=CLSM.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": gettext_lazy("Choisissez au moins un CLSM.")},
+    )
+
+    class Meta:
+        model = Invitation
+        fields = ["first_name", "last_name", "email", "clsms"]
+
+    def __init__(self, *args, clsms, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["clsms"].queryset = clsms
+        self.helper = _helper(_("Envoyer l'invitation"))
+
+    def clean_email(self):
+        return check_new_coordinator_email(self.cleaned_data["email"])
+
+
 class AcceptInvitationForm(SetPasswordForm):
     """Choosing one's password; the account is created only when the form is valid."""
 

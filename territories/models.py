@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.models import Role
 from accounts.querysets import CLSMScopedQuerySet
 
 QPV_2024_CODE = re.compile(r"^QN(?:\d{3}|02[AB])\d{2}[A-Z]$")
@@ -227,6 +228,14 @@ class CLSM(models.Model):
         blank=True,
         limit_choices_to={"role": "coordinateur"},
     )
+    # The territory's own animators (sessions it runs itself with the kit), invited by its coordinators.
+    local_animators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("animateur·rices locaux·ales"),
+        related_name="local_animator_clsms",
+        blank=True,
+        limit_choices_to={"role": "animateur_local"},
+    )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
@@ -254,6 +263,13 @@ class CLSM(models.Model):
         if user.is_national_staff or coordinators.filter(pk=user.pk).exists():
             return coordinators
         return coordinators.none()
+
+    def local_animators_visible_to(self, user):
+        """Local animators' names: personal data for the national centre and the CLSM's coordinators."""
+        people = self.local_animators.order_by("last_name", "first_name")
+        if user.is_national_staff or self.coordinators.filter(pk=user.pk).exists():
+            return people
+        return people.none()
 
     def fill_communes_from_qpvs(self):
         """A CLSM declared with QPVs only covers the communes of those QPVs."""
@@ -290,6 +306,13 @@ class Invitation(models.Model):
     email = models.EmailField(_("e-mail"))
     first_name = models.CharField(_("prénom"), max_length=150)
     last_name = models.CharField(_("nom"), max_length=150)
+    # Coordinators are invited by the national centre; local animators by their CLSM's coordinator.
+    role = models.CharField(
+        _("rôle"),
+        max_length=20,
+        choices=[(Role.COORDINATOR, Role.COORDINATOR.label), (Role.LOCAL_ANIMATOR, Role.LOCAL_ANIMATOR.label)],
+        default=Role.COORDINATOR,
+    )
     clsms = models.ManyToManyField(CLSM, verbose_name=_("CLSM"), related_name="invitations")
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("invité·e par"), null=True, on_delete=models.SET_NULL, related_name="+"

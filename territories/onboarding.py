@@ -51,9 +51,11 @@ def send_invitation(invitation: Invitation, *, base_url: str) -> None:
 
 
 @transaction.atomic
-def invite(*, email: str, first_name: str, last_name: str, clsms, invited_by, base_url: str) -> Invitation:
+def invite(
+    *, email: str, first_name: str, last_name: str, clsms, invited_by, base_url: str, role=Role.COORDINATOR
+) -> Invitation:
     invitation = Invitation.objects.create(
-        email=email.strip().lower(), first_name=first_name, last_name=last_name, invited_by=invited_by
+        email=email.strip().lower(), first_name=first_name, last_name=last_name, invited_by=invited_by, role=role
     )
     invitation.clsms.set(clsms)
     send_invitation(invitation, base_url=base_url)
@@ -68,7 +70,8 @@ def resend(invitation: Invitation, *, base_url: str) -> None:
 
 @transaction.atomic
 def accept_invitation(invitation: Invitation, password: str) -> User:
-    """Creates the coordinator's account with the chosen password and attaches it to the invitation's CLSM."""
+    """Creates the account (coordinator or local animator, as invited) with the chosen password and attaches it to
+    the invitation's CLSM."""
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.state != "pending":
         raise ValidationError(_("Cette invitation n'est plus valable."))
@@ -81,11 +84,14 @@ def accept_invitation(invitation: Invitation, password: str) -> User:
         email=invitation.email,
         first_name=invitation.first_name,
         last_name=invitation.last_name,
-        role=Role.COORDINATOR,
+        role=invitation.role,
     )
     user.set_password(password)
     user.save()
-    user.clsms.add(*invitation.clsms.all())
+    if invitation.role == Role.LOCAL_ANIMATOR:
+        user.local_animator_clsms.add(*invitation.clsms.all())
+    else:
+        user.clsms.add(*invitation.clsms.all())
     invitation.accepted_at = timezone.now()
     invitation.user = user
     invitation.save(update_fields=["accepted_at", "user"])

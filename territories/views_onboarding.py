@@ -3,7 +3,7 @@ the contact requests of CLSM not yet known (a public form, the national centre's
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,10 +12,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts.access import staff_required
+from accounts.access import STAFF_ROLES, role_required, staff_required
 from accounts.models import Role, User
 from territories import onboarding
-from territories.forms_onboarding import AcceptInvitationForm, ContactAcceptForm, ContactRequestForm, InvitationForm
+from territories.forms_onboarding import (
+    AcceptInvitationForm,
+    ContactAcceptForm,
+    ContactRequestForm,
+    InvitationForm,
+    LocalAnimatorInvitationForm,
+)
 from territories.models import CLSM, ContactRequest, Invitation
 
 PAGE_SIZE = 50
@@ -44,6 +50,7 @@ def coordinator_list(request):
     )
     invitations = (
         Invitation.objects.open()
+        .filter(role=Role.COORDINATOR)
         .select_related("invited_by")
         .prefetch_related(Prefetch("clsms", queryset=CLSM.objects.order_by("name")))
         .order_by("sent_at")
@@ -121,6 +128,78 @@ def coordinator_activation(request, pk):
             % {"person": person},
         )
     return redirect("territories:coordinator_list")
+
+
+# Local animators (a CLSM's coordinators, and the national centre) -------------------------------------------
+
+local_team_required = role_required(Role.COORDINATOR, *STAFF_ROLES)
+
+
+def _team_clsms(user):
+    """The CLSM whose local animators `user` manages: a coordinator's own, every one for the national centre."""
+    return CLSM.objects.all() if user.is_national_staff else user.clsms.all()
+
+
+@require_safe
+@local_team_required
+def local_animator_list(request):
+    clsms = _team_clsms(request.user).order_by("name")
+    people = (
+        User.objects.filter(role=Role.LOCAL_ANIMATOR, local_animator_clsms__in=clsms)
+        .distinct()
+        .prefetch_related(Prefetch("local_animator_clsms", queryset=clsms))
+        .order_by("last_name", "first_name", "username")
+    )
+    invitations = (
+        Invitation.objects.open()
+        .filter(role=Role.LOCAL_ANIMATOR, clsms__in=clsms)
+        .distinct()
+        .select_related("invited_by")
+        .prefetch_related(Prefetch("clsms", queryset=clsms))
+        .order_by("sent_at")
+    )
+    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "query": "", "invitations": invitations, "now": timezone.now()}
+    return render(request, "territories/onboarding/local_animator_list.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@local_team_required
+def local_animator_invite(request):
+    """A coordinator invites a local animator for their CLSM, through the same link as coordinators get."""
+    clsms = _team_clsms(request.user).order_by("name")
+    if not request.user.is_national_staff and not clsms.exists():
+        raise PermissionDenied  # a coordinator attached to no CLSM has no team to invite
+    form = LocalAnimatorInvitationForm(request.POST or None, clsms=clsms, initial={"clsms": clsms[:1]})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        invitation = onboarding.invite(
+            email=data["email"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            clsms=data["clsms"],
+            invited_by=request.user,
+            base_url=_base_url(request),
+            role=Role.LOCAL_ANIMATOR,
+        )
+        messages.success(
+            request,
+            _("L'invitation est envoyée à %(email)s : le lien est valable jusqu'au %(day)s.")
+            % {"email": invitation.email, "day": timezone.localtime(invitation.expires_at).strftime("%d/%m/%Y")},
+        )
+        return redirect("territories:local_animator_list")
+    return render(request, "territories/onboarding/local_animator_invite.html", {"form": form})
+
+
+@require_POST
+@local_team_required
+def local_animator_remove(request, pk):
+    """Someone who no longer animates for the CLSM is taken off it: they no longer see its sessions."""
+    clsms = _team_clsms(request.user)
+    person = get_object_or_404(User.objects.filter(local_animator_clsms__in=clsms).distinct(), pk=pk)
+    person.local_animator_clsms.remove(*clsms)
+    messages.success(request, _("%(person)s n'anime plus pour ce CLSM.") % {"person": person})
+    return redirect("territories:local_animator_list")
 
 
 # The invitation link (public) ------------------------------------------------------------------------------

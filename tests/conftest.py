@@ -124,6 +124,26 @@ def adam(db):
 
 
 @pytest.fixture
+def lea(db):
+    """A local animator (of CLSM A once `clsm_a` is built: see `lea_of_a`)."""
+    return UserFactory(username="lea", first_name="Léa", last_name="Bernard", role=Role.LOCAL_ANIMATOR)
+
+
+@pytest.fixture
+def leo(clsm_b):
+    """A local animator of CLSM B."""
+    person = UserFactory(username="leo", first_name="Léo", last_name="Garnier", role=Role.LOCAL_ANIMATOR)
+    clsm_b.local_animators.add(person)
+    return person
+
+
+@pytest.fixture
+def lea_of_a(lea, clsm_a):
+    clsm_a.local_animators.add(lea)
+    return lea
+
+
+@pytest.fixture
 def clsm_a(alice):
     return CLSMFactory(name="CLSM A de Lille", qpv_codes=CLSM_A_QPVS, coordinators=[alice])
 

@@ -87,6 +87,7 @@ class AwarenessSessionFactory(factory.django.DjangoModelFactory):
         held = factory.Trait(status="realisee", actual_attendance=14)
         confirmed = factory.Trait(status="confirmee")
         cancelled = factory.Trait(status="annulee", status_reason="intempéries")
+        self_run = factory.Trait(mode="territoire", validation="en_attente")
 
     @factory.post_generation
     def qpv_codes(self, create, extracted, **kwargs):

@@ -15,16 +15,37 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from evaluation.models import BilanDocument, BilanEdition, FollowUp, Need, NeedCategory, QuestionnaireLink
 from evaluation.responses import Sheet, create_response
 from imports.models import PendingImport
+from sessions_app.models import AwarenessSession
 from tests.factories import ParticipantFactory, SessionRequestFactory
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ("anonymous", "own_coordinator", "other_coordinator", "staff", "funder", "admin")
+ROLES = (
+    "anonymous",
+    "own_coordinator",
+    "other_coordinator",
+    "staff",
+    "funder",
+    "admin",
+    "local_animator",  # Léa, local animator of CLSM A, animates session A (a session CLSM A runs itself)
+    "other_local_animator",  # Léo, local animator of CLSM B
+)
 LOGIN = 302  # to the log-in page
 
 
-def row(anonymous, own, other, staff, funder, admin=None):
-    return dict(zip(ROLES, (anonymous, own, other, staff, funder, staff if admin is None else admin), strict=True))
+def row(anonymous, own, other, staff, funder, admin=None, local=None, other_local=None):
+    """Local animators work on their sessions' pages only (SESSION_WORK below); every other page refuses them
+    (403) when it needs a log-in, and answers them as it answers anyone when it is public."""
+    default_local = 403 if anonymous == LOGIN else anonymous
+    local = default_local if local is None else local
+    other_local = local if other_local is None else other_local
+    admin = staff if admin is None else admin
+    return dict(zip(ROLES, (anonymous, own, other, staff, funder, admin, local, other_local), strict=True))
+
+
+def session_work(base, local=200, other_local=404):
+    """A page of one session's work: its local animator too; a local animator of another CLSM gets 404."""
+    return {**base, "local_animator": local, "other_local_animator": other_local}
 
 
 EVERYONE = row(200, 200, 200, 200, 200)
@@ -37,12 +58,12 @@ POST_ONLY = row(405, 405, 405, 405, 405)
 NO_FUNDER = row(LOGIN, 200, 200, 200, 403)
 
 EXPECTED = {
-    "home": LOGGED_IN,
-    "login": row(200, 302, 302, 302, 302),  # a logged-in user is sent on to the home page
+    "home": row(LOGIN, 200, 200, 200, 200, local=200),
+    "login": row(200, 302, 302, 302, 302, local=302),  # a logged-in user is sent on to the home page
     "logout": POST_ONLY,
-    "password_change": LOGGED_IN,
-    "profile": LOGGED_IN,
-    "password_change_done": LOGGED_IN,
+    "password_change": row(LOGIN, 200, 200, 200, 200, local=200),
+    "profile": row(LOGIN, 200, 200, 200, 200, local=200),
+    "password_change_done": row(LOGIN, 200, 200, 200, 200, local=200),
     "password_reset": EVERYONE,
     "password_reset_done": EVERYONE,
     "password_reset_confirm": EVERYONE,  # an invalid link: a page that says so
@@ -69,6 +90,10 @@ EXPECTED = {
     "territories:contact_request_list": STAFF,
     "territories:contact_request_detail": STAFF,
     "territories:contact_request_file": POST_ONLY,
+    # Local animators: each coordinator invites their CLSM's, the national centre anyone's
+    "territories:local_animator_list": row(LOGIN, 200, 200, 200, 403),
+    "territories:local_animator_invite": row(LOGIN, 200, 200, 200, 403),
+    "territories:local_animator_remove": POST_ONLY,
     # Imports
     "imports:upload": STAFF,
     "imports:confirm": POST_ONLY,
@@ -83,31 +108,36 @@ EXPECTED = {
     "sessions_app:request_decline": POST_ONLY,
     "sessions_app:request_withdraw": POST_ONLY,
     # Sessions
-    "sessions_app:session_list": LOGGED_IN,
+    "sessions_app:session_list": row(LOGIN, 200, 200, 200, 200, local=200),  # theirs only (test_self_run)
     "sessions_app:session_calendar": LOGGED_IN,
     "sessions_app:session_create": STAFF,
-    "sessions_app:session_detail": OWN_CLSM,
+    # A territory's own sessions: its coordinator creates them; the national centre reviews them
+    "sessions_app:self_run_create": row(LOGIN, 200, 200, 200, 403),
+    "sessions_app:validation_list": STAFF,
+    "sessions_app:session_validation": POST_ONLY,
+    "sessions_app:session_detail": session_work(OWN_CLSM),
     "sessions_app:session_edit": OWN_CLSM_WRITE,
     "sessions_app:session_transition": POST_ONLY,
-    "sessions_app:calendar_feed_settings": NO_FUNDER,
+    "sessions_app:calendar_feed_settings": row(LOGIN, 200, 200, 200, 403, local=200),
     "sessions_app:calendar_feed": EVERYONE,  # the secret URL is the credential
-    "sessions_app:sign_in_sheet": OWN_CLSM_WRITE,
-    "sessions_app:participant_entry": OWN_CLSM_WRITE,
-    "sessions_app:structure_search": NO_FUNDER,
+    "sessions_app:sign_in_sheet": session_work(OWN_CLSM_WRITE),
+    "sessions_app:participant_entry": session_work(OWN_CLSM_WRITE),
+    "sessions_app:structure_search": row(LOGIN, 200, 200, 200, 403, local=200),
     "personal_data": STAFF,
     "personal_data_purge": STAFF,
     "task_runs": STAFF,
     # Questionnaires
-    "evaluation:paper_entry": OWN_CLSM_STAFF_ONLY,
-    "evaluation:sheet_edit": OWN_CLSM_STAFF_ONLY,
+    # ... and the local animators of a session their territory runs itself
+    "evaluation:paper_entry": session_work(OWN_CLSM_STAFF_ONLY),
+    "evaluation:sheet_edit": session_work(OWN_CLSM_STAFF_ONLY),
     "evaluation:sheet_delete": POST_ONLY,
-    "evaluation:sheet_history": OWN_CLSM_STAFF_ONLY,
+    "evaluation:sheet_history": session_work(OWN_CLSM_STAFF_ONLY),
     "evaluation:public_questionnaire": row(410, 410, 410, 410, 410),  # the session of 2024 is long closed
     "evaluation:public_thanks": EVERYONE,
-    "evaluation:link_page": OWN_CLSM_WRITE,
-    "evaluation:qr_code": OWN_CLSM_WRITE,
-    "evaluation:poster_pdf": OWN_CLSM_WRITE,
-    "evaluation:paper_questionnaire_pdf": OWN_CLSM_WRITE,
+    "evaluation:link_page": session_work(OWN_CLSM_WRITE),
+    "evaluation:qr_code": session_work(OWN_CLSM_WRITE),
+    "evaluation:poster_pdf": session_work(OWN_CLSM_WRITE),
+    "evaluation:paper_questionnaire_pdf": session_work(OWN_CLSM_WRITE),
     # Bilan
     "evaluation:dashboard": LOGGED_IN,
     "evaluation:bilan_chart": LOGGED_IN,
@@ -139,7 +169,9 @@ EXPECTED = {
     "kit:sheet_edit": row(LOGIN, 200, 404, 200, 404),
     "kit:review": POST_ONLY,
     "kit:resource_list": EVERYONE,
-    "kit:resource_download": row(404, 200, 200, 200, 404),  # a coordinators' resource: not even its existence
+    # a coordinators' resource: not even its existence; local animators run sessions with it
+    "kit:resource_download": row(404, 200, 200, 200, 404, local=200),
+    "kit:session_kit": session_work(OWN_CLSM_WRITE),
     "kit:resource_create": STAFF,
     "kit:resource_edit": STAFF,
     "kit:resource_delete": STAFF,  # GET shows the confirmation page
@@ -160,8 +192,12 @@ def url_names(patterns=None, namespace=None):
 
 
 @pytest.fixture
-def world(alice, bob, claire, fanny, adam, clsm_a, clsm_b, session_a, settings, tmp_path):
-    """One object of each kind, belonging to CLSM A (alice's)."""
+def world(alice, bob, claire, fanny, adam, lea_of_a, leo, clsm_a, clsm_b, session_a, settings, tmp_path):
+    """One object of each kind, belonging to CLSM A (alice's). Session A is one CLSM A runs itself, animated by
+    Claire and by Léa, its local animator."""
+    AwarenessSession.objects.filter(pk=session_a.pk).update(mode="territoire", validation="en_attente")
+    session_a.refresh_from_db()
+    session_a.animators.add(lea_of_a)
     request_a = SessionRequestFactory(clsm=clsm_a, created_by=alice)
     create_response(session_a, Sheet(answers={"sat_logistique": 5}, needs=[("Des formations", None)]), channel="papier")
     ParticipantFactory(session=session_a)
@@ -266,6 +302,8 @@ def world(alice, bob, claire, fanny, adam, clsm_a, clsm_b, session_a, settings, 
         "staff": claire,
         "funder": fanny,
         "admin": adam,
+        "local_animator": lea_of_a,
+        "other_local_animator": leo,
     }
     assert NeedCategory.objects.exists()
     return kwargs, users, pk
@@ -305,4 +343,4 @@ def test_access_matrix(world, role):
 
 
 def test_matrix_size():
-    assert len(EXPECTED) * len(ROLES) >= 6 * 70
+    assert len(EXPECTED) * len(ROLES) >= 8 * 70

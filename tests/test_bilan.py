@@ -114,6 +114,7 @@ def test_key_figures(programme):
         "participants": 13,  # S1: 10 present; S2: blank, so its 3 sign-in rows
         "structures": 3,  # CCAS = C.C.A.S = ccas, Mairie = « Mairie  », Centre social
         "responses": 3,
+        "self_run_sessions": 0,  # sessions the territories animated themselves (tests/test_self_run.py)
     }
 
 
@@ -187,7 +188,7 @@ def test_empty_scope():
     assert bilan["key_figures"] == dict.fromkeys(bilan["key_figures"], 0)
     assert bilan["profile"]["women_pct"] is None
     assert bilan["items"]["sat_logistique"]["mean"] is None
-    assert bilan["breakdown"] == {"regions": [], "departments": [], "clsm": []}
+    assert bilan["breakdown"] == {"regions": [], "departments": [], "clsm": [], "modes": []}
 
 
 def test_bilan_command_writes_the_json(programme, tmp_path):

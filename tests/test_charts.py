@@ -52,6 +52,7 @@ ITEMS = {
 NEEDS = {
     "total": 1042,
     "uncategorised": 42,
+    "categorised": 1000,
     "categories": {
         "competences": {"count": 280, "pct": 28.0, "label": "Développement de compétences"},
         "actions": {"count": 160, "pct": 16.0, "label": "Développement d'actions"},
@@ -192,12 +193,13 @@ def test_needs_chart_without_uncategorised_or_any_categorised_need():
     nothing = {
         "total": 1,
         "uncategorised": 1,
+        "categorised": 0,
         "categories": {"reseau": {"count": 0, "pct": None, "label": "Travail en réseau"}},
     }
     words = texts(charts.needs_chart(nothing))
     assert "– (0)" in words and "Parts calculées sur 0 besoin catégorisé ; 1 besoin non catégorisé." in words
     # The funder's needs: uncategorised hidden by the engine; the number of categorised needs would give it away.
-    hidden = texts(charts.needs_chart({**NEEDS, "uncategorised": HIDDEN, "total": 1003}))
+    hidden = texts(charts.needs_chart({**NEEDS, "uncategorised": HIDDEN, "categorised": HIDDEN, "total": 1003}))
     assert "Parts calculées sur les besoins catégorisés ; < 5 besoins non catégorisés." in hidden
     assert f"28{NBSP}% (280)" in hidden
     categories = {**NEEDS["categories"], "reseau": {**NEEDS["categories"]["reseau"], "count": HIDDEN, "pct": HIDDEN}}
@@ -205,6 +207,17 @@ def test_needs_chart_without_uncategorised_or_any_categorised_need():
     assert "< 5 (< 5)" in words
     labels = [w for w in words if w in {c["label"] for c in NEEDS["categories"].values()}]
     assert labels[-1] == "Travail en réseau"  # a hidden count comes last: its rank would tell its size
+
+
+def test_needs_chart_never_works_out_the_categorised_needs_the_engine_hid():
+    """The funder's chart once printed « 3 besoins catégorisés » as total − uncategorised: the figure is now the
+    engine's own, hidden like any count of 1 to 4."""
+    categories = {code: {**c, "count": HIDDEN, "pct": HIDDEN} for code, c in NEEDS["categories"].items()}
+    needs = {"total": 20, "uncategorised": 17, "categorised": HIDDEN, "categories": categories}
+    words = texts(charts.needs_chart(needs))
+    note = next(w for w in words if w.startswith("Parts"))
+    assert note == "Parts calculées sur les besoins catégorisés ; 17 besoins non catégorisés."
+    assert not any("3 besoin" in w for w in words)
 
 
 def test_profile_chart_uses_french_labels_largest_first():

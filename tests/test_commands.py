@@ -95,8 +95,11 @@ def test_demo_accounts_one_per_role(settings, client):
         "CLSM de Roubaix",
     }
     assert User.objects.get(username="admin").is_superuser
+    local = User.objects.get(username="animation.avignon")
+    assert "animation.avignon" in output and not local.clsms.exists()
+    assert list(local.local_animator_clsms.values_list("name", flat=True)) == ["CLSM du Grand Avignon"]
     run("demo_accounts")
-    assert User.objects.count() == 5
+    assert User.objects.count() == 6
 
 
 def test_demo_accounts_refused_in_production(settings):

@@ -120,8 +120,9 @@ def test_kit_query_count_does_not_grow_with_sessions(
 ):
     for day in range(15, 22):
         AwarenessSessionFactory(clsm=clsm_a, date=date(2030, 5, day))
-    # sessions, coordinators, then per session: its kit update (planned: no questionnaire link)
-    with django_assert_max_num_queries(2 + 7), django_capture_on_commit_callbacks() as callbacks:
+    # sessions, coordinators, local animators (self-run sessions), then per session: its kit update (planned: no
+    # questionnaire link)
+    with django_assert_max_num_queries(3 + 7), django_capture_on_commit_callbacks() as callbacks:
         report = send_practical_kits(date(2030, 5, 14), base_url=BASE)
     assert (report.sessions, len(sent_after(callbacks))) == (7, 7)
 

@@ -74,6 +74,9 @@ def figure_label(value, key):
         "structures": lambda: ngettext("structure représentée", "structures représentées", n),
         "responses": lambda: ngettext("questionnaire reçu", "questionnaires reçus", n),
         "needs": lambda: ngettext("besoin exprimé", "besoins exprimés", n),
+        "self_run_sessions": lambda: ngettext(
+            "séance animée par le territoire", "séances animées par le territoire", n
+        ),
         "not_categorised": lambda: ngettext("pas encore catégorisé", "pas encore catégorisés", n),
         "compared_sessions": lambda: ngettext("séance", "séances", n),
         "compared_participants": lambda: ngettext("participant·e", "participant·es", n),

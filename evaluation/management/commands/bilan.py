@@ -27,6 +27,12 @@ class Command(BaseCommand):
         parser.add_argument("--region", help="code INSEE de la région")
         parser.add_argument("--department", help="code INSEE du département")
         parser.add_argument("--session", help="référence d'une séance")
+        parser.add_argument(
+            "--mode",
+            choices=["centre", "territoire"],
+            help="séances animées par le Centre national, ou par le territoire lui-même (validées seulement, "
+            "sauf dans le bilan d'un CLSM)",
+        )
         parser.add_argument("--format", choices=["json", "pdf", "xlsx"], default="json")
         parser.add_argument(
             "--funder",
@@ -48,6 +54,7 @@ class Command(BaseCommand):
                 region=options["region"],
                 department=options["department"],
                 session=options["session"],
+                mode=options["mode"],
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from None
