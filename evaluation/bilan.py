@@ -1,9 +1,12 @@
 """The bilan engine: a scope goes in, the figures of the JSON contract come out (shared/interfaces.md).
 
 Every page, document, export and the `bilan` command read their figures from `compute_bilan`; nothing
-else computes them. Aggregation happens in the database (grouped queries over held sessions); only
-per-session aggregates (tens of thousands of rows at the national scale, never responses or answers)
-come into Python, where pandas shapes the breakdowns.
+else computes them. It reads per-session summaries maintained on write (`evaluation.responses.refresh_summaries`,
+`sessions_app.summaries.refresh_participant_summaries`; `manage.py rebuild_summaries` rebuilds them), never the
+participants, responses or answers: sums over the summaries are done by the database, and only one row per held
+session (tens of thousands at the national scale, as plain tuples, no ORM objects) comes into Python for the
+breakdowns. Every summary is read through the scope's session queryset (`Scope.held_sessions`), so a filter added
+there applies to every figure.
 
 Counting rules (the contract): only held sessions (`realisee`) count, except `sollicitations`; every mean
 and percentage leaves blanks out of its denominator; a session counts in the breakdown row of each région
@@ -18,17 +21,28 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, Sum
 
-from evaluation.models import Effect, FollowUp, Item, Need, NeedCategory, Questionnaire, Response, SessionItemSummary
-from sessions_app.models import AwarenessSession, Participant, Profile, SessionRequest, season_bounds
+from evaluation.models import (
+    Effect,
+    FollowUp,
+    Item,
+    NeedCategory,
+    Questionnaire,
+    SessionItemSummary,
+    SessionNeedSummary,
+)
+from sessions_app.models import (
+    AwarenessSession,
+    Profile,
+    SessionParticipantSummary,
+    SessionRequest,
+    SessionStructure,
+    season_bounds,
+)
 from smdq.formatting import MONTHS
 from territories.models import CLSM, Department, Region
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 NO_REGION_LABEL = "Hors région (collectivités d'outre-mer)"
 
@@ -166,48 +180,47 @@ def _pct(part, whole):
 
 
 PROFILE_COLUMNS = {code: f"profile_{code}" for code in Profile.values}
-PARTICIPANT_COUNTS = {
-    "rows": Q(),
-    "with_gender": ~Q(gender=""),
-    "women": Q(gender="femme"),
-    "lives_known": Q(lives_in_qpv__isnull=False),
-    "lives": Q(lives_in_qpv=True),
-    "acts_known": Q(acts_in_qpv__isnull=False),
-    "acts": Q(acts_in_qpv=True),
-    **{column: Q(profile=code) for code, column in PROFILE_COLUMNS.items()},
-}
+PARTICIPANT_COUNTS = (
+    "rows",
+    "with_gender",
+    "women",
+    "lives_known",
+    "lives",
+    "acts_known",
+    "acts",
+    *PROFILE_COLUMNS.values(),
+)
 
 
-def _participant_counts(held) -> pd.DataFrame:
-    """Per held session, in one grouped query over the sign-in rows: their number and what the profile needs."""
-    import pandas as pd  # imported when a bilan is computed, not when the application starts
-
-    annotations = {
-        name: Count("pk", filter=condition) if condition else Count("pk")
-        for name, condition in PARTICIPANT_COUNTS.items()
-    }
-    records = list(Participant.objects.filter(session__in=held).values("session").annotate(**annotations).order_by())
-    return pd.DataFrame.from_records(records, columns=["session", *PARTICIPANT_COUNTS])
+def _held_ids(held):
+    """The held sessions of the scope as a subquery: every summary is read through it, so that a filter added to
+    the scope's session queryset (Scope.held_sessions) applies to every figure."""
+    return held.order_by().values("pk")
 
 
-def _profile(counts: pd.DataFrame) -> dict:
-    import pandas as pd  # imported when a bilan is computed, not when the application starts
+def _participant_totals(held) -> dict[str, int]:
+    """The scope's sign-in rows counted by gender, profile and QPV flags: one sum over the per-session summaries."""
+    totals = SessionParticipantSummary.objects.filter(session_id__in=_held_ids(held)).aggregate(
+        **{name: Sum(name) for name in PARTICIPANT_COUNTS}
+    )
+    return {name: int(value or 0) for name, value in totals.items()}
 
-    totals = counts.drop(columns="session").sum() if not counts.empty else pd.Series(0, index=list(PARTICIPANT_COUNTS))
-    with_profile = int(sum(totals[column] for column in PROFILE_COLUMNS.values()))
+
+def _profile(totals: dict[str, int]) -> dict:
+    with_profile = sum(totals[column] for column in PROFILE_COLUMNS.values())
     return {
-        "women_pct": _pct(int(totals["women"]), int(totals["with_gender"])),
-        "lives_in_qpv_pct": _pct(int(totals["lives"]), int(totals["lives_known"])),
-        "acts_in_qpv_pct": _pct(int(totals["acts"]), int(totals["acts_known"])),
+        "women_pct": _pct(totals["women"], totals["with_gender"]),
+        "lives_in_qpv_pct": _pct(totals["lives"], totals["lives_known"]),
+        "acts_in_qpv_pct": _pct(totals["acts"], totals["acts_known"]),
         "categories": {
-            code: _pct(int(totals[column]), with_profile) for code, column in PROFILE_COLUMNS.items() if totals[column]
+            code: _pct(totals[column], with_profile) for code, column in PROFILE_COLUMNS.items() if totals[column]
         },
         # The number of people each percentage is computed from (a new key of the contract): the base the
         # funder's version needs to hide a percentage of fewer than 5 people.
         "bases": {
-            "women_pct": int(totals["with_gender"]),
-            "lives_in_qpv_pct": int(totals["lives_known"]),
-            "acts_in_qpv_pct": int(totals["acts_known"]),
+            "women_pct": totals["with_gender"],
+            "lives_in_qpv_pct": totals["lives_known"],
+            "acts_in_qpv_pct": totals["acts_known"],
             "categories": with_profile,
         },
     }
@@ -216,7 +229,7 @@ def _profile(counts: pd.DataFrame) -> dict:
 def _items(held) -> dict:
     sums = {
         row["item_code"]: row
-        for row in SessionItemSummary.objects.filter(session__in=held)
+        for row in SessionItemSummary.objects.filter(session_id__in=_held_ids(held))
         .values("item_code")
         .annotate(answers=Sum("answers"), total=Sum("total"))
         .order_by()
@@ -243,20 +256,25 @@ def _items(held) -> dict:
 
 
 def _needs(held) -> dict:
-    needs = Need.objects.filter(response__session__in=held)
-    counts = dict(needs.values_list("category__code").annotate(n=Count("pk")).order_by())
-    uncategorised = counts.pop(None, 0)
+    counts = {
+        code: int(n)
+        for code, n in SessionNeedSummary.objects.filter(session_id__in=_held_ids(held))
+        .values_list("category_code")
+        .annotate(n=Sum("needs"))
+        .order_by()
+    }
+    uncategorised = counts.pop("", 0)
     categorised = sum(counts.values())
     categories = {}
-    for category in NeedCategory.objects.order_by("order"):
-        count = counts.get(category.code, 0)
-        categories[category.code] = {"count": count, "pct": _pct(count, categorised), "label": category.label}
+    for code, label in NeedCategory.objects.order_by("order").values_list("code", "label"):
+        count = counts.get(code, 0)
+        categories[code] = {"count": count, "pct": _pct(count, categorised), "label": label}
     return {"total": categorised + uncategorised, "categories": categories, "uncategorised": uncategorised}
 
 
 def _effects(held) -> dict:
     """Follow-ups answered for the held sessions of the scope, and how many report each effect."""
-    answered = FollowUp.objects.filter(session__in=held).answered()
+    answered = FollowUp.objects.filter(session_id__in=_held_ids(held)).answered()
     counts = dict(answered.values_list("effects__code").annotate(n=Count("pk")).order_by())
     return {
         "followups": answered.count(),
@@ -266,78 +284,65 @@ def _effects(held) -> dict:
     }
 
 
-def _session_frame(held, counts: pd.DataFrame) -> pd.DataFrame:
-    """One row per held session: its CLSM, its participants figure and its number of responses."""
-    import pandas as pd  # imported when a bilan is computed, not when the application starts
-
-    sessions = pd.DataFrame.from_records(
-        list(held.values_list("pk", "clsm_id", "actual_attendance")), columns=["session", "clsm", "attendance"]
+def _session_rows(held) -> list[tuple[int, int, int, int]]:
+    """One row per held session, read from the summaries without ORM objects: (session, CLSM, participants,
+    responses). Participants: the contract's participants_presents, or the number of sign-in rows where it is
+    blank."""
+    rows = held.order_by().values_list(
+        "pk", "clsm_id", "actual_attendance", "participant_summary__rows", "response_summary__responses"
     )
-    if sessions.empty:
-        return sessions.assign(participants=[], responses=[])
-    rows = dict(zip(counts["session"], counts["rows"], strict=True))
-    responses = dict(
-        Response.objects.filter(session__in=held).values_list("session").annotate(n=Count("pk")).order_by()
-    )
-    sessions["rows"] = sessions["session"].map(rows).fillna(0).astype(int)
-    # The contract: participants_presents, or the number of sign-in rows where it is blank.
-    sessions["participants"] = sessions["attendance"].fillna(sessions["rows"]).astype(int)
-    sessions["responses"] = sessions["session"].map(responses).fillna(0).astype(int)
-    return sessions
+    return [
+        (pk, clsm, attendance if attendance is not None else (signed or 0), responses or 0)
+        for pk, clsm, attendance, signed, responses in rows
+    ]
 
 
-def _breakdown_rows(frame: pd.DataFrame, key: str, labels: dict) -> list[dict]:
-    if frame.empty:
-        return []
-    grouped = (
-        frame.drop_duplicates(["session", key])
-        .groupby(key, dropna=False)
-        .agg(sessions=("session", "nunique"), participants=("participants", "sum"), responses=("responses", "sum"))
-        .reset_index()
-    )
+def _breakdown_rows(pairs, figures: dict[int, tuple[int, int]], labels: dict) -> list[dict]:
+    """Rows of a breakdown: `pairs` (session, key), each distinct pair counted once; `figures`: session →
+    (participants, responses)."""
+    grouped: dict = {}
+    for session, key in set(pairs):
+        participants, responses = figures[session]
+        row = grouped.setdefault(key, [0, 0, 0])
+        row[0] += 1
+        row[1] += participants
+        row[2] += responses
     rows = [
         {
-            "code": str(row[key]),
-            "label": labels.get(row[key], str(row[key])),
-            "sessions": int(row["sessions"]),
-            "participants": int(row["participants"]),
-            "responses": int(row["responses"]),
+            "code": str(key),
+            "label": labels.get(key, str(key)),
+            "sessions": sessions,
+            "participants": participants,
+            "responses": responses,
         }
-        for row in grouped.to_dict("records")
-        if row["sessions"]
+        for key, (sessions, participants, responses) in grouped.items()
     ]
     return sorted(rows, key=lambda r: (-r["sessions"], r["label"]))
 
 
 def compute_bilan(scope: Scope, *, funder: bool = False, today: date | None = None) -> dict:
     """The bilan of `scope`; `funder`: the financeur's version (small numbers hidden, `suppressed` listed).
-    `today` decides whether the scope's season is still running (the comparison then stops at the same date)."""
-    import pandas as pd  # imported when a bilan is computed, not when the application starts
+    `today` decides whether the scope's season is still running (the comparison then stops at the same date).
 
+    Reads the per-session summaries maintained on write (SessionParticipantSummary, SessionSummary,
+    SessionItemSummary, SessionNeedSummary, SessionStructure), never the participants, responses or answers,
+    always through the scope's session queryset."""
     held = scope.held_sessions()
-    counts = _participant_counts(held)
-    sessions = _session_frame(held, counts)
-    links = pd.DataFrame.from_records(
-        list(
-            AwarenessSession.qpvs.through.objects.filter(awarenesssession__in=held).values_list(
-                "awarenesssession_id", "qpv_id", "qpv__department_id", "qpv__department__region_id"
-            )
-        ),
-        columns=["session", "qpv", "department", "region"],
+    sessions = _session_rows(held)
+    figures = {pk: (participants, responses) for pk, _clsm, participants, responses in sessions}
+    links = list(
+        AwarenessSession.qpvs.through.objects.filter(awarenesssession_id__in=_held_ids(held))
+        .order_by()
+        .values_list("awarenesssession_id", "qpv_id", "qpv__department_id", "qpv__department__region_id")
     )
-    links["region"] = links["region"].fillna("")
-    request_clsms = set(scope.requests().values_list("clsm_id", flat=True).distinct())
-    participants = Participant.objects.filter(session__in=held)
-
-    territorial = (
-        links.merge(sessions[["session", "participants", "responses"]], on="session") if not sessions.empty else links
-    )
+    requests = dict(scope.requests().order_by().values_list("clsm_id").annotate(n=Count("pk")))
     region_labels = dict(Region.objects.values_list("code", "name"))
     region_labels[""] = NO_REGION_LABEL
     department_labels = {code: f"{name} ({code})" for code, name in Department.objects.values_list("code", "name")}
-    clsm_ids = set(sessions["clsm"]) if not sessions.empty else set()
+    clsm_ids = {clsm for _pk, clsm, _p, _r in sessions}
     clsm_labels = {str(pk): name for pk, name in CLSM.objects.filter(pk__in=clsm_ids).values_list("pk", "name")}
-    by_clsm = sessions.assign(clsm=sessions["clsm"].astype(str)) if not sessions.empty else sessions
+    participants = sum(p for _pk, _clsm, p, _r in sessions)
+    responses = sum(r for _pk, _clsm, _p, r in sessions)
 
     data = {
         "scope": {
@@ -347,26 +352,31 @@ def compute_bilan(scope: Scope, *, funder: bool = False, today: date | None = No
             "filters": dict(scope.filters),
         },
         "key_figures": {
-            "sollicitations": scope.requests().count(),
-            "clsm": len(request_clsms | clsm_ids),
+            "sollicitations": sum(requests.values()),
+            "clsm": len(set(requests) | clsm_ids),
             "sessions": len(sessions),
-            "qpv": int(links["qpv"].nunique()),
-            "participants": int(sessions["participants"].sum()) if not sessions.empty else 0,
-            "structures": participants.exclude(structure=None).values("structure").distinct().count(),
-            "responses": int(sessions["responses"].sum()) if not sessions.empty else 0,
+            "qpv": len({qpv for _s, qpv, _d, _r in links}),
+            "participants": participants,
+            "structures": SessionStructure.objects.filter(session_id__in=_held_ids(held))
+            .values("structure_id")
+            .distinct()
+            .count(),
+            "responses": responses,
         },
         # Responses ÷ participants, the method notes' response rate (a new key of the contract).
-        "response_rate": _pct(int(sessions["responses"].sum()), int(sessions["participants"].sum()))
-        if not sessions.empty
-        else None,
-        "profile": _profile(counts),
+        "response_rate": _pct(responses, participants) if sessions else None,
+        "profile": _profile(_participant_totals(held)),
         "items": _items(held),
         "needs": _needs(held),
         "effects": _effects(held),
         "breakdown": {
-            "regions": _breakdown_rows(territorial, "region", region_labels),
-            "departments": _breakdown_rows(territorial, "department", department_labels),
-            "clsm": _breakdown_rows(by_clsm, "clsm", clsm_labels),
+            "regions": _breakdown_rows(
+                ((session, region or "") for session, _q, _d, region in links), figures, region_labels
+            ),
+            "departments": _breakdown_rows(
+                ((session, department) for session, _q, department, _r in links), figures, department_labels
+            ),
+            "clsm": _breakdown_rows(((pk, str(clsm)) for pk, clsm, _p, _r in sessions), figures, clsm_labels),
         },
     }
     data["comparison"] = _comparison(scope, data, today or _today())
@@ -389,54 +399,45 @@ def previous_season(season: str) -> str:
 
 
 def _season_rows(held) -> dict[str, dict]:
-    """Key figures, item means and their numbers of answers per season of the `held` sessions, in five
-    grouped queries (never one bilan per season)."""
-    import pandas as pd  # imported when a bilan is computed, not when the application starts
-
-    per_session = pd.DataFrame.from_records(
-        list(held.values_list("pk", "season", "actual_attendance")), columns=["session", "season", "attendance"]
-    )
-    if per_session.empty:
+    """Key figures, item means and their numbers of answers per season of the `held` sessions, in three grouped
+    queries over the per-session summaries (never one bilan per season)."""
+    totals: dict[str, list[int]] = {}
+    for season, attendance, signed, responses in held.order_by().values_list(
+        "season", "actual_attendance", "participant_summary__rows", "response_summary__responses"
+    ):
+        row = totals.setdefault(season, [0, 0, 0])
+        row[0] += 1
+        row[1] += attendance if attendance is not None else (signed or 0)
+        row[2] += responses or 0
+    if not totals:
         return {}
-    rows = dict(Participant.objects.filter(session__in=held).values_list("session").annotate(n=Count("pk")).order_by())
-    responses = dict(
-        Response.objects.filter(session__in=held).values_list("session").annotate(n=Count("pk")).order_by()
-    )
-    per_session["participants"] = (
-        per_session["attendance"].fillna(per_session["session"].map(rows).fillna(0)).astype(int)
-    )
-    per_session["responses"] = per_session["session"].map(responses).fillna(0).astype(int)
-    totals = per_session.groupby("season").agg(
-        sessions=("session", "nunique"), participants=("participants", "sum"), responses=("responses", "sum")
-    )
     qpvs = dict(
-        AwarenessSession.qpvs.through.objects.filter(awarenesssession__in=held)
+        AwarenessSession.qpvs.through.objects.filter(awarenesssession_id__in=_held_ids(held))
         .values_list("awarenesssession__season")
         .annotate(n=Count("qpv", distinct=True))
         .order_by()
     )
     means: dict[str, dict] = {}
     answers: dict[str, dict] = {}
-    for row in (
-        SessionItemSummary.objects.filter(session__in=held)
-        .values("session__season", "item_code")
+    for season, code, count, total in (
+        SessionItemSummary.objects.filter(session_id__in=_held_ids(held))
+        .values_list("session__season", "item_code")
         .annotate(answers=Sum("answers"), total=Sum("total"))
         .order_by()
     ):
-        season, code = row["session__season"], row["item_code"]
-        means.setdefault(season, {})[code] = row["total"] / row["answers"] if row["answers"] else None
-        answers.setdefault(season, {})[code] = int(row["answers"] or 0)
+        means.setdefault(season, {})[code] = total / count if count else None
+        answers.setdefault(season, {})[code] = int(count or 0)
     return {
         season: {
             "season": season,
-            "sessions": int(totals.loc[season, "sessions"]),
-            "participants": int(totals.loc[season, "participants"]),
-            "responses": int(totals.loc[season, "responses"]),
+            "sessions": sessions,
+            "participants": participants,
+            "responses": responses,
             "qpv": qpvs.get(season, 0),
             "items": means.get(season, {}),
             "answers": answers.get(season, {}),
         }
-        for season in totals.index
+        for season, (sessions, participants, responses) in totals.items()
     }
 
 

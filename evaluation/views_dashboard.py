@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import STAFF_ROLES, has_bilan, has_role, login_required, staff_required
 from evaluation import documents
-from evaluation.bilan import Scope, compute_bilan, with_previous_means
+from evaluation.bilan import Scope, with_previous_means
 from evaluation.documents import data_version
 from evaluation.editions import publish, scope_key
 from evaluation.forms_dashboard import ScopeForm, scope_params
@@ -31,7 +31,8 @@ CHARTS = {
     "profil": gettext_lazy("Profils représentés"),
     "carte": gettext_lazy("Séances par département et QPV couverts"),
 }
-CACHE_SECONDS = 300
+# Charts are kept per scope and data version (evaluation.documents.data_version): they never go stale.
+CACHE_SECONDS = documents.FIGURES_CACHE_SECONDS
 
 
 def _cached(kind: str, scope: Scope, version: str, build):
@@ -57,7 +58,7 @@ def dashboard(request):
     form, scope = _scope(request)
     version = data_version()
     funder = request.user.is_funder
-    data = _cached(f"data-{'funder' if funder else 'all'}", scope, version, lambda: compute_bilan(scope, funder=funder))
+    data = documents.figures(scope, funder=funder, version=version)
     params = urlencode(scope_params(scope))
     shown = for_display(data)  # what is hidden from the funder reads « < 5 »
     context = {
@@ -95,7 +96,7 @@ def bilan_chart(request, name):
     def build():
         from evaluation import charts
 
-        data = for_display(compute_bilan(scope, funder=funder))
+        data = for_display(documents.figures(scope, funder=funder, version=version))
         if name in ("satisfaction", "capacites", "engagement"):
             return charts.items_chart(data["items"], name, with_previous_means(data))
         if name == "besoins":
@@ -114,7 +115,7 @@ def bilan_chart(request, name):
 @login_required
 def bilan_json(request):
     _form, scope = _scope(request)
-    data = compute_bilan(scope, funder=request.user.is_funder)
+    data = documents.figures(scope, funder=request.user.is_funder)
     return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
 
 

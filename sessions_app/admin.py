@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import transaction
 
 from sessions_app.models import (
     AwarenessSession,
@@ -9,6 +10,7 @@ from sessions_app.models import (
     SessionRequestPeriod,
     Structure,
 )
+from sessions_app.summaries import refresh_participant_summaries
 
 
 class SessionRequestPeriodInline(admin.TabularInline):
@@ -70,6 +72,24 @@ class ParticipantAdmin(admin.ModelAdmin):
     search_fields = ("session__reference", "structure__name", "last_name")
     autocomplete_fields = ("session", "structure")
     list_select_related = ("session", "structure")
+
+    # The bilan reads per-session summaries: an edit here refreshes them (and its session's former one).
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            before = Participant.objects.filter(pk=obj.pk).values_list("session_id", flat=True).first()
+            super().save_model(request, obj, form, change)
+            refresh_participant_summaries({obj.session_id, before} - {None})
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            super().delete_model(request, obj)
+            refresh_participant_summaries([obj.session_id])
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            sessions = set(queryset.values_list("session_id", flat=True))
+            super().delete_queryset(request, queryset)
+            refresh_participant_summaries(sessions)
 
 
 @admin.register(SessionRequestPeriod)
