@@ -93,7 +93,7 @@ def scopes() -> list[tuple[str, Scope]]:
         .first()[0]
     )
     clsm = held.values_list("clsm__name").annotate(n=Count("pk")).order_by("-n").first()[0]
-    session = held.filter(season=season).annotate(n=Count("responses")).order_by("-n").first().reference
+    session = held.filter(season=season).annotate(n=Count("responses")).order_by("-n", "pk").first().reference
     return [
         ("all seasons", Scope.build()),
         (f"full season {season}", Scope.build(season=season)),

@@ -22,7 +22,10 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Q, Sum
+from django.db import connections
+from django.db.models import Count, IntegerField, Q, Sum
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 
 from evaluation.models import (
     Effect,
@@ -31,7 +34,7 @@ from evaluation.models import (
     NeedCategory,
     Questionnaire,
     SessionItemSummary,
-    SessionNeedSummary,
+    SessionSummary,
 )
 from sessions_app.models import (
     AwarenessSession,
@@ -42,7 +45,7 @@ from sessions_app.models import (
     season_bounds,
 )
 from smdq.formatting import MONTHS
-from territories.models import CLSM, Department, Region
+from territories.models import CLSM, QPV, Department, Region
 
 NO_REGION_LABEL = "Hors région (collectivités d'outre-mer)"
 
@@ -198,12 +201,19 @@ def _held_ids(held):
     return held.order_by().values("pk")
 
 
-def _participant_totals(held) -> dict[str, int]:
-    """The scope's sign-in rows counted by gender, profile and QPV flags: one sum over the per-session summaries."""
-    totals = SessionParticipantSummary.objects.filter(session_id__in=_held_ids(held)).aggregate(
-        **{name: Sum(name) for name in PARTICIPANT_COUNTS}
+def _totals(held, categories: list[str]) -> tuple[dict[str, int], dict[str, int]]:
+    """In one query over the held sessions' summaries: their sign-in rows counted by gender, profile and QPV
+    flags, and their needs per category (`categories`, and "" for those not categorised yet)."""
+    needs = {
+        f"needs_{position}": Sum(Cast(KeyTextTransform(code, "response_summary__needs"), IntegerField()))
+        for position, code in enumerate(categories)
+    }
+    sums = held.order_by().aggregate(
+        **{name: Sum(f"participant_summary__{name}") for name in PARTICIPANT_COUNTS},
+        **needs,
     )
-    return {name: int(value or 0) for name, value in totals.items()}
+    participants = {name: int(sums[name] or 0) for name in PARTICIPANT_COUNTS}
+    return participants, {code: int(sums[f"needs_{position}"] or 0) for position, code in enumerate(categories)}
 
 
 def _profile(totals: dict[str, int]) -> dict:
@@ -255,21 +265,17 @@ def _items(held) -> dict:
     return items
 
 
-def _needs(held) -> dict:
-    counts = {
-        code: int(n)
-        for code, n in SessionNeedSummary.objects.filter(session_id__in=_held_ids(held))
-        .values_list("category_code")
-        .annotate(n=Sum("needs"))
-        .order_by()
+def _needs(counts: dict[str, int], categories: list[tuple[str, str]]) -> dict:
+    uncategorised = counts.get("", 0)
+    categorised = sum(n for code, n in counts.items() if code)
+    return {
+        "total": categorised + uncategorised,
+        "categories": {
+            code: {"count": counts[code], "pct": _pct(counts[code], categorised), "label": label}
+            for code, label in categories
+        },
+        "uncategorised": uncategorised,
     }
-    uncategorised = counts.pop("", 0)
-    categorised = sum(counts.values())
-    categories = {}
-    for code, label in NeedCategory.objects.order_by("order").values_list("code", "label"):
-        count = counts.get(code, 0)
-        categories[code] = {"count": count, "pct": _pct(count, categorised), "label": label}
-    return {"total": categorised + uncategorised, "categories": categories, "uncategorised": uncategorised}
 
 
 def _effects(held) -> dict:
@@ -284,29 +290,41 @@ def _effects(held) -> dict:
     }
 
 
-def _session_rows(held) -> list[tuple[int, int, int, int]]:
-    """One row per held session, read from the summaries without ORM objects: (session, CLSM, participants,
-    responses). Participants: the contract's participants_presents, or the number of sign-in rows where it is
-    blank."""
-    rows = held.order_by().values_list(
-        "pk", "clsm_id", "actual_attendance", "participant_summary__rows", "response_summary__responses"
+def _grouped(held, key_sql: str, pairs_sql: str | None = None) -> list[tuple]:
+    """(key, sessions, participants, responses) per key, grouped by the database over the held sessions and their
+    summaries, read without ORM conversion. Participants: the contract's participants_presents, or the number of
+    sign-in rows where it is blank. `pairs_sql`: distinct (session_id, key) pairs of a territorial breakdown, where
+    a session counts once in each territory of its QPV; without it the key is a column of the session (`a.`)."""
+    held_sql, params = _held_ids(held).query.sql_with_params()
+    session = AwarenessSession._meta.db_table
+    if pairs_sql is None:
+        source = f"(SELECT a.id AS session_id, {key_sql} AS key FROM {session} a WHERE a.id IN ({held_sql})) pairs"
+    else:
+        source = f"({pairs_sql.format(held=held_sql)}) pairs"
+    sql = (
+        "SELECT pairs.key, COUNT(*), SUM(COALESCE(a.actual_attendance, ps.rows, 0)), SUM(COALESCE(ss.responses, 0)) "
+        f"FROM {source} JOIN {session} a ON a.id = pairs.session_id "
+        f"LEFT JOIN {SessionParticipantSummary._meta.db_table} ps ON ps.session_id = a.id "
+        f"LEFT JOIN {SessionSummary._meta.db_table} ss ON ss.session_id = a.id "
+        "GROUP BY pairs.key"
     )
-    return [
-        (pk, clsm, attendance if attendance is not None else (signed or 0), responses or 0)
-        for pk, clsm, attendance, signed, responses in rows
-    ]
+    with connections[held.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(key, int(n), int(p or 0), int(r or 0)) for key, n, p, r in cursor.fetchall()]
 
 
-def _breakdown_rows(pairs, figures: dict[int, tuple[int, int]], labels: dict) -> list[dict]:
-    """Rows of a breakdown: `pairs` (session, key), each distinct pair counted once; `figures`: session →
-    (participants, responses)."""
-    grouped: dict = {}
-    for session, key in set(pairs):
-        participants, responses = figures[session]
-        row = grouped.setdefault(key, [0, 0, 0])
-        row[0] += 1
-        row[1] += participants
-        row[2] += responses
+def _territorial_pairs(level: str) -> str:
+    links = AwarenessSession.qpvs.through._meta.db_table
+    key = "q.department_id" if level == "department" else "COALESCE(d.region_id, '')"
+    return (
+        f"SELECT DISTINCT l.awarenesssession_id AS session_id, {key} AS key FROM {links} l "
+        f"JOIN {QPV._meta.db_table} q ON q.id = l.qpv_id "
+        f"LEFT JOIN {Department._meta.db_table} d ON d.code = q.department_id "
+        "WHERE l.awarenesssession_id IN ({held})"
+    )
+
+
+def _breakdown_rows(grouped: list[tuple], labels: dict) -> list[dict]:
     rows = [
         {
             "code": str(key),
@@ -315,7 +333,7 @@ def _breakdown_rows(pairs, figures: dict[int, tuple[int, int]], labels: dict) ->
             "participants": participants,
             "responses": responses,
         }
-        for key, (sessions, participants, responses) in grouped.items()
+        for key, sessions, participants, responses in grouped
     ]
     return sorted(rows, key=lambda r: (-r["sessions"], r["label"]))
 
@@ -325,24 +343,22 @@ def compute_bilan(scope: Scope, *, funder: bool = False, today: date | None = No
     `today` decides whether the scope's season is still running (the comparison then stops at the same date).
 
     Reads the per-session summaries maintained on write (SessionParticipantSummary, SessionSummary,
-    SessionItemSummary, SessionNeedSummary, SessionStructure), never the participants, responses or answers,
+    SessionItemSummary, SessionStructure), never the participants, responses or answers,
     always through the scope's session queryset."""
     held = scope.held_sessions()
-    sessions = _session_rows(held)
-    figures = {pk: (participants, responses) for pk, _clsm, participants, responses in sessions}
-    links = list(
-        AwarenessSession.qpvs.through.objects.filter(awarenesssession_id__in=_held_ids(held))
-        .order_by()
-        .values_list("awarenesssession_id", "qpv_id", "qpv__department_id", "qpv__department__region_id")
-    )
+    by_clsm = _grouped(held, "a.clsm_id")
+    categories = list(NeedCategory.objects.order_by("order").values_list("code", "label"))
+    participant_totals, need_counts = _totals(held, [code for code, _label in categories] + [""])
     requests = dict(scope.requests().order_by().values_list("clsm_id").annotate(n=Count("pk")))
     region_labels = dict(Region.objects.values_list("code", "name"))
     region_labels[""] = NO_REGION_LABEL
     department_labels = {code: f"{name} ({code})" for code, name in Department.objects.values_list("code", "name")}
-    clsm_ids = {clsm for _pk, clsm, _p, _r in sessions}
-    clsm_labels = {str(pk): name for pk, name in CLSM.objects.filter(pk__in=clsm_ids).values_list("pk", "name")}
-    participants = sum(p for _pk, _clsm, p, _r in sessions)
-    responses = sum(r for _pk, _clsm, _p, r in sessions)
+    clsm_ids = {clsm for clsm, *_figures in by_clsm}
+    clsm_labels = dict(CLSM.objects.filter(pk__in=clsm_ids).values_list("pk", "name"))
+    sessions = sum(n for _clsm, n, _p, _r in by_clsm)
+    participants = sum(p for _clsm, _n, p, _r in by_clsm)
+    responses = sum(r for _clsm, _n, _p, r in by_clsm)
+    held_ids = _held_ids(held)
 
     data = {
         "scope": {
@@ -354,10 +370,13 @@ def compute_bilan(scope: Scope, *, funder: bool = False, today: date | None = No
         "key_figures": {
             "sollicitations": sum(requests.values()),
             "clsm": len(set(requests) | clsm_ids),
-            "sessions": len(sessions),
-            "qpv": len({qpv for _s, qpv, _d, _r in links}),
+            "sessions": sessions,
+            "qpv": AwarenessSession.qpvs.through.objects.filter(awarenesssession_id__in=held_ids)
+            .values("qpv_id")
+            .distinct()
+            .count(),
             "participants": participants,
-            "structures": SessionStructure.objects.filter(session_id__in=_held_ids(held))
+            "structures": SessionStructure.objects.filter(session_id__in=held_ids)
             .values("structure_id")
             .distinct()
             .count(),
@@ -365,18 +384,14 @@ def compute_bilan(scope: Scope, *, funder: bool = False, today: date | None = No
         },
         # Responses ÷ participants, the method notes' response rate (a new key of the contract).
         "response_rate": _pct(responses, participants) if sessions else None,
-        "profile": _profile(_participant_totals(held)),
+        "profile": _profile(participant_totals),
         "items": _items(held),
-        "needs": _needs(held),
+        "needs": _needs(need_counts, categories),
         "effects": _effects(held),
         "breakdown": {
-            "regions": _breakdown_rows(
-                ((session, region or "") for session, _q, _d, region in links), figures, region_labels
-            ),
-            "departments": _breakdown_rows(
-                ((session, department) for session, _q, department, _r in links), figures, department_labels
-            ),
-            "clsm": _breakdown_rows(((pk, str(clsm)) for pk, clsm, _p, _r in sessions), figures, clsm_labels),
+            "regions": _breakdown_rows(_grouped(held, "", _territorial_pairs("region")), region_labels),
+            "departments": _breakdown_rows(_grouped(held, "", _territorial_pairs("department")), department_labels),
+            "clsm": _breakdown_rows(by_clsm, clsm_labels),
         },
     }
     data["comparison"] = _comparison(scope, data, today or _today())

@@ -206,13 +206,16 @@ class SessionItemSummary(models.Model):
 
 
 class SessionSummary(models.Model):
-    """Per session: its number of responses and of needs, so that a bilan reads one row a session (see
-    SessionItemSummary). Maintained with it by `evaluation.responses.refresh_summaries`."""
+    """Per session: its number of responses and its needs per category, so that a bilan reads one row a session
+    (see SessionItemSummary). Maintained with it by `evaluation.responses.refresh_summaries`."""
 
     session = models.OneToOneField(
         AwarenessSession, primary_key=True, on_delete=models.CASCADE, related_name="response_summary"
     )
     responses = models.PositiveIntegerField(default=0)
+    # {category code: number of needs}, "" for those not categorised yet: read with the session's row, no query
+    # of its own (categories are data, not columns).
+    needs = models.JSONField(default=dict)
 
     class Meta:
         verbose_name = _("synthèse des réponses d'une séance")
@@ -220,25 +223,6 @@ class SessionSummary(models.Model):
 
     def __str__(self):
         return f"{self.session_id}: {self.responses}"
-
-
-class SessionNeedSummary(models.Model):
-    """Per session and need category (blank: not categorised yet): how many needs. Maintained with
-    SessionItemSummary; the categorisation screen refreshes it."""
-
-    session = models.ForeignKey(AwarenessSession, on_delete=models.CASCADE, related_name="need_summaries")
-    category_code = models.CharField(max_length=50, blank=True)
-    needs = models.PositiveIntegerField()
-
-    class Meta:
-        verbose_name = _("synthèse des besoins par séance et catégorie")
-        verbose_name_plural = _("synthèses des besoins par séance et catégorie")
-        constraints = [
-            models.UniqueConstraint(fields=["session", "category_code"], name="one_need_summary_per_category")
-        ]
-
-    def __str__(self):
-        return f"{self.session_id} {self.category_code}: {self.needs}"
 
 
 class ResponseChange(models.Model):

@@ -23,7 +23,6 @@ from evaluation.models import (
     Response,
     ResponseChange,
     SessionItemSummary,
-    SessionNeedSummary,
     SessionSummary,
 )
 from sessions_app.models import AwarenessSession
@@ -264,7 +263,6 @@ def refresh_summaries(session_ids, batch_size: int = 2000, *, participants: bool
 def _refresh_batch(batch) -> None:
     SessionItemSummary.objects.filter(session_id__in=batch).delete()
     SessionSummary.objects.filter(session_id__in=batch).delete()
-    SessionNeedSummary.objects.filter(session_id__in=batch).delete()
     rows = (
         Answer.objects.filter(response__session_id__in=batch)
         .values("response__session_id", "item__code")
@@ -283,21 +281,19 @@ def _refresh_batch(batch) -> None:
         ],
         batch_size=5000,
     )
+    needs: dict[int, dict[str, int]] = {}
+    for session_id, code, n in (
+        Need.objects.filter(response__session_id__in=batch)
+        .values_list("response__session_id", "category__code")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        needs.setdefault(session_id, {})[code or ""] = n
     SessionSummary.objects.bulk_create(
         [
-            SessionSummary(session_id=session_id, responses=n)
+            SessionSummary(session_id=session_id, responses=n, needs=needs.get(session_id, {}))
             for session_id, n in Response.objects.filter(session_id__in=batch)
             .values_list("session_id")
-            .annotate(n=Count("pk"))
-            .order_by()
-        ],
-        batch_size=5000,
-    )
-    SessionNeedSummary.objects.bulk_create(
-        [
-            SessionNeedSummary(session_id=session_id, category_code=code or "", needs=n)
-            for session_id, code, n in Need.objects.filter(response__session_id__in=batch)
-            .values_list("response__session_id", "category__code")
             .annotate(n=Count("pk"))
             .order_by()
         ],

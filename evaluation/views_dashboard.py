@@ -1,6 +1,7 @@
 """The bilan in the browser: dashboard, charts, downloads (PDF, spreadsheets, JSON) and official editions."""
 
 import hashlib
+import json
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -43,6 +44,12 @@ def _cached(kind: str, scope: Scope, version: str, build):
         value = build()
         cache.set(key, value, CACHE_SECONDS)
     return value
+
+
+def _qpv_points(scope: Scope) -> list:
+    from evaluation import charts
+
+    return charts.qpv_points_for(scope.held_sessions())
 
 
 def _scope(request) -> tuple[ScopeForm, Scope]:
@@ -92,20 +99,26 @@ def bilan_chart(request, name):
     _form, scope = _scope(request)
     version = data_version()
     funder = request.user.is_funder
-
-    def build():
+    # The figures the page computed for this data version (one computation per scope), never the bilan again.
+    data = for_display(documents.figures(scope, funder=funder, version=version))
+    if name in ("satisfaction", "capacites", "engagement"):
+        draw, args = "items_chart", (data["items"], name, with_previous_means(data))
+    elif name == "besoins":
+        draw, args = "needs_chart", (data["needs"],)
+    elif name == "profil":
+        draw, args = "profile_chart", (data["profile"],)
+    else:
+        points = _cached("qpv-points", scope, version, lambda: _qpv_points(scope))
+        draw, args = "france_map", (data["breakdown"]["departments"], points)
+    # A chart is kept by what it draws: a write that leaves its figures as they were (a sheet typed changes
+    # no map) finds it drawn already.
+    key = "bilan:chart:" + hashlib.sha1(json.dumps([draw, args], sort_keys=True, default=str).encode()).hexdigest()
+    svg = cache.get(key)
+    if svg is None:
         from evaluation import charts
 
-        data = for_display(documents.figures(scope, funder=funder, version=version))
-        if name in ("satisfaction", "capacites", "engagement"):
-            return charts.items_chart(data["items"], name, with_previous_means(data))
-        if name == "besoins":
-            return charts.needs_chart(data["needs"])
-        if name == "profil":
-            return charts.profile_chart(data["profile"])
-        return charts.france_map(data["breakdown"]["departments"], charts.qpv_points_for(scope.held_sessions()))
-
-    svg = _cached(f"chart-{name}-{'funder' if funder else 'all'}", scope, version, build)
+        svg = getattr(charts, draw)(*args)
+        cache.set(key, svg, CACHE_SECONDS)
     response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
     response["Cache-Control"] = "private, max-age=300"
     return response

@@ -13,7 +13,6 @@ from evaluation.models import (
     NeedCategory,
     Response,
     SessionItemSummary,
-    SessionNeedSummary,
     SessionSummary,
 )
 from evaluation.responses import Sheet, create_response, delete_response, update_response
@@ -35,7 +34,11 @@ def summaries() -> dict:
         "structures": set(SessionStructure.objects.values_list("session_id", "structure_id")),
         "items": set(SessionItemSummary.objects.values_list("session_id", "item_code", "answers", "total")),
         "responses": set(SessionSummary.objects.values_list("session_id", "responses")),
-        "needs": set(SessionNeedSummary.objects.values_list("session_id", "category_code", "needs")),
+        "needs": {
+            (session, code, n)
+            for session, needs in SessionSummary.objects.values_list("session_id", "needs")
+            for code, n in needs.items()
+        },
     }
 
 

@@ -28,23 +28,32 @@ STATEMENTS = [
     "DELETE FROM sessions_app_sessionparticipantsummary",
     "DELETE FROM sessions_app_sessionstructure",
     "DELETE FROM evaluation_sessionsummary",
-    "DELETE FROM evaluation_sessionneedsummary",
     PARTICIPANT_SUMMARY,
     "INSERT INTO sessions_app_sessionstructure (session_id, structure_id) SELECT DISTINCT session_id, structure_id "
     "FROM sessions_app_participant WHERE structure_id IS NOT NULL",
-    "INSERT INTO evaluation_sessionsummary (session_id, responses) SELECT session_id, COUNT(*) "
+    "INSERT INTO evaluation_sessionsummary (session_id, responses, needs) SELECT session_id, COUNT(*), '{}' "
     "FROM evaluation_response GROUP BY session_id",
-    "INSERT INTO evaluation_sessionneedsummary (session_id, category_code, needs) "
+]
+
+
+NEEDS = (
     "SELECT r.session_id, COALESCE(c.code, ''), COUNT(*) FROM evaluation_need n "
     "JOIN evaluation_response r ON r.id = n.response_id LEFT JOIN evaluation_needcategory c ON c.id = n.category_id "
-    "GROUP BY r.session_id, COALESCE(c.code, '')",
-]
+    "GROUP BY r.session_id, COALESCE(c.code, '')"
+)
 
 
 def fill(apps, schema_editor):
     with schema_editor.connection.cursor() as cursor:
         for statement in STATEMENTS:
             cursor.execute(statement)
+        cursor.execute(NEEDS)
+        needs = {}
+        for session_id, code, n in cursor.fetchall():
+            needs.setdefault(session_id, {})[code] = n
+    summary = apps.get_model("evaluation", "SessionSummary")
+    rows = [summary(session_id=session_id, needs=counts) for session_id, counts in needs.items()]
+    summary.objects.bulk_update(rows, ["needs"], batch_size=2000)
 
 
 class Migration(migrations.Migration):
