@@ -4,10 +4,13 @@ from django.db import transaction
 from sessions_app.models import (
     AwarenessSession,
     AwarenessSessionChange,
+    DataVersion,
     Participant,
+    SessionParticipantSummary,
     SessionRequest,
     SessionRequestChange,
     SessionRequestPeriod,
+    SessionStructure,
     Structure,
 )
 from sessions_app.summaries import refresh_participant_summaries
@@ -96,3 +99,21 @@ class ParticipantAdmin(admin.ModelAdmin):
 class SessionRequestPeriodAdmin(admin.ModelAdmin):
     list_display = ("request", "start", "end")
     search_fields = ("request__reference",)
+
+
+# What the bilan reads (sessions_app/summaries.py): kept up to date by the write paths, shown for inspection.
+@admin.register(SessionParticipantSummary)
+class SessionParticipantSummaryAdmin(admin.ModelAdmin):
+    list_display = ("session", "rows", "with_gender", "women", "lives_known", "acts_known")
+    raw_id_fields = ("session",)
+
+
+@admin.register(SessionStructure)
+class SessionStructureAdmin(admin.ModelAdmin):
+    list_display = ("session", "structure")
+    raw_id_fields = ("session", "structure")
+
+
+@admin.register(DataVersion)
+class DataVersionAdmin(admin.ModelAdmin):
+    list_display = ("pk", "counter")
