@@ -5,16 +5,17 @@ Measures: JSON bilan of all seasons and of one season, the PDF of one national s
 13 means and answer counts over held sessions, all seasons (performance.md).
 """
 
+from datetime import date
+
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Role, User
 from bench.common import measure, report
 from evaluation.bilan import Scope, compute_bilan
 from evaluation.report import bilan_pdf
-from sessions_app.models import AwarenessSession
+from sessions_app.models import AwarenessSession, season_bounds
 
 FLOOR_SQL = """
 SELECT s.item_code, SUM(s.total)::float / NULLIF(SUM(s.answers), 0), SUM(s.answers)
@@ -34,7 +35,10 @@ def run():
     if not sessions:
         print("bilan: empty database (run `manage.py seed_demo --scale national` first)")
         return
-    season = AwarenessSession.objects.held().order_by("-season").values_list("season", flat=True).first()
+    # A full season (ended before today), never the current, partial one.
+    today = date.today()
+    seasons = sorted(set(AwarenessSession.objects.held().values_list("season", flat=True).distinct()))
+    season = ([s for s in seasons if season_bounds(s)[1] < today] or seasons)[-1]
     print(f"bilan: {sessions:,} sessions in the database; one season = {season}")
     floor, _ = measure(_floor)
     for label, scope in (
@@ -60,8 +64,5 @@ def run():
     value, queries = measure(lambda: client.get("/bilan/", {"period": "saison", "season": season}))
     report("dashboard page (warm cache)", value, floor, queries, "SQL means")
     cache.clear()
-    with CaptureQueriesContext(connection):
-        value, queries = measure(
-            lambda: client.get(f"/bilan/graphique/carte.svg?period=saison&season={season}"), runs=3
-        )
+    value, queries = measure(lambda: client.get(f"/bilan/graphique/carte.svg?period=saison&season={season}"), runs=3)
     report("dashboard map chart (cached after 1st)", value, floor, queries, "SQL means")

@@ -15,6 +15,7 @@ from evaluation.models import (
     Response,
     ResponseChange,
     SessionItemSummary,
+    SessionSummary,
 )
 
 
@@ -83,6 +84,12 @@ class NeedAdmin(admin.ModelAdmin):
 class SessionItemSummaryAdmin(admin.ModelAdmin):
     list_display = ("session", "item_code", "answers", "total")
     list_filter = ("item_code",)
+    raw_id_fields = ("session",)
+
+
+@admin.register(SessionSummary)
+class SessionSummaryAdmin(admin.ModelAdmin):
+    list_display = ("session", "responses", "needs")
     raw_id_fields = ("session",)
 
 

@@ -8,6 +8,10 @@ class EvaluationConfig(AppConfig):
 
     def ready(self):
         from evaluation.importers import QuestionnaireImporter
+        from evaluation.models import FollowUp
         from imports import registry
+        from sessions_app.summaries import bump_on_changes_of
+
+        bump_on_changes_of(FollowUp)
 
         registry.register(QuestionnaireImporter)

@@ -1,9 +1,12 @@
 """The bilan engine: a scope goes in, the figures of the JSON contract come out (shared/interfaces.md).
 
 Every page, document, export and the `bilan` command read their figures from `compute_bilan`; nothing
-else computes them. Aggregation happens in the database (grouped queries over held sessions); only
-per-session aggregates (tens of thousands of rows at the national scale, never responses or answers)
-come into Python, where pandas shapes the breakdowns.
+else computes them. It reads per-session summaries maintained on write (`evaluation.responses.refresh_summaries`,
+`sessions_app.summaries.refresh_participant_summaries`; `manage.py rebuild_summaries` rebuilds them), never the
+participants, responses or answers: sums over the summaries are done by the database, and only one row per held
+session (tens of thousands at the national scale, as plain tuples, no ORM objects) comes into Python for the
+breakdowns. Every summary is read through the scope's session queryset (`Scope.held_sessions`), so a filter added
+there applies to every figure.
 
 Counting rules (the contract): only held sessions (`realisee`) count, except `sollicitations`; every mean
 and percentage leaves blanks out of its denominator; a session counts in the breakdown row of each région
@@ -18,17 +21,33 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q, Sum
+from django.db import connections
+from django.db.models import Count, IntegerField, Q, Sum
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 
-from evaluation.models import Effect, FollowUp, Item, Need, NeedCategory, Questionnaire, Response, SessionItemSummary
-from sessions_app.models import AwarenessSession, Participant, Profile, SessionRequest, season_bounds
+from evaluation.models import (
+    Effect,
+    FollowUp,
+    Item,
+    NeedCategory,
+    Questionnaire,
+    SessionItemSummary,
+    SessionSummary,
+)
+from sessions_app.models import (
+    AwarenessSession,
+    Profile,
+    SessionParticipantSummary,
+    SessionRequest,
+    SessionStructure,
+    season_bounds,
+)
 from smdq.formatting import MONTHS
-from territories.models import CLSM, Department, Region
+from territories.models import CLSM, QPV, Department, Region
 
-if TYPE_CHECKING:
-    import pandas as pd
+Mode = AwarenessSession.Mode
 
 NO_REGION_LABEL = "Hors région (collectivités d'outre-mer)"
 
@@ -198,48 +217,54 @@ def _pct(part, whole):
 
 
 PROFILE_COLUMNS = {code: f"profile_{code}" for code in Profile.values}
-PARTICIPANT_COUNTS = {
-    "rows": Q(),
-    "with_gender": ~Q(gender=""),
-    "women": Q(gender="femme"),
-    "lives_known": Q(lives_in_qpv__isnull=False),
-    "lives": Q(lives_in_qpv=True),
-    "acts_known": Q(acts_in_qpv__isnull=False),
-    "acts": Q(acts_in_qpv=True),
-    **{column: Q(profile=code) for code, column in PROFILE_COLUMNS.items()},
-}
+PARTICIPANT_COUNTS = (
+    "rows",
+    "with_gender",
+    "women",
+    "lives_known",
+    "lives",
+    "acts_known",
+    "acts",
+    *PROFILE_COLUMNS.values(),
+)
 
 
-def _participant_counts(held) -> pd.DataFrame:
-    """Per held session, in one grouped query over the sign-in rows: their number and what the profile needs."""
-    import pandas as pd  # imported when a bilan is computed, not when the application starts
+def _held_ids(held):
+    """The held sessions of the scope as a subquery: every summary is read through it, so that a filter added to
+    the scope's session queryset (Scope.held_sessions) applies to every figure."""
+    return held.order_by().values("pk")
 
-    annotations = {
-        name: Count("pk", filter=condition) if condition else Count("pk")
-        for name, condition in PARTICIPANT_COUNTS.items()
+
+def _totals(held, categories: list[str]) -> tuple[dict[str, int], dict[str, int]]:
+    """In one query over the held sessions' summaries: their sign-in rows counted by gender, profile and QPV
+    flags, and their needs per category (`categories`, and "" for those not categorised yet)."""
+    needs = {
+        f"needs_{position}": Sum(Cast(KeyTextTransform(code, "response_summary__needs"), IntegerField()))
+        for position, code in enumerate(categories)
     }
-    records = list(Participant.objects.filter(session__in=held).values("session").annotate(**annotations).order_by())
-    return pd.DataFrame.from_records(records, columns=["session", *PARTICIPANT_COUNTS])
+    sums = held.order_by().aggregate(
+        **{name: Sum(f"participant_summary__{name}") for name in PARTICIPANT_COUNTS},
+        **needs,
+    )
+    participants = {name: int(sums[name] or 0) for name in PARTICIPANT_COUNTS}
+    return participants, {code: int(sums[f"needs_{position}"] or 0) for position, code in enumerate(categories)}
 
 
-def _profile(counts: pd.DataFrame) -> dict:
-    import pandas as pd  # imported when a bilan is computed, not when the application starts
-
-    totals = counts.drop(columns="session").sum() if not counts.empty else pd.Series(0, index=list(PARTICIPANT_COUNTS))
-    with_profile = int(sum(totals[column] for column in PROFILE_COLUMNS.values()))
+def _profile(totals: dict[str, int]) -> dict:
+    with_profile = sum(totals[column] for column in PROFILE_COLUMNS.values())
     return {
-        "women_pct": _pct(int(totals["women"]), int(totals["with_gender"])),
-        "lives_in_qpv_pct": _pct(int(totals["lives"]), int(totals["lives_known"])),
-        "acts_in_qpv_pct": _pct(int(totals["acts"]), int(totals["acts_known"])),
+        "women_pct": _pct(totals["women"], totals["with_gender"]),
+        "lives_in_qpv_pct": _pct(totals["lives"], totals["lives_known"]),
+        "acts_in_qpv_pct": _pct(totals["acts"], totals["acts_known"]),
         "categories": {
-            code: _pct(int(totals[column]), with_profile) for code, column in PROFILE_COLUMNS.items() if totals[column]
+            code: _pct(totals[column], with_profile) for code, column in PROFILE_COLUMNS.items() if totals[column]
         },
         # The number of people each percentage is computed from (a new key of the contract): the base the
         # funder's version needs to hide a percentage of fewer than 5 people.
         "bases": {
-            "women_pct": int(totals["with_gender"]),
-            "lives_in_qpv_pct": int(totals["lives_known"]),
-            "acts_in_qpv_pct": int(totals["acts_known"]),
+            "women_pct": totals["with_gender"],
+            "lives_in_qpv_pct": totals["lives_known"],
+            "acts_in_qpv_pct": totals["acts_known"],
             "categories": with_profile,
         },
     }
@@ -248,7 +273,7 @@ def _profile(counts: pd.DataFrame) -> dict:
 def _items(held) -> dict:
     sums = {
         row["item_code"]: row
-        for row in SessionItemSummary.objects.filter(session__in=held)
+        for row in SessionItemSummary.objects.filter(session_id__in=_held_ids(held))
         .values("item_code")
         .annotate(answers=Sum("answers"), total=Sum("total"))
         .order_by()
@@ -274,28 +299,25 @@ def _items(held) -> dict:
     return items
 
 
-def _needs(held) -> dict:
-    needs = Need.objects.filter(response__session__in=held)
-    counts = dict(needs.values_list("category__code").annotate(n=Count("pk")).order_by())
-    uncategorised = counts.pop(None, 0)
-    categorised = sum(counts.values())
-    categories = {}
-    for category in NeedCategory.objects.order_by("order"):
-        count = counts.get(category.code, 0)
-        categories[category.code] = {"count": count, "pct": _pct(count, categorised), "label": category.label}
-    # `categorised` is a figure of its own (suppressed like any count), so that no renderer works it out as
-    # total − uncategorised and prints a small number the funder must not see.
+def _needs(counts: dict[str, int], categories: list[tuple[str, str]]) -> dict:
+    uncategorised = counts.get("", 0)
+    categorised = sum(n for code, n in counts.items() if code)
     return {
         "total": categorised + uncategorised,
-        "categories": categories,
+        "categories": {
+            code: {"count": counts[code], "pct": _pct(counts[code], categorised), "label": label}
+            for code, label in categories
+        },
         "uncategorised": uncategorised,
+        # `categorised` is a figure of its own (suppressed like any count), so that no renderer works it out as
+        # total − uncategorised and prints a small number the funder must not see.
         "categorised": categorised,
     }
 
 
 def _effects(held) -> dict:
     """Follow-ups answered for the held sessions of the scope, and how many report each effect."""
-    answered = FollowUp.objects.filter(session__in=held).answered()
+    answered = FollowUp.objects.filter(session_id__in=_held_ids(held)).answered()
     counts = dict(answered.values_list("effects__code").annotate(n=Count("pk")).order_by())
     return {
         "followups": answered.count(),
@@ -305,82 +327,78 @@ def _effects(held) -> dict:
     }
 
 
-def _session_frame(held, counts: pd.DataFrame) -> pd.DataFrame:
-    """One row per held session: its CLSM, its participants figure and its number of responses."""
-    import pandas as pd  # imported when a bilan is computed, not when the application starts
-
-    sessions = pd.DataFrame.from_records(
-        list(held.values_list("pk", "clsm_id", "actual_attendance", "mode", "validation")),
-        columns=["session", "clsm", "attendance", "mode", "validation"],
+def _grouped(held, key_sql: str, pairs_sql: str | None = None) -> list[tuple]:
+    """(key, sessions, participants, responses) per key, grouped by the database over the held sessions and their
+    summaries, read without ORM conversion. Participants: the contract's participants_presents, or the number of
+    sign-in rows where it is blank. `pairs_sql`: distinct (session_id, key) pairs of a territorial breakdown, where
+    a session counts once in each territory of its QPV; without it the key is a column of the session (`a.`)."""
+    held_sql, params = _held_ids(held).query.sql_with_params()
+    session = AwarenessSession._meta.db_table
+    if pairs_sql is None:
+        source = f"(SELECT a.id AS session_id, {key_sql} AS key FROM {session} a WHERE a.id IN ({held_sql})) pairs"
+    else:
+        source = f"({pairs_sql.format(held=held_sql)}) pairs"
+    sql = (
+        "SELECT pairs.key, COUNT(*), SUM(COALESCE(a.actual_attendance, ps.rows, 0)), SUM(COALESCE(ss.responses, 0)) "
+        f"FROM {source} JOIN {session} a ON a.id = pairs.session_id "
+        f"LEFT JOIN {SessionParticipantSummary._meta.db_table} ps ON ps.session_id = a.id "
+        f"LEFT JOIN {SessionSummary._meta.db_table} ss ON ss.session_id = a.id "
+        "GROUP BY pairs.key"
     )
-    if sessions.empty:
-        return sessions.assign(participants=[], responses=[])
-    rows = dict(zip(counts["session"], counts["rows"], strict=True))
-    responses = dict(
-        Response.objects.filter(session__in=held).values_list("session").annotate(n=Count("pk")).order_by()
-    )
-    sessions["rows"] = sessions["session"].map(rows).fillna(0).astype(int)
-    # The contract: participants_presents, or the number of sign-in rows where it is blank.
-    sessions["participants"] = sessions["attendance"].fillna(sessions["rows"]).astype(int)
-    sessions["responses"] = sessions["session"].map(responses).fillna(0).astype(int)
-    return sessions
+    with connections[held.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(key, int(n), int(p or 0), int(r or 0)) for key, n, p, r in cursor.fetchall()]
 
 
-def _breakdown_rows(frame: pd.DataFrame, key: str, labels: dict) -> list[dict]:
-    if frame.empty:
-        return []
-    grouped = (
-        frame.drop_duplicates(["session", key])
-        .groupby(key, dropna=False)
-        .agg(sessions=("session", "nunique"), participants=("participants", "sum"), responses=("responses", "sum"))
-        .reset_index()
+def _territorial_pairs(level: str) -> str:
+    links = AwarenessSession.qpvs.through._meta.db_table
+    key = "q.department_id" if level == "department" else "COALESCE(d.region_id, '')"
+    return (
+        f"SELECT DISTINCT l.awarenesssession_id AS session_id, {key} AS key FROM {links} l "
+        f"JOIN {QPV._meta.db_table} q ON q.id = l.qpv_id "
+        f"LEFT JOIN {Department._meta.db_table} d ON d.code = q.department_id "
+        "WHERE l.awarenesssession_id IN ({held})"
     )
+
+
+def _breakdown_rows(grouped: list[tuple], labels: dict) -> list[dict]:
     rows = [
         {
-            "code": str(row[key]),
-            "label": labels.get(row[key], str(row[key])),
-            "sessions": int(row["sessions"]),
-            "participants": int(row["participants"]),
-            "responses": int(row["responses"]),
+            "code": str(key),
+            "label": labels.get(key, str(key)),
+            "sessions": sessions,
+            "participants": participants,
+            "responses": responses,
         }
-        for row in grouped.to_dict("records")
-        if row["sessions"]
+        for key, sessions, participants, responses in grouped
     ]
     return sorted(rows, key=lambda r: (-r["sessions"], r["label"]))
 
 
 def compute_bilan(scope: Scope, *, funder: bool = False, today: date | None = None) -> dict:
     """The bilan of `scope`; `funder`: the financeur's version (small numbers hidden, `suppressed` listed).
-    `today` decides whether the scope's season is still running (the comparison then stops at the same date)."""
-    import pandas as pd  # imported when a bilan is computed, not when the application starts
+    `today` decides whether the scope's season is still running (the comparison then stops at the same date).
 
+    Reads the per-session summaries maintained on write (SessionParticipantSummary, SessionSummary,
+    SessionItemSummary, SessionStructure), never the participants, responses or answers,
+    always through the scope's session queryset."""
     if funder and scope.pending:
         # The funder's documents count only what the national centre validated, whatever the scope.
         scope = dataclasses.replace(scope, pending=False)
     held = scope.held_sessions()
-    counts = _participant_counts(held)
-    sessions = _session_frame(held, counts)
-    links = pd.DataFrame.from_records(
-        list(
-            AwarenessSession.qpvs.through.objects.filter(awarenesssession__in=held).values_list(
-                "awarenesssession_id", "qpv_id", "qpv__department_id", "qpv__department__region_id"
-            )
-        ),
-        columns=["session", "qpv", "department", "region"],
-    )
-    links["region"] = links["region"].fillna("")
-    request_clsms = set(scope.requests().values_list("clsm_id", flat=True).distinct())
-    participants = Participant.objects.filter(session__in=held)
-
-    territorial = (
-        links.merge(sessions[["session", "participants", "responses"]], on="session") if not sessions.empty else links
-    )
+    by_clsm = _grouped(held, "a.clsm_id")
+    categories = list(NeedCategory.objects.order_by("order").values_list("code", "label"))
+    participant_totals, need_counts = _totals(held, [code for code, _label in categories] + [""])
+    requests = dict(scope.requests().order_by().values_list("clsm_id").annotate(n=Count("pk")))
     region_labels = dict(Region.objects.values_list("code", "name"))
     region_labels[""] = NO_REGION_LABEL
     department_labels = {code: f"{name} ({code})" for code, name in Department.objects.values_list("code", "name")}
-    clsm_ids = set(sessions["clsm"]) if not sessions.empty else set()
-    clsm_labels = {str(pk): name for pk, name in CLSM.objects.filter(pk__in=clsm_ids).values_list("pk", "name")}
-    by_clsm = sessions.assign(clsm=sessions["clsm"].astype(str)) if not sessions.empty else sessions
+    clsm_ids = {clsm for clsm, *_figures in by_clsm}
+    clsm_labels = dict(CLSM.objects.filter(pk__in=clsm_ids).values_list("pk", "name"))
+    sessions = sum(n for _clsm, n, _p, _r in by_clsm)
+    participants = sum(p for _clsm, _n, p, _r in by_clsm)
+    responses = sum(r for _clsm, _n, _p, r in by_clsm)
+    held_ids = _held_ids(held)
 
     data = {
         "scope": {
@@ -390,34 +408,36 @@ def compute_bilan(scope: Scope, *, funder: bool = False, today: date | None = No
             "filters": dict(scope.filters),
         },
         "key_figures": {
-            "sollicitations": scope.requests().count(),
-            "clsm": len(request_clsms | clsm_ids),
-            "sessions": len(sessions),
-            "qpv": int(links["qpv"].nunique()),
-            "participants": int(sessions["participants"].sum()) if not sessions.empty else 0,
-            "structures": participants.exclude(structure=None).values("structure").distinct().count(),
-            "responses": int(sessions["responses"].sum()) if not sessions.empty else 0,
+            "sollicitations": sum(requests.values()),
+            "clsm": len(set(requests) | clsm_ids),
+            "sessions": sessions,
+            "qpv": AwarenessSession.qpvs.through.objects.filter(awarenesssession_id__in=held_ids)
+            .values("qpv_id")
+            .distinct()
+            .count(),
+            "participants": participants,
+            "structures": SessionStructure.objects.filter(session_id__in=held_ids)
+            .values("structure_id")
+            .distinct()
+            .count(),
+            "responses": responses,
         },
         # Responses ÷ participants, the method notes' response rate (a new key of the contract).
-        "response_rate": _pct(int(sessions["responses"].sum()), int(sessions["participants"].sum()))
-        if not sessions.empty
-        else None,
-        "profile": _profile(counts),
+        "response_rate": _pct(responses, participants) if sessions else None,
+        "profile": _profile(participant_totals),
         "items": _items(held),
-        "needs": _needs(held),
+        "needs": _needs(need_counts, categories),
         "effects": _effects(held),
         "breakdown": {
-            "regions": _breakdown_rows(territorial, "region", region_labels),
-            "departments": _breakdown_rows(territorial, "department", department_labels),
-            "clsm": _breakdown_rows(by_clsm, "clsm", clsm_labels),
+            "regions": _breakdown_rows(_grouped(held, "", _territorial_pairs("region")), region_labels),
+            "departments": _breakdown_rows(_grouped(held, "", _territorial_pairs("department")), department_labels),
+            "clsm": _breakdown_rows(by_clsm, clsm_labels),
         },
     }
-    data["key_figures"]["self_run_sessions"] = (
-        int((sessions["mode"] == AwarenessSession.Mode.TERRITORY).sum()) if not sessions.empty else 0
-    )
-    mode_labels = {code: str(label) for code, label in AwarenessSession.Mode.choices}
-    data["breakdown"]["modes"] = _breakdown_rows(sessions, "mode", mode_labels)
-    data["pending_validation"] = _pending_validation(sessions)
+    by_mode = _grouped(held, "a.mode")
+    data["key_figures"]["self_run_sessions"] = sum(n for mode, n, _p, _r in by_mode if mode == Mode.TERRITORY)
+    data["breakdown"]["modes"] = _breakdown_rows(by_mode, {code: str(label) for code, label in Mode.choices})
+    data["pending_validation"] = _pending_validation(held)
     data["comparison"] = _comparison(scope, data, today or _today())
     if funder:
         from evaluation.suppression import suppress_for_funder
@@ -426,18 +446,14 @@ def compute_bilan(scope: Scope, *, funder: bool = False, today: date | None = No
     return data
 
 
-def _pending_validation(sessions: pd.DataFrame) -> dict:
+def _pending_validation(held) -> dict:
     """What a CLSM's own bilan counts before the national centre has validated it (zero elsewhere: other scopes
     count validated sessions only)."""
-    if sessions.empty:
-        return {"sessions": 0, "participants": 0, "responses": 0}
-    self_run = sessions["mode"] == AwarenessSession.Mode.TERRITORY
-    waiting = sessions[self_run & (sessions["validation"] != AwarenessSession.Validation.VALIDATED)]
-    return {
-        "sessions": len(waiting),
-        "participants": int(waiting["participants"].sum()),
-        "responses": int(waiting["responses"].sum()),
-    }
+    waiting = held.filter(mode=Mode.TERRITORY).exclude(validation=AwarenessSession.Validation.VALIDATED)
+    totals = [0, 0, 0]
+    for _mode, *figures in _grouped(waiting, "a.mode"):
+        totals = [total + figure for total, figure in zip(totals, figures, strict=True)]
+    return dict(zip(("sessions", "participants", "responses"), totals, strict=True))
 
 
 def _today() -> date:
@@ -452,54 +468,45 @@ def previous_season(season: str) -> str:
 
 
 def _season_rows(held) -> dict[str, dict]:
-    """Key figures, item means and their numbers of answers per season of the `held` sessions, in five
-    grouped queries (never one bilan per season)."""
-    import pandas as pd  # imported when a bilan is computed, not when the application starts
-
-    per_session = pd.DataFrame.from_records(
-        list(held.values_list("pk", "season", "actual_attendance")), columns=["session", "season", "attendance"]
-    )
-    if per_session.empty:
+    """Key figures, item means and their numbers of answers per season of the `held` sessions, in three grouped
+    queries over the per-session summaries (never one bilan per season)."""
+    totals: dict[str, list[int]] = {}
+    for season, attendance, signed, responses in held.order_by().values_list(
+        "season", "actual_attendance", "participant_summary__rows", "response_summary__responses"
+    ):
+        row = totals.setdefault(season, [0, 0, 0])
+        row[0] += 1
+        row[1] += attendance if attendance is not None else (signed or 0)
+        row[2] += responses or 0
+    if not totals:
         return {}
-    rows = dict(Participant.objects.filter(session__in=held).values_list("session").annotate(n=Count("pk")).order_by())
-    responses = dict(
-        Response.objects.filter(session__in=held).values_list("session").annotate(n=Count("pk")).order_by()
-    )
-    per_session["participants"] = (
-        per_session["attendance"].fillna(per_session["session"].map(rows).fillna(0)).astype(int)
-    )
-    per_session["responses"] = per_session["session"].map(responses).fillna(0).astype(int)
-    totals = per_session.groupby("season").agg(
-        sessions=("session", "nunique"), participants=("participants", "sum"), responses=("responses", "sum")
-    )
     qpvs = dict(
-        AwarenessSession.qpvs.through.objects.filter(awarenesssession__in=held)
+        AwarenessSession.qpvs.through.objects.filter(awarenesssession_id__in=_held_ids(held))
         .values_list("awarenesssession__season")
         .annotate(n=Count("qpv", distinct=True))
         .order_by()
     )
     means: dict[str, dict] = {}
     answers: dict[str, dict] = {}
-    for row in (
-        SessionItemSummary.objects.filter(session__in=held)
-        .values("session__season", "item_code")
+    for season, code, count, total in (
+        SessionItemSummary.objects.filter(session_id__in=_held_ids(held))
+        .values_list("session__season", "item_code")
         .annotate(answers=Sum("answers"), total=Sum("total"))
         .order_by()
     ):
-        season, code = row["session__season"], row["item_code"]
-        means.setdefault(season, {})[code] = row["total"] / row["answers"] if row["answers"] else None
-        answers.setdefault(season, {})[code] = int(row["answers"] or 0)
+        means.setdefault(season, {})[code] = total / count if count else None
+        answers.setdefault(season, {})[code] = int(count or 0)
     return {
         season: {
             "season": season,
-            "sessions": int(totals.loc[season, "sessions"]),
-            "participants": int(totals.loc[season, "participants"]),
-            "responses": int(totals.loc[season, "responses"]),
+            "sessions": sessions,
+            "participants": participants,
+            "responses": responses,
             "qpv": qpvs.get(season, 0),
             "items": means.get(season, {}),
             "answers": answers.get(season, {}),
         }
-        for season in totals.index
+        for season, (sessions, participants, responses) in totals.items()
     }
 
 

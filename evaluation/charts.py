@@ -491,9 +491,10 @@ INSET_HEIGHT = 1.05
 INSET_TITLE = 0.2
 FOOTER = 0.34
 PARIS_BOX = (WIDTH - 1.42, 0.98, 1.36)  # left, height, width (inches), at the top right, over Belgium and Germany
-SIMPLIFY_PT = 0.5  # outline details smaller than this (in points, at print size) are dropped
+SIMPLIFY_PT = 1.0  # outline details smaller than this (in points, at print size) are dropped
 EDGE = "#666666"
 DOT = 3.0  # diameter in points of a QPV on the map
+DOT_MERGE = 1.0  # dots whose centres fall in the same cell of one dot are drawn once
 GREYS = {1: ["#8c8c8c"], 2: ["#bfbfbf", "#595959"], 3: ["#d4d4d4", "#8c8c8c", "#404040"]}
 GREYS[4] = ["#d9d9d9", "#a6a6a6", "#737373", "#404040"]
 
@@ -640,6 +641,56 @@ def _class_label(low: int, high: int) -> str:
     return fr_int(low) if low == high else _("{low} à {high}").format(low=fr_int(low), high=fr_int(high))
 
 
+DOT_STYLE = {"ls": "none", "marker": "o", "ms": DOT, "mfc": INK, "mec": "white", "mew": 0.4}
+
+
+def _merged_dots(points: np.ndarray, extent, aspect: float, box_height: float) -> np.ndarray:
+    """The QPV dots of a pane, one per cell of DOT_MERGE × DOT points at print size: dots closer than that overlap
+    on paper anyway, and each dot drawn is an SVG element the PDF's layout pays for (a national map: 1,584 QPV,
+    many in the same towns)."""
+    if not len(points):
+        return points
+    x0, _x1, y0, y1 = extent
+    per_degree = box_height * 72 / (y1 - y0)  # points of print per degree of latitude
+    cells = np.column_stack(((points[:, 0] - x0) * per_degree / aspect, (points[:, 1] - y0) * per_degree))
+    _cells, first = np.unique(np.floor(cells / (DOT * DOT_MERGE)), axis=0, return_index=True)
+    return points[np.sort(first)]
+
+
+# A circle as four cubic Bézier arcs (the usual 0.5523 handle length): a dot costs one « M », four « C ».
+_KAPPA = 0.5523
+_CIRCLE = np.array(
+    [
+        (1, 0),
+        (1, _KAPPA),
+        (_KAPPA, 1),
+        (0, 1),
+        (-_KAPPA, 1),
+        (-1, _KAPPA),
+        (-1, 0),
+        (-1, -_KAPPA),
+        (-_KAPPA, -1),
+        (0, -1),
+        (_KAPPA, -1),
+        (1, -_KAPPA),
+        (1, 0),
+        (0, 0),
+    ]
+)
+_CIRCLE_CODES = [Path.MOVETO] + [Path.CURVE4] * 12 + [Path.CLOSEPOLY]
+
+
+def _dots_path(points: np.ndarray, extent, aspect: float, box_height: float):
+    """The dots of a pane as one compound path, in the pane's data coordinates (round on paper whatever the
+    pane's aspect): one SVG element instead of one per dot, which the PDF's layout reads much faster."""
+    if not len(points):
+        return None
+    per_degree = box_height * 72 / (extent[3] - extent[2])
+    radius = np.array([aspect, 1.0]) * (DOT / 2) / per_degree
+    vertices = (points[:, None, :] + _CIRCLE[None, :, :] * radius).reshape(-1, 2)
+    return Path(vertices, _CIRCLE_CODES * len(points))
+
+
 def france_map(departments: list[dict], qpv_points: list[tuple[float, float]]) -> str:
     """France by département, in greys by number of held sessions, with the QPV covered as dots.
 
@@ -693,7 +744,9 @@ def france_map(departments: list[dict], qpv_points: list[tuple[float, float]]) -
         x0, x1, y0, y1 = extent
         inside = (points[:, 0] >= x0) & (points[:, 0] <= x1) & (points[:, 1] >= y0) & (points[:, 1] <= y1)
         shown[inside] = True
-        ax.plot(*points[inside].T, ls="none", marker="o", ms=DOT, mfc=INK, mec="white", mew=0.4)
+        dots = _dots_path(_merged_dots(points[inside], extent, aspect, box_height), extent, aspect, box_height)
+        if dots is not None:
+            ax.add_patch(PathPatch(dots, facecolor=INK, edgecolor="white", linewidth=DOT_STYLE["mew"]))
         if title:
             ax.set_title(title, fontsize=FONT_SIZE, pad=3)
         return ax
@@ -713,7 +766,7 @@ def france_map(departments: list[dict], qpv_points: list[tuple[float, float]]) -
         for (low, high), grey in zip(classes, greys, strict=True):
             handles.append(Patch(facecolor=grey, edgecolor=EDGE, linewidth=0.4))
             names.append(_class_label(low, high))
-        handles.append(Line2D([], [], ls="none", marker="o", ms=DOT, mfc=INK, mec="white", mew=0.4))
+        handles.append(Line2D([], [], **DOT_STYLE))
         names.append(_("QPV couvert"))
         # In the Channel, where nothing is drawn (England is not).
         fig.legend(

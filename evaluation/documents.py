@@ -6,18 +6,19 @@ the data), so every PDF goes through the worker and is kept; the spreadsheets co
 stay in the request up to the number of held sessions below which they measured under a second."""
 
 import hashlib
-import json
 import logging
+import time
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max
 from django.utils import timezone
 
 from evaluation import editions
 from evaluation.bilan import Scope, compute_bilan
 from evaluation.editions import scope_key
-from evaluation.models import BilanDocument, Need, Response
-from sessions_app.models import AwarenessSession, Participant
+from evaluation.models import BilanDocument
+from evaluation.suppression import suppress_for_funder
+from sessions_app.summaries import data_version_counter
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +26,11 @@ logger = logging.getLogger(__name__)
 # national benchmark data (README « Background tasks »): tables 0.54 s for 3,273 sessions, 2.7 s for 22,500;
 # responses 0.06 s for 1 session, 2.3 s for 104 (about 22 ms a session); a PDF 4.8 s or more for any scope, even
 # one session (charts and WeasyPrint), so None: always through the worker.
+# Figures are kept per data version, so they never go stale; an old version's are simply no longer asked for.
+FIGURES_CACHE_SECONDS = 24 * 3600
+# The longest a national bilan takes to compute, with margin: how long others wait for the one computing it.
+FIGURES_LOCK_SECONDS = 30
+
 IMMEDIATE_MAX_SESSIONS = {
     BilanDocument.Kind.PDF: None,
     BilanDocument.Kind.XLSX: 4000,
@@ -33,14 +39,44 @@ IMMEDIATE_MAX_SESSIONS = {
 
 
 def data_version() -> str:
-    """Changes whenever data a bilan reads changes, so cached figures, charts and documents never go stale."""
-    stamps = [
-        AwarenessSession.objects.aggregate(m=Max("updated_at"), n=Count("pk")),
-        Response.objects.aggregate(m=Max("updated_at"), n=Count("pk")),
-        Participant.objects.aggregate(m=Max("created_at"), n=Count("pk")),
-        Need.objects.aggregate(m=Max("categorised_at"), n=Count("category")),
-    ]
-    return hashlib.sha1(json.dumps(stamps, default=str).encode()).hexdigest()
+    """Changes whenever data a bilan reads changes, so cached figures, charts and documents never go stale: the
+    counter every write that changes a figure bumps in its transaction (sessions_app.summaries), one primary-key
+    read instead of aggregates over whole tables."""
+    return f"v{data_version_counter()}"
+
+
+def _figures_key(scope: Scope, version: str) -> str:
+    # The whole scope, not its URL parameters: a coordinator's « all my CLSM » has the national parameters. The day
+    # too: the running season is compared with the previous one up to the same date.
+    day = timezone.localdate().isoformat()
+    return f"bilan:figures:{hashlib.sha1((repr(scope) + version + day).encode()).hexdigest()}"
+
+
+def figures(scope: Scope, *, funder: bool = False, version: str | None = None) -> dict:
+    """The bilan of `scope` for this data version, computed once and kept in the cache: the dashboard, its charts
+    and the downloads read the same figures. One computation per scope at a time: the first request takes a lock,
+    the others wait for its result (up to FIGURES_LOCK_SECONDS, then compute it themselves). `funder`: the
+    financeur's version, derived from the same figures by the engine's suppression."""
+    key = _figures_key(scope, version or data_version())
+    data = cache.get(key)
+    if data is None:
+        lock = f"{key}:lock"
+        if cache.add(lock, 1, FIGURES_LOCK_SECONDS):
+            try:
+                data = compute_bilan(scope)
+                cache.set(key, data, FIGURES_CACHE_SECONDS)
+            finally:
+                cache.delete(lock)
+        else:
+            deadline = time.monotonic() + FIGURES_LOCK_SECONDS
+            while data is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+                data = cache.get(key)
+            if data is None:
+                data = compute_bilan(scope)
+    if funder:
+        return suppress_for_funder(data)
+    return data
 
 
 def variant(kind: str, user) -> dict:
@@ -68,7 +104,7 @@ def render(kind: str, scope: Scope, *, hide_small: bool, free_text: bool, progre
     if kind == BilanDocument.Kind.RESPONSES:
         return responses_workbook(scope.held_sessions(), include_free_text=free_text, label=scope.label)
     # `hide_small`: the financeur's version, hidden by the engine (evaluation/suppression.py).
-    data = compute_bilan(scope, funder=hide_small)
+    data = figures(scope, funder=hide_small)
     if progress:
         progress("rendering")
     return render_document(kind, data, scope, funder=hide_small)

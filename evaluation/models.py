@@ -209,6 +209,26 @@ class SessionItemSummary(models.Model):
         return f"{self.session_id} {self.item_code}: {self.answers}"
 
 
+class SessionSummary(models.Model):
+    """Per session: its number of responses and its needs per category, so that a bilan reads one row a session
+    (see SessionItemSummary). Maintained with it by `evaluation.responses.refresh_summaries`."""
+
+    session = models.OneToOneField(
+        AwarenessSession, primary_key=True, on_delete=models.CASCADE, related_name="response_summary"
+    )
+    responses = models.PositiveIntegerField(default=0)
+    # {category code: number of needs}, "" for those not categorised yet: read with the session's row, no query
+    # of its own (categories are data, not columns).
+    needs = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("synthèse des réponses d'une séance")
+        verbose_name_plural = _("synthèses des réponses par séance")
+
+    def __str__(self):
+        return f"{self.session_id}: {self.responses}"
+
+
 class ResponseChange(models.Model):
     """Who created, corrected or deleted a sheet, and what it held before and after."""
 

@@ -43,6 +43,26 @@ def report_context(
         "profile_chart": charts.profile_chart(shown["profile"]),
         "map": charts.france_map(shown["breakdown"]["departments"], charts.qpv_points_for(held)),
         "item_groups": groups,
+        "annex": _annex(shown["breakdown"]),
+    }
+
+
+# Rows of the département and CLSM tables a PDF shows in full; longer ones (a national bilan: about 100
+# départements and 300 CLSM, half the pages and the layout time) go to an annex cut at this length, the
+# spreadsheet having them all.
+PDF_BREAKDOWN_ROWS = 25
+
+
+def _annex(breakdown: dict) -> dict | None:
+    departments, clsm = breakdown["departments"], breakdown["clsm"]
+    if len(departments) <= PDF_BREAKDOWN_ROWS and len(clsm) <= PDF_BREAKDOWN_ROWS:
+        return None
+    return {
+        "limit": PDF_BREAKDOWN_ROWS,
+        "departments": departments[:PDF_BREAKDOWN_ROWS],
+        "more_departments": max(0, len(departments) - PDF_BREAKDOWN_ROWS),
+        "clsm": clsm[:PDF_BREAKDOWN_ROWS],
+        "more_clsm": max(0, len(clsm) - PDF_BREAKDOWN_ROWS),
     }
 
 

@@ -23,8 +23,10 @@ from evaluation.models import (
     Response,
     ResponseChange,
     SessionItemSummary,
+    SessionSummary,
 )
 from sessions_app.models import AwarenessSession
+from sessions_app.summaries import bump_data_version, refresh_participant_summaries
 
 MAX_NEEDS = 3
 
@@ -243,27 +245,57 @@ def delete_response(response: Response, *, user) -> None:
     refresh_summaries([session_id])
 
 
-def refresh_summaries(session_ids, batch_size: int = 2000) -> None:
-    """Recomputes the (answers, total) summary of each item for these sessions from their answers."""
-    session_ids = list(session_ids)
-    for start in range(0, len(session_ids), batch_size):
-        batch = session_ids[start : start + batch_size]
-        SessionItemSummary.objects.filter(session_id__in=batch).delete()
-        rows = (
-            Answer.objects.filter(response__session_id__in=batch)
-            .values("response__session_id", "item__code")
-            .annotate(answers=Count("pk"), total=Sum("value"))
+def refresh_summaries(session_ids, batch_size: int = 2000, *, participants: bool = False) -> None:
+    """Recomputes what the bilan reads for these sessions: per item (answers, total), the number of responses,
+    the needs per category; with `participants`, their participant summaries too. Every write of responses or
+    needs calls it in its own transaction (bulk writes send no signal), and it bumps the data version."""
+    session_ids = sorted(set(session_ids))
+    if not session_ids:
+        return
+    with transaction.atomic():
+        for start in range(0, len(session_ids), batch_size):
+            _refresh_batch(session_ids[start : start + batch_size])
+        if participants:
+            refresh_participant_summaries(session_ids)
+        bump_data_version()
+
+
+def _refresh_batch(batch) -> None:
+    SessionItemSummary.objects.filter(session_id__in=batch).delete()
+    SessionSummary.objects.filter(session_id__in=batch).delete()
+    rows = (
+        Answer.objects.filter(response__session_id__in=batch)
+        .values("response__session_id", "item__code")
+        .annotate(answers=Count("pk"), total=Sum("value"))
+        .order_by()
+    )
+    SessionItemSummary.objects.bulk_create(
+        [
+            SessionItemSummary(
+                session_id=row["response__session_id"],
+                item_code=row["item__code"],
+                answers=row["answers"],
+                total=row["total"],
+            )
+            for row in rows
+        ],
+        batch_size=5000,
+    )
+    needs: dict[int, dict[str, int]] = {}
+    for session_id, code, n in (
+        Need.objects.filter(response__session_id__in=batch)
+        .values_list("response__session_id", "category__code")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        needs.setdefault(session_id, {})[code or ""] = n
+    SessionSummary.objects.bulk_create(
+        [
+            SessionSummary(session_id=session_id, responses=n, needs=needs.get(session_id, {}))
+            for session_id, n in Response.objects.filter(session_id__in=batch)
+            .values_list("session_id")
+            .annotate(n=Count("pk"))
             .order_by()
-        )
-        SessionItemSummary.objects.bulk_create(
-            [
-                SessionItemSummary(
-                    session_id=row["response__session_id"],
-                    item_code=row["item__code"],
-                    answers=row["answers"],
-                    total=row["total"],
-                )
-                for row in rows
-            ],
-            batch_size=5000,
-        )
+        ],
+        batch_size=5000,
+    )

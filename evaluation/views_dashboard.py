@@ -1,6 +1,7 @@
 """The bilan in the browser: dashboard, charts, downloads (PDF, spreadsheets, JSON) and official editions."""
 
 import hashlib
+import json
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import STAFF_ROLES, has_bilan, has_role, login_required, staff_required
 from evaluation import documents
-from evaluation.bilan import Scope, compute_bilan, with_previous_means
+from evaluation.bilan import Scope, with_previous_means
 from evaluation.documents import data_version
 from evaluation.editions import publish, scope_key
 from evaluation.forms_dashboard import ScopeForm, scope_params
@@ -32,7 +33,8 @@ CHARTS = {
     "profil": gettext_lazy("Profils représentés"),
     "carte": gettext_lazy("Séances par département et QPV couverts"),
 }
-CACHE_SECONDS = 300
+# Charts are kept per scope and data version (evaluation.documents.data_version): they never go stale.
+CACHE_SECONDS = documents.FIGURES_CACHE_SECONDS
 
 
 def _cached(kind: str, scope: Scope, version: str, build):
@@ -43,6 +45,12 @@ def _cached(kind: str, scope: Scope, version: str, build):
         value = build()
         cache.set(key, value, CACHE_SECONDS)
     return value
+
+
+def _qpv_points(scope: Scope) -> list:
+    from evaluation import charts
+
+    return charts.qpv_points_for(scope.held_sessions())
 
 
 def _scope(request) -> tuple[ScopeForm, Scope]:
@@ -58,7 +66,7 @@ def dashboard(request):
     form, scope = _scope(request)
     version = data_version()
     funder = request.user.is_funder
-    data = _cached(f"data-{'funder' if funder else 'all'}", scope, version, lambda: compute_bilan(scope, funder=funder))
+    data = documents.figures(scope, funder=funder, version=version)
     params = urlencode(scope_params(scope))
     shown = for_display(data)  # what is hidden from the funder reads « < 5 »
     context = {
@@ -92,20 +100,26 @@ def bilan_chart(request, name):
     _form, scope = _scope(request)
     version = data_version()
     funder = request.user.is_funder
-
-    def build():
+    # The figures the page computed for this data version (one computation per scope), never the bilan again.
+    data = for_display(documents.figures(scope, funder=funder, version=version))
+    if name in ("satisfaction", "capacites", "engagement"):
+        draw, args = "items_chart", (data["items"], name, with_previous_means(data))
+    elif name == "besoins":
+        draw, args = "needs_chart", (data["needs"],)
+    elif name == "profil":
+        draw, args = "profile_chart", (data["profile"],)
+    else:
+        points = _cached("qpv-points", scope, version, lambda: _qpv_points(scope))
+        draw, args = "france_map", (data["breakdown"]["departments"], points)
+    # A chart is kept by what it draws: a write that leaves its figures as they were (a sheet typed changes
+    # no map) finds it drawn already.
+    key = "bilan:chart:" + hashlib.sha1(json.dumps([draw, args], sort_keys=True, default=str).encode()).hexdigest()
+    svg = cache.get(key)
+    if svg is None:
         from evaluation import charts
 
-        data = for_display(compute_bilan(scope, funder=funder))
-        if name in ("satisfaction", "capacites", "engagement"):
-            return charts.items_chart(data["items"], name, with_previous_means(data))
-        if name == "besoins":
-            return charts.needs_chart(data["needs"])
-        if name == "profil":
-            return charts.profile_chart(data["profile"])
-        return charts.france_map(data["breakdown"]["departments"], charts.qpv_points_for(scope.held_sessions()))
-
-    svg = _cached(f"chart-{name}-{'funder' if funder else 'all'}", scope, version, build)
+        svg = getattr(charts, draw)(*args)
+        cache.set(key, svg, CACHE_SECONDS)
     response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
     response["Cache-Control"] = "private, max-age=300"
     return response
@@ -115,7 +129,7 @@ def bilan_chart(request, name):
 @login_required
 def bilan_json(request):
     _form, scope = _scope(request)
-    data = compute_bilan(scope, funder=request.user.is_funder)
+    data = documents.figures(scope, funder=request.user.is_funder)
     return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -24,6 +25,7 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.access import staff_required
 from evaluation.forms_needs import TO_CATEGORISE, NeedAssignForm, NeedBulkAssignForm, NeedListForm
 from evaluation.models import Need, NeedCategory
+from evaluation.responses import refresh_summaries
 from sessions_app.models import AwarenessSession, season_of
 
 PAGE_SIZE = 50
@@ -192,7 +194,9 @@ def need_assign(request, pk):
     need.category = category
     need.categorised_by = request.user if category else None
     need.categorised_at = timezone.now() if category else None
-    need.save(update_fields=["category", "categorised_by", "categorised_at"])
+    with transaction.atomic():
+        need.save(update_fields=["category", "categorised_by", "categorised_at"])
+        refresh_summaries([need.response.session_id])  # the bilan's needs per category, and the data version
     if category:
         message = _("Besoin « %(text)s » classé en « %(category)s ».") % {"text": need.text, "category": category}
     else:
@@ -218,10 +222,13 @@ def need_assign_bulk(request):
     candidates = _season_needs(season).filter(category__isnull=True).values_list("pk", "text")
     matching = [pk for pk, text in candidates if normalise_need(text) == key]
     now = timezone.now()
-    for start in range(0, len(matching), BULK_CHUNK):
-        Need.objects.filter(pk__in=matching[start : start + BULK_CHUNK], category__isnull=True).update(
-            category=category, categorised_by=request.user, categorised_at=now
-        )
+    with transaction.atomic():
+        sessions = set()
+        for start in range(0, len(matching), BULK_CHUNK):
+            part = Need.objects.filter(pk__in=matching[start : start + BULK_CHUNK], category__isnull=True)
+            sessions.update(part.values_list("response__session_id", flat=True))
+            part.update(category=category, categorised_by=request.user, categorised_at=now)
+        refresh_summaries(sessions)  # an update() sends no signal: the bilan's needs per category, explicitly
     message = ngettext(
         "%(n)s besoin « %(text)s » classé en « %(category)s ».",
         "%(n)s besoins « %(text)s » classés en « %(category)s ».",

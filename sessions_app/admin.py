@@ -1,15 +1,20 @@
 from django.contrib import admin
+from django.db import transaction
 
 from sessions_app.models import (
     AwarenessSession,
     AwarenessSessionChange,
+    DataVersion,
     Participant,
+    SessionParticipantSummary,
     SessionRequest,
     SessionRequestChange,
     SessionRequestPeriod,
+    SessionStructure,
     SessionValidationChange,
     Structure,
 )
+from sessions_app.summaries import refresh_participant_summaries
 
 
 class SessionRequestPeriodInline(admin.TabularInline):
@@ -72,8 +77,44 @@ class ParticipantAdmin(admin.ModelAdmin):
     autocomplete_fields = ("session", "structure")
     list_select_related = ("session", "structure")
 
+    # The bilan reads per-session summaries: an edit here refreshes them (and its session's former one).
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            before = Participant.objects.filter(pk=obj.pk).values_list("session_id", flat=True).first()
+            super().save_model(request, obj, form, change)
+            refresh_participant_summaries({obj.session_id, before} - {None})
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            super().delete_model(request, obj)
+            refresh_participant_summaries([obj.session_id])
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            sessions = set(queryset.values_list("session_id", flat=True))
+            super().delete_queryset(request, queryset)
+            refresh_participant_summaries(sessions)
+
 
 @admin.register(SessionRequestPeriod)
 class SessionRequestPeriodAdmin(admin.ModelAdmin):
     list_display = ("request", "start", "end")
     search_fields = ("request__reference",)
+
+
+# What the bilan reads (sessions_app/summaries.py): kept up to date by the write paths, shown for inspection.
+@admin.register(SessionParticipantSummary)
+class SessionParticipantSummaryAdmin(admin.ModelAdmin):
+    list_display = ("session", "rows", "with_gender", "women", "lives_known", "acts_known")
+    raw_id_fields = ("session",)
+
+
+@admin.register(SessionStructure)
+class SessionStructureAdmin(admin.ModelAdmin):
+    list_display = ("session", "structure")
+    raw_id_fields = ("session", "structure")
+
+
+@admin.register(DataVersion)
+class DataVersionAdmin(admin.ModelAdmin):
+    list_display = ("pk", "counter")

@@ -9,6 +9,10 @@ class SessionsAppConfig(AppConfig):
     def ready(self):
         from imports import registry
         from sessions_app.importers import AwarenessSessionImporter, ParticipantImporter, SessionRequestImporter
+        from sessions_app.models import AwarenessSession, SessionRequest
+        from sessions_app.summaries import bump_on_changes_of
+
+        bump_on_changes_of(AwarenessSession, SessionRequest)
 
         registry.register(SessionRequestImporter)
         registry.register(AwarenessSessionImporter)

@@ -37,6 +37,7 @@ from sessions_app.models import (
     season_bounds,
     season_of,
 )
+from sessions_app.summaries import bump_data_version, refresh_participant_summaries
 from territories.demo import DEMO_CLSMS
 from territories.models import CLSM, QPV, Commune
 
@@ -322,6 +323,7 @@ def purge_generated(sessions, requests) -> int:
         for part in chunks(request_ids, 2000):
             SessionRequest.history.filter(id__in=part).delete()
             SessionRequest.objects.filter(pk__in=part).delete()
+    bump_data_version()
     return len(session_ids)
 
 
@@ -533,6 +535,7 @@ def seed_demo_sessions(today: date | None = None, *, sessions: int = 60, request
     AwarenessSessionChange.objects.bulk_create(session_history)
     Participant.objects.bulk_create(sheets.attach_structures(participants))
     copy_to_history(Participant.objects.filter(session_id__in=held), "+", reason="données de démonstration")
+    refresh_participant_summaries(held)
     return SeedSummary(
         requests=len(request_plans),
         sessions=len(plans),
@@ -798,6 +801,7 @@ def seed_national_sessions(
     progress(f"Structures représentées : {_french_number(len(structures))}.")
 
     held_ids = [session_objects[i].pk for i in held_indexes]
+    refresh_participant_summaries(held_ids)  # bulk inserts send no signal: the bilan's summaries, explicitly
     return SeedSummary(
         requests=len(request_objects),
         sessions=len(session_objects),

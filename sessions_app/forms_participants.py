@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sessions_app.models import Gender, Participant, Profile, Structure, normalise_structure_name
+from sessions_app.summaries import refresh_participant_summaries
 from smdq.bounds import BoundedFieldsMixin
 
 FORMSET_PREFIX = "participants"
@@ -252,6 +253,8 @@ class BaseParticipantFormSet(forms.BaseModelFormSet):
                     created += 1
                 elif form.has_changed():
                     updated += 1
+        if created or updated or deleted:
+            refresh_participant_summaries([self.session.pk])  # what the bilan reads, in this transaction
         return SheetResult(total=len(kept), created=created, updated=updated, deleted=deleted)
 
     @staticmethod

@@ -27,6 +27,7 @@ from sessions_app.models import (
     normalise_structure_name,
     season_of,
 )
+from sessions_app.summaries import bump_data_version, refresh_participant_summaries
 from territories.models import CLSM, QPV, Commune
 from territories.qpv_import import normalise_commune_code
 
@@ -79,6 +80,12 @@ class _ReferencedImporter(KeyedImporter):
                     f"ligne {row.line} : le QPV {code} est hors du périmètre de « {clsm[1]} » (accepté)."
                 )
         return ids
+
+    def apply(self, parsed, result):
+        super().apply(parsed, result)
+        if result.created or result.updated:
+            # Bulk writes send no signal: the figures of the bilan (requests, sessions, their QPV) changed.
+            bump_data_version()
 
     def run(self, table, *, dry_run=False, progress=None):
         self.outside: list[str] = []
@@ -353,6 +360,7 @@ class ParticipantImporter(Importer):
         Participant.objects.bulk_create(new, batch_size=CHUNK)
         for part in chunks(written):
             copy_to_history(Participant.objects.filter(session_id__in=part), "+", self.user)
+        refresh_participant_summaries(written)  # bulk writes send no signal: the bilan's summaries, explicitly
         if replaced:
             result.warnings.append(
                 f"{replaced_rows} participant(s) déjà enregistré(s) pour {len(replaced)} séance(s) "

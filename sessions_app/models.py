@@ -772,3 +772,75 @@ class Participant(models.Model):
 
     def __str__(self):
         return f"{self.session.reference} – {self.line or self.pk}"
+
+
+class SessionParticipantSummary(models.Model):
+    """Per session, its sign-in rows counted the way the bilan reads them (gender, profile, QPV flags), so that a
+    bilan sums one row a session instead of converting every participant. Maintained on every write of
+    participants by `sessions_app.summaries.refresh_participant_summaries`, in the writer's transaction; rebuilt
+    by `manage.py rebuild_summaries`."""
+
+    session = models.OneToOneField(
+        AwarenessSession, primary_key=True, on_delete=models.CASCADE, related_name="participant_summary"
+    )
+    rows = models.PositiveIntegerField(default=0)
+    with_gender = models.PositiveIntegerField(default=0)
+    women = models.PositiveIntegerField(default=0)
+    lives_known = models.PositiveIntegerField(default=0)
+    lives = models.PositiveIntegerField(default=0)
+    acts_known = models.PositiveIntegerField(default=0)
+    acts = models.PositiveIntegerField(default=0)
+    profile_habitant = models.PositiveIntegerField(default=0)
+    profile_personne_concernee = models.PositiveIntegerField(default=0)
+    profile_elu = models.PositiveIntegerField(default=0)
+    profile_sante_psychiatrie = models.PositiveIntegerField(default=0)
+    profile_social = models.PositiveIntegerField(default=0)
+    profile_medico_social = models.PositiveIntegerField(default=0)
+    profile_emploi_insertion = models.PositiveIntegerField(default=0)
+    profile_jeunesse = models.PositiveIntegerField(default=0)
+    profile_education = models.PositiveIntegerField(default=0)
+    profile_habitat = models.PositiveIntegerField(default=0)
+    profile_droits = models.PositiveIntegerField(default=0)
+    profile_sport = models.PositiveIntegerField(default=0)
+    profile_citoyennete = models.PositiveIntegerField(default=0)
+    profile_culture = models.PositiveIntegerField(default=0)
+    profile_collectivite = models.PositiveIntegerField(default=0)
+    profile_autre = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("synthèse des participant·es d'une séance")
+        verbose_name_plural = _("synthèses des participant·es par séance")
+
+    def __str__(self):
+        return f"{self.session_id}: {self.rows}"
+
+
+class SessionStructure(models.Model):
+    """The structures present at a session (one row per pair), so that a scope's number of distinct structures
+    is counted without reading its participants. Maintained with SessionParticipantSummary."""
+
+    session = models.ForeignKey(AwarenessSession, on_delete=models.CASCADE, related_name="+")
+    structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("structure présente à une séance")
+        verbose_name_plural = _("structures présentes aux séances")
+        constraints = [models.UniqueConstraint(fields=["session", "structure"], name="one_pair_per_session_structure")]
+
+    def __str__(self):
+        return f"{self.session_id} {self.structure_id}"
+
+
+class DataVersion(models.Model):
+    """One row: a counter bumped (with F(), in the writer's transaction) by every write that changes a figure of the
+    bilan (responses, participants, needs, follow-ups, requests, sessions). Cached figures, charts and documents are
+    kept per value, so freshness is one primary-key read instead of whole-table aggregates."""
+
+    counter = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("version des données du bilan")
+        verbose_name_plural = _("version des données du bilan")
+
+    def __str__(self):
+        return str(self.counter)

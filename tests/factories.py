@@ -113,3 +113,12 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
     profile = "social"
     lives_in_qpv = False
     acts_in_qpv = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """Like the sign-in sheet: the session's participant summaries (what the bilan reads) follow."""
+        from sessions_app.summaries import refresh_participant_summaries
+
+        participant = super()._create(model_class, *args, **kwargs)
+        refresh_participant_summaries([participant.session_id])
+        return participant

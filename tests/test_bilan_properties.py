@@ -11,6 +11,7 @@ from evaluation.bilan import Scope, compute_bilan
 from evaluation.models import Item, Questionnaire
 from evaluation.responses import Sheet, create_response
 from sessions_app.models import Participant
+from sessions_app.summaries import refresh_participant_summaries
 from tests.factories import AwarenessSessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +52,7 @@ def test_engine_matches_plain_python(clsm_a, sessions):
                     Participant(session=session, gender=g, profile=p, lives_in_qpv=lives, acts_in_qpv=acts)
                     for g, p, lives, acts in participants
                 )
+                refresh_participant_summaries([session.pk])  # a bulk write refreshes the summaries explicitly
                 for answers in sheets:
                     create_response(session, Sheet(answers=answers), channel="papier")
             bilan = compute_bilan(Scope.build(season="2022-2023"))

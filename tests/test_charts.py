@@ -247,9 +247,11 @@ def test_france_map_fills_departments_and_draws_the_qpv():
     assert {"Guadeloupe", "Martinique", "Guyane", "La Réunion", "Mayotte", "Paris et petite couronne"} <= set(words)
     assert {"Séances par département", "aucune séance", "1", "2", "3 à 5", "6 à 12", "QPV couvert"} <= set(words)
     assert "+ 1 QPV dans les collectivités d'outre-mer" in words  # Papeete
-    # Lille, Marseille and Saint-Denis (La Réunion) as dots, plus the legend's.
+    # Lille, Marseille and Saint-Denis (La Réunion) as dots, drawn as one path a pane; the legend's as a marker.
+    dots = re.findall(r'<path d="([^"]+)"[^>]*fill="#1a1a1a" stroke="#ffffff"', svg)
+    assert len(dots) == 2 and sum(d.count("M ") for d in dots) == 3
     dot = re.search(r'<path id="([^"]+)" d="M 0 1\.\d', svg).group(1)
-    assert svg.count(f'href="#{dot}"') == 3 + 1
+    assert svg.count(f'href="#{dot}"') == 1
     assert "<title>Nord (59) : 12 séances</title>" in svg and "<title>Seine-Saint-Denis (93) : 1 séance</title>" in svg
     assert "<title>Cantal (15) : 0 séance</title>" in svg
     assert "Nord (59) : 12 ; Bouches-du-Rhône (13) : 3" in svg  # the description, for screen readers

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from evaluation import documents
 from evaluation.models import BilanDocument, Response
+from evaluation.responses import delete_response
 from tests.test_bilan import programme  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("programme")]
@@ -57,8 +58,8 @@ def test_a_report_pdf_waits_on_a_page_then_is_kept_for_the_same_data(login, clai
     assert again["Content-Type"] == "application/pdf" and again.content == download.content
     assert len(renders) == 1
 
-    # New data: a new version to make.
-    Response.objects.filter(pk=Response.objects.first().pk).update(updated_at=document.created_at)
+    # New data (a sheet deleted through its write path, which bumps the data version): a new version to make.
+    delete_response(Response.objects.first(), user=claire)
     assert client.get(reverse("evaluation:bilan_pdf"), SEASON)["Content-Type"].startswith("text/html")
 
 

@@ -26,6 +26,7 @@ from evaluation.models import Effect, FollowUp
 from evaluation.responses import Sheet, create_response
 from evaluation.suppression import HIDDEN, for_display, pointer, suppress_for_funder
 from sessions_app.models import Participant
+from sessions_app.summaries import refresh_participant_summaries
 from smdq.formatting import fr_int, fr_mean, fr_pct
 from tests.factories import AwarenessSessionFactory
 from tests.test_bilan import programme  # noqa: F401  (fixture)
@@ -247,6 +248,7 @@ def _create(sessions, clsms):
             Participant(session=held, gender=g, profile=p, lives_in_qpv=lives, acts_in_qpv=acts)
             for g, p, lives, acts in spec["participants"]
         )
+        refresh_participant_summaries([held.pk])  # a bulk write refreshes the summaries explicitly
         for answers, needs in spec["sheets"]:
             create_response(held, Sheet(answers=answers, needs=[("besoin", c) for c in needs]), channel="papier")
         if spec["effects"] is not None:

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sessions_app', '0003_session_calendar_sequence_and_reminders'),
+        ('sessions_app', '0004_participant_summaries'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
