@@ -114,7 +114,12 @@ def bilan_chart(request, name):
 @login_required
 def bilan_json(request):
     _form, scope = _scope(request)
-    data = compute_bilan(scope, funder=request.user.is_funder)
+    funder = request.user.is_funder
+    # The figures the dashboard computed and cached for this scope and data version (the same key): a national
+    # JSON costs seconds to compute, and must not hold a web worker each time it is downloaded.
+    data = _cached(
+        f"data-{'funder' if funder else 'all'}", scope, data_version(), lambda: compute_bilan(scope, funder=funder)
+    )
     return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
 
 
