@@ -15,7 +15,7 @@ worker_class = "gthread" if threads > 1 else "sync"
 # The application, and the heavy libraries of the documents and charts, are imported once in the master and
 # shared by the forked workers: no worker spends ~4.7 s importing pandas, matplotlib, openpyxl and WeasyPrint
 # on its first bilan. (The master opens no database connection: Django connects on the first query.)
-preload_app = True
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 graceful_timeout = 30
 # A worker is replaced after this many requests (and a random few more, so that they are not all replaced at

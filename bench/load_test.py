@@ -103,9 +103,9 @@ def start_servers(args, env, ports):
     for port in ports:
         command = [gunicorn, "smdq.wsgi", "--config", str(ROOT / "gunicorn.conf.py"), "--bind", f"{HOST}:{port}"]
         command += ["--workers", str(args.workers), "--threads", str(args.threads), "--log-level", "warning"]
-        if not args.preload:
-            command.append("--no-preload")
-        servers.append(subprocess.Popen(command, cwd=ROOT, env=env))
+        servers.append(
+            subprocess.Popen(command, cwd=ROOT, env={**env, "GUNICORN_PRELOAD": "1" if args.preload else "0"})
+        )
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "run_huey", "--quiet", "--no-periodic"],
         cwd=ROOT,
@@ -114,6 +114,9 @@ def start_servers(args, env, ports):
     )
     for port in ports:
         for _ in range(240):
+            if any(server.poll() is not None for server in servers):
+                stop([*servers, worker])
+                sys.exit("Un serveur gunicorn s'est arrêté au démarrage.")
             try:
                 urllib.request.urlopen(f"http://{HOST}:{port}/comptes/connexion/", timeout=5)
                 break
@@ -133,6 +136,7 @@ def stop(processes):
 
 
 def main():
+    sys.stdout.reconfigure(line_buffering=True)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=float(os.environ.get("LOAD_SECONDS", "60")))
     parser.add_argument("--workers", type=int, default=2, help="gunicorn processes per server")
