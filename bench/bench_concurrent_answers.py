@@ -243,7 +243,7 @@ def main():
         cache.clear()
         print(
             f"cache emptied before round 3 ({settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}, shared "
-            "with the server only when it is a file or Redis cache on the same machine)"
+            "with the servers when it is their Redis, or their file cache on the same machine)"
         )
         run_round(f"round 3: all {args.clients} send it once more", phones, to_opener=True)
 

@@ -142,7 +142,9 @@ def main():
     parser.add_argument("--workers", type=int, default=2, help="gunicorn processes per server")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn process (1: sync workers)")
     parser.add_argument("--no-preload", dest="preload", action="store_false", help="import the app in each worker")
-    parser.add_argument("--servers", type=int, default=1, help="gunicorn servers on consecutive ports (needs Redis)")
+    parser.add_argument(
+        "--servers", type=int, default=1, help="gunicorn servers, on --port, --port + 10… (needs Redis)"
+    )
     parser.add_argument("--port", type=int, default=int(os.environ.get("LOAD_PORT", "8799")))
     parser.add_argument("--no-downloads", dest="downloads", action="store_false", help="no downloading users")
     args = parser.parse_args()
@@ -191,7 +193,7 @@ def main():
     if not redis_url:
         env["HUEY_FILE"] = "/tmp/smdq-load-huey.sqlite3"
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
-    ports = [args.port + n for n in range(args.servers)]
+    ports = [args.port + 10 * n for n in range(args.servers)]  # 8799, 8809…
     bases = [f"http://{HOST}:{port}" for port in ports]
     print(
         f"Machine: {machine()}; {args.servers} server(s) on {', '.join(str(p) for p in ports)}, each "
