@@ -1,4 +1,4 @@
-"""gunicorn's settings, read by `gunicorn smdq.wsgi` started from the project root (README « Serveur web »).
+"""gunicorn's settings, read by `gunicorn smdq.wsgi` started from the project root (README « Web server »).
 
 Chosen by measure (bench/load_test.py, national data, 2 cores): the figures are in the README. Each may be
 overridden on the command line or by the environment variables below.
