@@ -10,6 +10,20 @@ the database of DATABASE_URL:
         --bind 127.0.0.1:8101 --workers 3 &
     .venv/bin/python bench/bench_concurrent_answers.py --url http://127.0.0.1:8101 [--clients 25]
 
+Several servers (several machines behind one address): give them all, comma-separated, to --url. Each participant
+then opens the form on one server and sends it to the next one, and sends it again (round 3) to the first: the
+one-time form and the limits must hold across servers sharing PostgreSQL (and Redis for the cache). With
+--start-servers the script starts a gunicorn (gunicorn.conf.py) on the port of each URL itself, with the
+environment it runs in (set REDIS_URL and HUEY_NAME so that they share Redis), and stops them at the end:
+
+    REDIS_URL=redis://127.0.0.1:6379/5 HUEY_NAME=smdq_bench DATABASE_URL=… \
+        .venv/bin/python bench/bench_concurrent_answers.py --url http://127.0.0.1:8107,http://127.0.0.1:8117 \
+        --start-servers --limit-check
+
+--limit-check then sends, from one client address, QUESTIONNAIRE_CLIENT_LIMIT + 10 forms of another session,
+alternating between the servers: exactly QUESTIONNAIRE_CLIENT_LIMIT must be thanked whatever the number of
+servers (a limit counted per server would thank them all).
+
 The script creates a confirmed session dated today with its online link (reference BENCH-…), so that nothing else
 counts against the questionnaire's limits (and another, BENCH-…-P, for the floor: one participant alone), and
 deletes them at the end (--keep to look at them). Each participant writes a marker in the comment, so that what
@@ -71,8 +85,9 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 class Phone:
     """One participant's browser: its cookies (CSRF), the form it was given, what it was answered."""
 
-    def __init__(self, base: str, path: str, index: int, forwarded_for: bool):
+    def __init__(self, base: str, path: str, index: int, forwarded_for: bool, send_base: str | None = None):
         self.base, self.path, self.index = base, path, index
+        self.send_base = send_base or base  # another server than the one that gave the form, when there are several
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), NoRedirect)
         self.headers = {"Referer": base + path}
@@ -81,9 +96,10 @@ class Phone:
         self.data: dict[str, str] = {}
         self.thanked = False
 
-    def request(self, method: str, data: dict | None = None):
+    def request(self, method: str, data: dict | None = None, base: str | None = None):
         body = urllib.parse.urlencode(data).encode() if data is not None else None
-        request = urllib.request.Request(self.base + self.path, data=body, method=method, headers=self.headers)
+        url = (base or self.base) + self.path
+        request = urllib.request.Request(url, data=body, method=method, headers=self.headers)
         start = time.perf_counter()
         try:
             with self.opener.open(request, timeout=120) as response:
@@ -108,8 +124,8 @@ class Phone:
         }
         self.data["commentaire"] = marker(self.index)
 
-    def send(self):
-        status, _html, location, start, seconds = self.request("POST", self.data)
+    def send(self, base: str | None = None):
+        status, _html, location, start, seconds = self.request("POST", self.data, base or self.send_base)
         thanked = status == 303 and location.rstrip("/").endswith("/merci")
         self.thanked = self.thanked or thanked
         return status, thanked, start, seconds
@@ -119,7 +135,7 @@ def marker(index: int) -> str:
     return f"bench-participant-{index:04d}"
 
 
-def run_round(label: str, phones: list[Phone]) -> list[float]:
+def run_round(label: str, phones: list[Phone], to_opener: bool = False) -> list[float]:
     """Every phone of the round presses « Envoyer » at the same instant (a barrier), and the round is reported."""
     if not phones:
         print(f"{label:<34} nobody")
@@ -129,7 +145,7 @@ def run_round(label: str, phones: list[Phone]) -> list[float]:
 
     def press(position, phone):
         barrier.wait()
-        results[position] = phone.send()
+        results[position] = phone.send(phone.base if to_opener else None)
 
     threads = [threading.Thread(target=press, args=(n, phone)) for n, phone in enumerate(phones)]
     for thread in threads:
@@ -152,11 +168,18 @@ def run_round(label: str, phones: list[Phone]) -> list[float]:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", default="http://127.0.0.1:8101", help="base address of the running server")
+    parser.add_argument(
+        "--url", default="http://127.0.0.1:8101", help="base address of the running server, or several, comma-separated"
+    )
+    parser.add_argument("--start-servers", action="store_true", help="start a gunicorn on the port of each --url")
+    parser.add_argument("--limit-check", action="store_true", help="check the per-client limit across the servers")
     parser.add_argument("--clients", type=int, default=25, help="participants answering at once (25)")
     parser.add_argument("--forwarded-for", action="store_true", help="send a distinct X-Forwarded-For per client")
     parser.add_argument("--keep", action="store_true", help="keep the BENCH-… session and its responses")
     args = parser.parse_args()
+    if os.environ.get("REDIS_URL") and not os.environ.get("CACHE_URL"):
+        # The servers' cache (production: Redis when REDIS_URL is set), so that emptying it below empties theirs.
+        os.environ["CACHE_URL"] = os.environ["REDIS_URL"]
 
     import django
 
@@ -185,8 +208,12 @@ def main():
     )
     path = f"/q/{online.link_for(session).token}/"
     floor_path = f"/q/{online.link_for(floor_session).token}/"
-    base = args.url.rstrip("/")
-    print(f"Machine: {machine()}; server {base}; session {reference}")
+    bases = [url.strip().rstrip("/") for url in args.url.split(",") if url.strip()]
+    base = bases[0]
+    servers = start_servers(bases) if args.start_servers else []
+    print(f"Machine: {machine()}; server(s) {', '.join(bases)}; session {reference}")
+    if len(bases) > 1:
+        print("Each participant opens the form on one server and sends it to the next (round 3: back to the first)")
     print(
         "Client address: "
         + (
@@ -204,7 +231,10 @@ def main():
         floor = statistics.median([phone.send()[3] for phone in alone][3:])
         print(f"{'one participant alone (floor)':<34} {floor * 1000:6.0f} ms (median of 3, after 3 warm-up sendings)")
 
-        phones = [Phone(base, path, index, args.forwarded_for) for index in range(args.clients)]
+        phones = [
+            Phone(bases[index % len(bases)], path, index, args.forwarded_for, bases[(index + 1) % len(bases)])
+            for index in range(args.clients)
+        ]
         for phone in phones:
             phone.open_form()
         crowd = run_round(f"round 1: {args.clients} press « Envoyer »", phones)
@@ -213,9 +243,9 @@ def main():
         cache.clear()
         print(
             f"cache emptied before round 3 ({settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}, shared "
-            "with the server only when it is a file or Redis cache on the same machine)"
+            "with the servers when it is their Redis, or their file cache on the same machine)"
         )
-        run_round(f"round 3: all {args.clients} send it once more", phones)
+        run_round(f"round 3: all {args.clients} send it once more", phones, to_opener=True)
 
         saved = Counter(Response.objects.filter(session=session).values_list("comment", flat=True))
         numbers = list(Response.objects.filter(session=session).values_list("sheet_number", flat=True))
@@ -236,10 +266,78 @@ def main():
                 f"Round 1 median {median * 1000:.0f} ms against {floor * 1000:.0f} ms alone: "
                 f"ratio {median / floor:.1f} ({args.clients} requests queued on the server's workers)"
             )
+        if args.limit_check:
+            check_limit(bases, clsm, reference, args.forwarded_for)
     finally:
         if not args.keep:
             session.delete()
             floor_session.delete()
+        stop_servers(servers)
+
+
+def check_limit(bases: list[str], clsm, reference: str, forwarded_for: bool) -> None:
+    """One client address sends the limit + 10 forms of a fresh session, alternating between the servers."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from evaluation import online
+    from sessions_app.models import AwarenessSession
+
+    limit = settings.QUESTIONNAIRE_CLIENT_LIMIT
+    session = AwarenessSession.objects.create(
+        reference=reference + "-L", clsm=clsm, date=timezone.localdate(), status=AwarenessSession.Status.CONFIRMED
+    )
+    try:
+        path = f"/q/{online.link_for(session).token}/"
+        phones = [Phone(bases[n % len(bases)], path, 1000 + n, False) for n in range(limit + 10)]
+        for phone in phones:
+            phone.open_form()
+        statuses = Counter(phone.send()[0] for phone in phones)  # one after the other: the limit, not a race
+        thanked = sum(1 for phone in phones if phone.thanked)
+        holds = thanked == limit if not forwarded_for else thanked <= limit + 10
+        print(
+            f"Limit across {len(bases)} server(s): {len(phones)} forms from one address, {thanked} thanked, "
+            f"{statuses.get(429, 0)} refused (429), limit {limit}: {'holds' if holds else 'BROKEN'}"
+        )
+    finally:
+        session.delete()
+
+
+def start_servers(bases: list[str]) -> list:
+    """A gunicorn (gunicorn.conf.py) per address, production settings over plain HTTP, this environment's
+    DATABASE_URL, REDIS_URL and HUEY_NAME: what two machines behind one address would share."""
+    import subprocess
+
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-concurrent-" + "k" * 50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_COOKIES": "0",
+        "EMAIL_URL": "none",
+    }
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    servers = []
+    for base in bases:
+        bind = urllib.parse.urlparse(base).netloc
+        command = [gunicorn, "smdq.wsgi", "--bind", bind, "--log-level", "warning"]
+        servers.append(subprocess.Popen(command, cwd=ROOT, env=env))
+    for base in bases:
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(base + "/comptes/connexion/", timeout=5)
+                break
+            except OSError:
+                time.sleep(0.5)
+    return servers
+
+
+def stop_servers(servers: list) -> None:
+    for server in servers:
+        server.terminate()
+    for server in servers:
+        server.wait(timeout=30)
 
 
 if __name__ == "__main__":

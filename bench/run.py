@@ -22,7 +22,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 
-from bench import bench_aggregation, bench_answer_storage, bench_bilan, bench_engine, bench_import_qpv  # noqa: E402
+from bench import bench_aggregation, bench_answer_storage, bench_bilan, bench_engine, bench_import_qpv, bench_pages  # noqa: E402
 from bench.common import machine  # noqa: E402
 
 
@@ -41,6 +41,8 @@ def main():
         bench_bilan.run()
     if not only or "--engine" in only:
         bench_engine.run()
+    if not only or "--pages" in only:
+        bench_pages.run()
 
 
 if __name__ == "__main__":

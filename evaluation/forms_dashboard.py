@@ -11,7 +11,8 @@ from territories.models import CLSM, Department, Region
 
 def season_choices() -> list[tuple[str, str]]:
     current = season_of(timezone.localdate())
-    seasons = set(AwarenessSession.objects.values_list("season", flat=True).distinct()) | {current}
+    # order_by(): with the model's ordering (date, time) DISTINCT would keep one row per session, not per season.
+    seasons = set(AwarenessSession.objects.order_by().values_list("season", flat=True).distinct()) | {current}
     return [(s, s) for s in sorted(seasons, reverse=True)]
 
 

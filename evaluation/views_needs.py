@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Case, Count, F, TextField, Value, When
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -57,18 +57,37 @@ def _season_needs(season: str):
 
 
 def _seasons_with_needs() -> list[str]:
-    with_needs = Exists(Need.objects.filter(response__session=OuterRef("pk")))
-    seasons = AwarenessSession.objects.filter(with_needs).order_by().values_list("season", flat=True).distinct()
-    return sorted(seasons, reverse=True)
+    """The seasons with at least one need, newest first.
+
+    The seasons of the sessions (a few), then one EXISTS per season that stops at its first need, walking the
+    indexes from the season's sessions: asking « which sessions have a need » at once joins every need with every
+    response (300,000 with 400,000 at the national size)."""
+    seasons = set(AwarenessSession.objects.order_by().values_list("season", flat=True).distinct())
+    return sorted((s for s in seasons if _season_needs(s).order_by().exists()), reverse=True)
 
 
-def _uncategorised_texts(season: str) -> Counter:
-    """How many uncategorised needs of the season have each normalised text.
+def _season_summary(season: str, categories: list[NeedCategory]) -> tuple[dict, Counter]:
+    """The season's counts per category, and how many uncategorised needs have each normalised text: one
+    grouped read of the season's needs (joining them with their sessions once, not once per figure).
 
-    Reads the texts of the season's uncategorised needs (one query; a few thousand short texts at the
-    national size) because neither SQLite nor a portable expression folds case and spaces like Python does."""
-    texts = _season_needs(season).filter(category__isnull=True).values_list("text", flat=True)
-    return Counter(normalise_need(text) for text in texts)
+    The texts are folded in Python because neither SQLite nor a portable expression folds case and spaces like
+    Python does; SQL only groups the identical ones (a few thousand short texts at the national size)."""
+    uncategorised_text = Case(When(category__isnull=True, then=F("text")), default=Value(""), output_field=TextField())
+    groups = (
+        _season_needs(season)
+        .order_by()
+        .annotate(uncategorised_text=uncategorised_text)
+        .values("category_id", "uncategorised_text")
+        .annotate(n=Count("pk"))
+        .values_list("category_id", "uncategorised_text", "n")
+    )
+    by_category: Counter = Counter()
+    texts: Counter = Counter()
+    for category_id, text, n in groups:
+        by_category[category_id] += n
+        if category_id is None:
+            texts[normalise_need(text)] += n
+    return _counts(season, categories, by_category), texts
 
 
 def _rows(needs, uncategorised: Counter) -> list[NeedRow]:
@@ -80,10 +99,7 @@ def _rows(needs, uncategorised: Counter) -> list[NeedRow]:
     return rows
 
 
-def _counts(season: str, categories: list[NeedCategory]) -> dict:
-    by_category = dict(
-        _season_needs(season).values("category_id").annotate(n=Count("pk")).order_by().values_list("category_id", "n")
-    )
+def _counts(season: str, categories: list[NeedCategory], by_category: Counter) -> dict:
     categorised = sum(n for category_id, n in by_category.items() if category_id is not None)
     return {
         "season": season,
@@ -132,8 +148,12 @@ def needs_categorise(request):
     needs = _need_queryset().filter(response__session__season=season)
     if status == TO_CATEGORISE:
         needs = needs.filter(category__isnull=True)
-    page = Paginator(needs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = _rows(page.object_list, _uncategorised_texts(season))
+    counts, uncategorised = _season_summary(season, categories)
+    paginator = Paginator(needs, PAGE_SIZE)
+    # Known from the counts per category: no second join of the season's needs to count them.
+    paginator.count = counts["uncategorised"] if status == TO_CATEGORISE else counts["total"]
+    page = paginator.get_page(request.GET.get("page"))
+    rows = _rows(page.object_list, uncategorised)
     query = request.GET.copy()
     query.pop("page", None)
     query["saison"], query["statut"] = season, status
@@ -146,7 +166,7 @@ def needs_categorise(request):
         "rows": rows,
         "query": query.urlencode(),
         "categories": categories,
-        "counts": _counts(season, categories),
+        "counts": counts,
         "next_url": request.get_full_path(),
         "page_ids": ",".join(str(row.need.pk) for row in rows),
     }
@@ -165,12 +185,12 @@ def _rows_response(request, season: str, key: str, *, main: Need | None, announc
     categories = list(NeedCategory.objects.all())
     shown = set(_page_ids(request)) - {main.pk if main else None}
     same_text = [need for need in _need_queryset().filter(pk__in=shown) if normalise_need(need.text) == key]
-    uncategorised = _uncategorised_texts(season)
+    counts, uncategorised = _season_summary(season, categories)
     context = {
         "main": _rows([main], uncategorised)[0] if main else None,
         "others": _rows(same_text, uncategorised),
         "categories": categories,
-        "counts": _counts(season, categories),
+        "counts": counts,
         "next_url": request.POST.get("next", ""),
     }
     response = render(request, "evaluation/needs/_assigned.html", context)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS
 from django.utils.formats import date_format
@@ -101,10 +102,21 @@ class MonthGrid:
         return [str(WEEKDAYS[index]) for index in range(7)]
 
     def place(self, sessions) -> "MonthGrid":
-        """Put each session on its day; sessions outside the grid are ignored."""
+        """Put each session on its day; sessions outside the grid are ignored.
+
+        What the template shows of a session is prepared here once (a month at the national size holds some 400
+        sessions): its link, the translated label of its status, its time and whether it is struck through. The
+        template then only prints strings, instead of translating a label and reversing a URL per session."""
         days = {cell.day: cell for week in self.weeks for cell in week}
+        labels = {value: str(label) for value, label in AwarenessSession.Status.choices}
+        struck = {AwarenessSession.Status.CANCELLED, AwarenessSession.Status.POSTPONED}
+        detail = reverse("sessions_app:session_detail", args=[0])
         for session in sorted(sessions, key=lambda s: (s.date, s.start_time, s.reference)):
             if session.date in days:
+                session.calendar_url = detail.replace("/0/", f"/{session.pk}/")
+                session.calendar_status = labels.get(session.status, session.status)
+                session.calendar_time = f"{session.start_time:%H} h {session.start_time:%M}"
+                session.calendar_struck = session.status in struck
                 days[session.date].sessions.append(session)
         return self
 

@@ -49,13 +49,14 @@ def request_list(request):
     user = request.user
     filterset = SessionRequestFilter(request.GET, queryset=SessionRequest.objects.visible_to(user), request=request)
     rows = (
-        filterset.qs.select_related("clsm")
-        .prefetch_related(
+        filterset.qs.prefetch_related(
+            # Prefetched, not joined: joined, all 40,000 requests of the national data were joined with their CLSM
+            # before being sorted for one page.
+            "clsm",
             Prefetch("qpvs", queryset=QPV.objects.order_by("code")),
             "periods",
             Prefetch("sessions", queryset=AwarenessSession.objects.visible_to(user).order_by("date")),
-        )
-        .inbox_order()  # open requests first, the oldest at the top
+        ).inbox_order()  # open requests first, the oldest at the top
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()

@@ -84,6 +84,11 @@ def database_from_url(url: str, base_dir) -> dict:
         raise ImproperlyConfigured(
             f"DATABASE_URL : moteur {engine!r} non pris en charge (PostgreSQL ou SQLite uniquement)."
         )
+    if engine.endswith("postgresql"):
+        # No JIT compilation: it is made for long analytical queries, and PostgreSQL decides on the planner's
+        # estimated cost, not the real size. On the national data a requests page filtered by région spent 2 s of
+        # its 2.2 s compiling (bench/bench_pages.py); a `?options=` in the URL still wins.
+        config["OPTIONS"] = {"options": "-c jit=off", **config.get("OPTIONS", {})}
     if engine.endswith("sqlite3"):
         config["CONN_MAX_AGE"] = 0
         config["CONN_HEALTH_CHECKS"] = False

@@ -172,6 +172,9 @@ WHITENOISE_USE_FINDERS = DEBUG
 # development and tests (CACHE_URL only, never REDIS_URL, changes that).
 CACHES = {"default": cache_from_env(DEBUG, BASE_DIR)}
 
+# Django's form renderer, with the select and text widgets in one template each (smdq/forms_renderer.py).
+FORM_RENDERER = "smdq.forms_renderer.FormRenderer"
+
 # Flash messages in a signed cookie, cut to a bounded length: never in the session (smdq/messages.py).
 MESSAGE_STORAGE = "smdq.messages.BoundedCookieStorage"
 

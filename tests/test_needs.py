@@ -124,8 +124,9 @@ def test_list_query_budget_does_not_grow_with_needs(login, claire, session_a, dj
     for number in range(20):
         add_needs(session_a, f"Besoin {number}", f"besoin {number} bis", ("Des formations", "competences"))
     client = login(claire)
-    # session, user, seasons with needs, categories, page count, page rows, uncategorised texts, counts
-    with django_assert_max_num_queries(8):
+    # session, user, the seasons and one EXISTS for the only season with needs, categories, page rows, then the
+    # counts per category and the uncategorised texts in one grouped query (the page's count is taken from them)
+    with django_assert_max_num_queries(7):
         response = client.get(LIST_URL, {"saison": SEASON, "statut": "toutes"})
     assert response.status_code == 200
     assert len(response.context["rows"]) == 50
@@ -282,3 +283,30 @@ def test_element_ids_are_not_localised(login, claire, session_a):
     html = login(claire).get(LIST_URL, {"saison": SEASON}).content.decode()
     assert '<li id="need-12345"' in html and 'data-hx-target="#need-12345"' in html
     assert 'for="need-12345-category"' in html
+
+
+def test_seasons_with_needs_are_found_one_season_at_a_time(
+    claire, session_a, other_season_session, django_assert_num_queries
+):
+    from evaluation.views_needs import _seasons_with_needs
+
+    add_needs(session_a, "Des formations")
+    AwarenessSessionFactory(clsm=session_a.clsm, date=datetime.date(2020, 10, 1), reference="2020-001")
+    # The distinct seasons (without the model's ordering, which would make them one per session), then one EXISTS
+    # per season: never all the needs joined with all the responses at once.
+    with django_assert_num_queries(4) as queries:
+        assert _seasons_with_needs() == [SEASON]
+    assert 'SELECT DISTINCT "sessions_app_awarenesssession"."season"' in queries.captured_queries[0]["sql"]
+    assert "ORDER BY" not in queries.captured_queries[0]["sql"]
+
+
+def test_counts_and_identical_texts_come_from_one_grouped_query(login, claire, session_a):
+    add_needs(session_a, "Se former", "se  FORMER", ("Des formations", "competences"))
+    add_needs(session_a, "Se former", ("Des formations", "competences"), ("Réseau", "reseau"))
+    response = login(claire).get(LIST_URL, {"saison": SEASON, "statut": "toutes"})
+    counts = response.context["counts"]
+    assert (counts["total"], counts["uncategorised"], counts["categorised"]) == (6, 3, 3)
+    assert {c.category.code: c.count for c in counts["categories"] if c.count} == {"competences": 2, "reseau": 1}
+    assert response.context["page"].paginator.count == 6
+    identical = {row.need.text: row.identical for row in response.context["rows"] if row.need.category_id is None}
+    assert [identical[text] for text in ("Se former", "se  FORMER")] == [2, 2]

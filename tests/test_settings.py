@@ -110,6 +110,8 @@ def test_postgresql_url():
     config = database_from_url("postgres://postgres@127.0.0.1:5432/smdq", ROOT)
     assert config["ENGINE"] == "django.db.backends.postgresql"
     assert (config["HOST"], config["PORT"], config["NAME"], config["USER"]) == ("127.0.0.1", 5432, "smdq", "postgres")
+    # No JIT: on the web's short queries it compiled for seconds on a wrong cost estimate.
+    assert config["OPTIONS"]["options"] == "-c jit=off"
 
 
 def test_sqlite_url():
