@@ -87,8 +87,11 @@ def test_a_quoted_greater_than_sign_does_not_end_a_tag():
 @pytest.mark.django_db
 def test_pages_get_the_filter_and_json_does_not(client):
     html = client.get(reverse("login")).content.decode()
-    assert " :" not in _text(html).replace("&nbsp;", NBSP)  # every « : » of the log-in page has its no-break space
+    assert f"Mot de passe oublié{NNBSP}?" in html
+    assert " :" not in _text(html) and " ?" not in _text(html)
     assert "<!doctype html>" in html.lower()
+    response = client.get(reverse("evaluation:bilan_json"))  # JSON: never touched (here, a redirection to log in)
+    assert NBSP not in response.content.decode() and NNBSP not in response.content.decode()
 
 
 @pytest.mark.django_db
