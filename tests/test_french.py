@@ -260,7 +260,8 @@ def test_catalogue_holds_every_string_of_the_code(tmp_path, monkeypatch):
     _needs_gettext("xgettext")
     base = Path(settings.BASE_DIR)
     skipped = {"tests", "bench", "docs", "staticfiles", "media", "node_modules", "locale"}
-    for source in base.rglob("*"):
+    folders = [path for path in base.iterdir() if path.is_dir() and not path.name.startswith(".")]
+    for source in [*base.glob("*.py"), *(path for folder in folders for path in folder.rglob("*"))]:
         relative = source.relative_to(base)
         if source.suffix in (".py", ".html", ".txt") and not (
             skipped & set(relative.parts) or any(part.startswith(".") for part in relative.parts)
