@@ -123,7 +123,7 @@ def test_a_running_season_is_compared_with_the_same_dates_of_the_previous_one(
     data = client.get(reverse("evaluation:bilan_json"), {"period": "saison", "season": "2023-2024"}).json()
     assert data["comparison"]["differences"]["key_figures"]["participants"] == -3
     text = pdf_text(report_pdf(client, {"period": "saison", "season": "2023-2024"}))
-    assert "Par rapport à la saison 2022-2023 au 29 novembre : 0 séances, −3 participant·es" in text
+    assert "Par rapport à la saison 2022-2023 au 29 novembre : 0 séance, −3 participant·es" in text
 
 
 def test_a_finished_season_is_compared_with_the_whole_previous_one(login, claire, monkeypatch, two_seasons):

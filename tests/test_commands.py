@@ -52,7 +52,7 @@ def test_load_territories_twice_does_nothing_the_second_time():
 
 def test_load_territories_force_reloads_without_duplicates():
     output = run("load_territories", "--force")
-    assert "1584 QPV importés (0 créés, 0 mis à jour)" in output
+    assert "1584 QPV importés (0 créé, 0 mis à jour)" in output
     assert QPV.objects.count() == 1584
 
 

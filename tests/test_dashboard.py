@@ -125,7 +125,7 @@ def test_publish_editions_and_notify_coordinators(login, claire, alice, bob, fan
     assert "23,1" in text_of(bytes(first.pdf)) and "23,1" not in text_of(bytes(first.pdf_funder))
     assert first.data["key_figures"]["sessions"] == 2
     assert sorted(mail.outbox[0].to) == sorted([alice.email, bob.email])
-    assert "Bilan disponible : Saison 2022-2023" in mail.outbox[0].subject
+    assert "Bilan disponible\xa0: Saison 2022-2023" in mail.outbox[0].subject
     client.post(reverse("evaluation:edition_publish"), SEASON)
     assert list(BilanEdition.objects.values_list("number", flat=True)) == [2, 1]
     assert len(mail.outbox) == 2

@@ -131,7 +131,7 @@ def test_one_email_per_coordinator_with_their_due_sessions(territory, alice, bob
     messages = mails_by_recipient()
     assert sorted(messages) == sorted([alice.email, bob.email, territory["berthe"].email])
     to_alice = messages[alice.email]
-    assert to_alice.subject == "Suivi des effets : 2 séances attendent votre retour"
+    assert to_alice.subject == "Suivi des effets\xa0: 2 séances attendent votre retour"
     assert "Bonjour Alice," in to_alice.body
     assert "Séance 2024-001 du 12 mars 2024 (CLSM A de Lille)" in to_alice.body
     assert "Séance 2024-030 du 12 mars 2024 (CLSM C de Roubaix)" in to_alice.body
@@ -142,7 +142,7 @@ def test_one_email_per_coordinator_with_their_due_sessions(territory, alice, bob
     assert f"{BASE_URL}/suivis/" in to_alice.body
     assert f"{BASE_URL}{reverse('kit:propose')}" in to_alice.body
     to_bob = messages[bob.email]
-    assert to_bob.subject == "Suivi des effets : une séance attend votre retour"
+    assert to_bob.subject == "Suivi des effets\xa0: une séance attend votre retour"
     assert "Séance 2024-020 du 12 mars 2024 (CLSM B de Marseille)" in to_bob.body
     assert "2024-001" not in to_bob.body
 
@@ -171,7 +171,7 @@ def test_reminders_are_not_sent_twice_then_once_more_after_30_days(territory, al
     messages = mails_by_recipient()
     assert sorted(messages) == sorted([alice.email, bob.email, territory["berthe"].email])
     to_alice = messages[alice.email]
-    assert to_alice.subject == "Rappel – Suivi des effets : 2 séances attendent votre retour"
+    assert to_alice.subject == "Rappel – Suivi des effets\xa0: 2 séances attendent votre retour"
     assert "rappel, une première demande vous a été envoyée le 12 septembre 2024" in to_alice.body
     assert "2024-010" not in to_alice.body
     assert (report.reminded, report.second_reminders) == (3, 3)
@@ -464,7 +464,7 @@ def test_the_list_shows_due_then_upcoming_then_answered(login, alice, clsm_a, cl
     positions = [html.index(ref) for ref in ("R-DUE-1", "R-DUE-2", "R-NEXT", "R-DONE")]
     assert positions == sorted(positions)
     assert "R-BOB" not in html
-    assert "À renseigner : 2<" in html and "À venir : 1<" in html and "Renseignés : 1<" in html
+    assert "À renseigner\xa0: 2<" in html and "À venir\xa0: 1<" in html and "Renseignés\xa0: 1<" in html
     assert html.count(">Renseigner<") == 3 and html.count(">Modifier<") == 1
     assert reverse("evaluation:followup_answer", args=[due_old.followup.pk]) in html
     assert reverse("evaluation:followup_answer", args=[upcoming.followup.pk]) in html

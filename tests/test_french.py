@@ -87,8 +87,11 @@ def test_a_quoted_greater_than_sign_does_not_end_a_tag():
 @pytest.mark.django_db
 def test_pages_get_the_filter_and_json_does_not(client):
     html = client.get(reverse("login")).content.decode()
-    assert " :" not in _text(html).replace("&nbsp;", NBSP)  # every « : » of the log-in page has its no-break space
+    assert f"Mot de passe oublié{NNBSP}?" in html
+    assert " :" not in _text(html) and " ?" not in _text(html)
     assert "<!doctype html>" in html.lower()
+    response = client.get(reverse("evaluation:bilan_json"))  # JSON: never touched (here, a redirection to log in)
+    assert NBSP not in response.content.decode() and NNBSP not in response.content.decode()
 
 
 @pytest.mark.django_db
@@ -257,7 +260,8 @@ def test_catalogue_holds_every_string_of_the_code(tmp_path, monkeypatch):
     _needs_gettext("xgettext")
     base = Path(settings.BASE_DIR)
     skipped = {"tests", "bench", "docs", "staticfiles", "media", "node_modules", "locale"}
-    for source in base.rglob("*"):
+    folders = [path for path in base.iterdir() if path.is_dir() and not path.name.startswith(".")]
+    for source in [*base.glob("*.py"), *(path for folder in folders for path in folder.rglob("*"))]:
         relative = source.relative_to(base)
         if source.suffix in (".py", ".html", ".txt") and not (
             skipped & set(relative.parts) or any(part.startswith(".") for part in relative.parts)

@@ -95,7 +95,7 @@ def test_the_bilan_of_a_season_that_cannot_exist_is_a_form_error(claire, clsm_a)
     client = production_client(claire)
     response = client.get(reverse("evaluation:dashboard"), {"period": "saison", "season": "0-1"})
     assert response.status_code == 200
-    assert "Saison invalide : « 0-1 »." in page(response) or "Sélectionnez un choix valide" in page(response)
+    assert "Saison invalide\xa0: «\xa00-1\xa0»." in page(response) or "Sélectionnez un choix valide" in page(response)
     for name in ("evaluation:bilan_json", "evaluation:bilan_xlsx"):
         assert client.get(reverse(name), {"period": "saison", "season": "0-1"}).status_code < 500
 

@@ -65,14 +65,14 @@ def test_import_two_clsm_with_communes_from_qpvs(db, tmp_path):
     )
     assert state("CLSM de Saint-Quentin") == (CLSM.Status.PLANNED, "", ["QN00201M"], ["02571", "02691"])
 
-    assert run_import(path) == "2 CLSM importés (0 créés, 0 mis à jour)\n"
+    assert run_import(path) == "2 CLSM importés (0 créé, 0 mis à jour)\n"
     assert CLSM.objects.count() == 2
 
     changed = write_csv(tmp_path, [TWO_CLSM[0], "CLSM de Saint-Quentin;;QN00201M;actif;"], name="modifie.csv")
-    assert run_import(changed) == "2 CLSM importés (0 créés, 1 mis à jour)\n"
+    assert run_import(changed) == "2 CLSM importés (0 créé, 1 mis à jour)\n"
     assert state("CLSM de Saint-Quentin") == (CLSM.Status.ACTIVE, "", ["QN00201M"], ["02571", "02691"])
     assert state("CLSM de Bourg-en-Bresse")[0] == CLSM.Status.ACTIVE
-    assert run_import(changed) == "2 CLSM importés (0 créés, 0 mis à jour)\n"
+    assert run_import(changed) == "2 CLSM importés (0 créé, 0 mis à jour)\n"
 
 
 def test_single_clsm_summary_is_singular(db, tmp_path):
@@ -86,15 +86,15 @@ def test_changes_to_email_qpvs_and_communes_are_updates(db, tmp_path):
         'CLSM de Bourg-en-Bresse;;"QN00101M;QN00102M";;nouveau@bourgenbresse.fr',
         "CLSM de Saint-Quentin;;QN00201M;en_projet;",
     ]
-    assert run_import(write_csv(tmp_path, rows, name="b.csv")) == "2 CLSM importés (0 créés, 1 mis à jour)\n"
+    assert run_import(write_csv(tmp_path, rows, name="b.csv")) == "2 CLSM importés (0 créé, 1 mis à jour)\n"
     assert state("CLSM de Bourg-en-Bresse")[1] == "nouveau@bourgenbresse.fr"
 
     rows[0] = "CLSM de Bourg-en-Bresse;;QN00101M;;nouveau@bourgenbresse.fr"
-    assert run_import(write_csv(tmp_path, rows, name="c.csv")) == "2 CLSM importés (0 créés, 1 mis à jour)\n"
+    assert run_import(write_csv(tmp_path, rows, name="c.csv")) == "2 CLSM importés (0 créé, 1 mis à jour)\n"
     assert state("CLSM de Bourg-en-Bresse")[2:] == (["QN00101M"], ["01053"])
 
     rows[0] = "CLSM de Bourg-en-Bresse;1004;QN00101M;;nouveau@bourgenbresse.fr"
-    assert run_import(write_csv(tmp_path, rows, name="d.csv")) == "2 CLSM importés (0 créés, 1 mis à jour)\n"
+    assert run_import(write_csv(tmp_path, rows, name="d.csv")) == "2 CLSM importés (0 créé, 1 mis à jour)\n"
     assert state("CLSM de Bourg-en-Bresse")[2:] == (["QN00101M"], ["01004"])
 
 
@@ -120,7 +120,7 @@ def test_explicit_communes_column(db, tmp_path):
     assert state("CLSM de l'Ain") == (CLSM.Status.ACTIVE, "", ["QN00103M"], ["01053"])
     assert state("CLSM des Deux Communes") == (CLSM.Status.PLANNED, "", [], ["01004", "2A247"])
     assert state("CLSM zéro de tête")[3] == ["01053"]
-    assert run_import(path) == "3 CLSM importés (0 créés, 0 mis à jour)\n"
+    assert run_import(path) == "3 CLSM importés (0 créé, 0 mis à jour)\n"
 
 
 def test_lowercase_qpv_codes_and_spaces_are_accepted(db, tmp_path):
@@ -361,7 +361,7 @@ def test_xlsx_import(db, tmp_path):
     assert state("CLSM de Saint-Quentin") == (CLSM.Status.PLANNED, "", ["QN00201M"], ["02571", "02691"])
     assert state("CLSM numérique")[3] == ["01053"]
     assert state("CLSM flottant")[3] == ["01004"]
-    assert run_import(path) == "4 CLSM importés (0 créés, 0 mis à jour)\n"
+    assert run_import(path) == "4 CLSM importés (0 créé, 0 mis à jour)\n"
 
 
 def test_xlsx_errors_use_spreadsheet_rows(db, tmp_path):

@@ -127,7 +127,7 @@ def official_csv(tmp_path, *, rename=None) -> Path:
 
 def test_sample_csv_imports_its_four_qpv_unchanged(db):
     before = snapshot()
-    assert run_import(SAMPLE_CSV) == "4 QPV importés (0 créés, 0 mis à jour)\n"
+    assert run_import(SAMPLE_CSV) == "4 QPV importés (0 créé, 0 mis à jour)\n"
     assert snapshot() == before
     assert QPV.objects.count() == 1584
     assert communes_of("QN00201M") == ["02571", "02691"]
@@ -143,11 +143,11 @@ def test_sample_csv_restores_changed_values(db):
     qpv.save()
     qpv.communes.set(["02691"])
     QPV.objects.filter(code="QN00101M").update(name="Autre")
-    assert run_import(SAMPLE_CSV) == "4 QPV importés (0 créés, 2 mis à jour)\n"
+    assert run_import(SAMPLE_CSV) == "4 QPV importés (0 créé, 2 mis à jour)\n"
     assert QPV.objects.get(code="QN00201M").name == "Europe"
     assert QPV.objects.get(code="QN00101M").name == "Grande Reyssouze Terre Des Fleurs"
     assert communes_of("QN00201M") == ["02571", "02691"]
-    assert run_import(SAMPLE_CSV) == "4 QPV importés (0 créés, 0 mis à jour)\n"
+    assert run_import(SAMPLE_CSV) == "4 QPV importés (0 créé, 0 mis à jour)\n"
 
 
 def test_csv_import_keeps_existing_perimeters(db):
@@ -187,17 +187,17 @@ def test_full_official_csv_creates_then_changes_nothing(db, tmp_path):
     assert communes_of("QN98701M") == ["98712"]
     assert set(QPV.objects.values_list("list_year", flat=True)) == {2024}
 
-    assert run_import(path) == "1584 QPV importés (0 créés, 0 mis à jour)\n"
+    assert run_import(path) == "1584 QPV importés (0 créé, 0 mis à jour)\n"
     assert QPV.objects.count() == 1584
 
     renamed = official_csv(tmp_path, rename=("QN00102M", "Croix Blanche ; Nouveau nom"))
-    assert run_import(renamed) == "1584 QPV importés (0 créés, 1 mis à jour)\n"
+    assert run_import(renamed) == "1584 QPV importés (0 créé, 1 mis à jour)\n"
     assert QPV.objects.get(code="QN00102M").name == "Croix Blanche ; Nouveau nom"
     assert QPV.objects.count() == 1584
 
 
 def test_full_official_csv_over_existing_list_changes_nothing(db, tmp_path):
-    assert run_import(official_csv(tmp_path)) == "1584 QPV importés (0 créés, 0 mis à jour)\n"
+    assert run_import(official_csv(tmp_path)) == "1584 QPV importés (0 créé, 0 mis à jour)\n"
 
 
 # Variants of the CSV -----------------------------------------------------------------------------------
@@ -221,7 +221,7 @@ def test_new_qpv_created_with_department_and_communes(db, tmp_path):
         "QN98799M": ("Polynésie Neuve", "987", 2024, ["98712"], None, None),
     }
     assert QPV.objects.count() == 1588
-    assert run_import(path) == "4 QPV importés (0 créés, 0 mis à jour)\n"
+    assert run_import(path) == "4 QPV importés (0 créé, 0 mis à jour)\n"
 
 
 def test_2015_list_as_csv(db, tmp_path):
@@ -266,7 +266,7 @@ def test_comma_separated_sample_layout(db, tmp_path):
     text = SAMPLE_CSV.read_text(encoding="utf-8-sig")
     path = tmp_path / "virgules.csv"
     path.write_bytes(("\ufeff" + text.replace(";", ",").replace('"02571, 02691"', '"02571; 02691"')).encode())
-    assert run_import(path) == "4 QPV importés (0 créés, 0 mis à jour)\n"
+    assert run_import(path) == "4 QPV importés (0 créé, 0 mis à jour)\n"
 
 
 def test_utf8_without_bom_variant(db, tmp_path):
@@ -274,7 +274,7 @@ def test_utf8_without_bom_variant(db, tmp_path):
     assert data.startswith(b"\xef\xbb\xbf")
     path = tmp_path / "sans_bom.csv"
     path.write_bytes(data[3:].replace(b"Croix Blanche", "Croix Blanche Élargie".encode()))
-    assert run_import(path) == "4 QPV importés (0 créés, 1 mis à jour)\n"
+    assert run_import(path) == "4 QPV importés (0 créé, 1 mis à jour)\n"
     assert QPV.objects.get(code="QN00102M").name == "Croix Blanche Élargie"
 
 
@@ -312,7 +312,7 @@ def test_xlsx_sample_imports_like_the_csv(db, tmp_path):
             ("QN00201M", "Europe", 32, None, 2, "Aisne", "02571; 02691", "Omissy; Saint-Quentin", None),
         ],
     )
-    assert run_import(path) == "4 QPV importés (0 créés, 0 mis à jour)\n"
+    assert run_import(path) == "4 QPV importés (0 créé, 0 mis à jour)\n"
     assert snapshot() == before
 
 
@@ -327,7 +327,7 @@ def test_xlsx_creates_and_updates(db, tmp_path):
     assert run_import(path) == "2 QPV importés (1 créé, 1 mis à jour)\n"
     assert QPV.objects.get(code="QN00102M").name == "Croix Blanche Nord"
     assert snapshot(["QN00199M"])["QN00199M"][:4] == ("Quartier Neuf", "01", 2024, ["01053"])
-    assert run_import(path) == "2 QPV importés (0 créés, 0 mis à jour)\n"
+    assert run_import(path) == "2 QPV importés (0 créé, 0 mis à jour)\n"
 
 
 def test_xlsx_error_reports_spreadsheet_row(db, tmp_path):
@@ -378,7 +378,7 @@ def test_geojson_2015_creates_qpv_with_perimeters(db):
     perpignan = by_code["QP066007"]
     assert (perpignan.name, perpignan.department_id) == ("Bas-Vernet Nouveau QPV", "66")
 
-    assert run_import(GEOJSON_2015) == "105 QPV importés (0 créés, 0 mis à jour)\n"
+    assert run_import(GEOJSON_2015) == "105 QPV importés (0 créé, 0 mis à jour)\n"
     assert QPV.objects.count() == 1584 + 105
 
 
@@ -399,11 +399,11 @@ def feature(code, name, commune, dep, ring):
 def test_geojson_perimeter_update(db, tmp_path):
     ring = [[5.0, 46.0], [5.2, 46.0], [5.2, 46.4], [5.0, 46.0]]
     path = geojson_file(tmp_path, [feature("QN00101M", "Grande Reyssouze Terre Des Fleurs", "01053", "01", ring)])
-    assert run_import(path) == "1 QPV importé (0 créés, 1 mis à jour)\n"
+    assert run_import(path) == "1 QPV importé (0 créé, 1 mis à jour)\n"
     qpv = QPV.objects.get(code="QN00101M")
     assert qpv.perimeter.geometry == {"type": "Polygon", "coordinates": [ring]}
     assert (qpv.latitude, qpv.longitude) == (pytest.approx(46.2), pytest.approx(5.1))
-    assert run_import(path) == "1 QPV importé (0 créés, 0 mis à jour)\n"
+    assert run_import(path) == "1 QPV importé (0 créé, 0 mis à jour)\n"
 
 
 def test_geojson_errors_speak_of_entities(db, tmp_path):

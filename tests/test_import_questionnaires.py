@@ -135,7 +135,7 @@ def test_import_good_file_then_rerun_changes_nothing(tmp_path, session_a, confir
     assert summaries(confirmed)["eng_investir"] == (1, 4)
 
     before = counts()
-    assert run_import(path) == ("3 questionnaires importés (0 créés, 0 mis à jour)\n", "")
+    assert run_import(path) == ("3 questionnaires importés (0 créé, 0 mis à jour)\n", "")
     assert counts() == before
     assert contents(session_a)[1] == first
 
@@ -146,19 +146,19 @@ def test_the_same_need_twice_once_categorised_reruns_unchanged(tmp_path, session
     need = "Se former à l'écoute"
     path = write_csv(tmp_path, [line("2024-001", [5], [(need, "competences"), (need, ""), (need, "")])])
     run_import(path)
-    assert run_import(path)[0] == "1 questionnaire importé (0 créés, 0 mis à jour)\n"
+    assert run_import(path)[0] == "1 questionnaire importé (0 créé, 0 mis à jour)\n"
     assert contents(session_a)[0][3] == [(need, "competences"), (need, None), (need, None)]
     # A category given on the screen to the third one stays with it, and with it only.
     third = Need.objects.get(position=3)
     third.category = NeedCategory.objects.get(code="reseau")
     third.save()
-    assert run_import(path)[0] == "1 questionnaire importé (0 créés, 0 mis à jour)\n"
+    assert run_import(path)[0] == "1 questionnaire importé (0 créé, 0 mis à jour)\n"
     assert contents(session_a)[0][3] == [(need, "competences"), (need, None), (need, "reseau")]
     # A need that moved keeps the category of the need of the same text it replaces.
     run_import(write_csv(tmp_path, [line("2024-001", [4], [("Autre", "actions"), (need, "")])], name="a.csv"))
     Need.objects.filter(position=2).update(category=NeedCategory.objects.get(code="reseau"))
     swapped = write_csv(tmp_path, [line("2024-001", [4], [(need, ""), ("Autre", "actions")])], name="b.csv")
-    assert run_import(swapped)[0] == "1 questionnaire importé (0 créés, 1 mis à jour)\n"
+    assert run_import(swapped)[0] == "1 questionnaire importé (0 créé, 1 mis à jour)\n"
     assert contents(session_a)[0][3] == [(need, "reseau"), ("Autre", "actions")]
 
 
@@ -177,7 +177,7 @@ def test_replace_rule_rewrites_only_the_modified_session(tmp_path, session_a, co
 
     modified = [GOOD_ROWS[0], line("2024-001", [1, 1, 1]), GOOD_ROWS[2]]
     out, _err = run_import(write_csv(tmp_path, modified, name="modifie.csv"))
-    assert out == "3 questionnaires importés (0 créés, 1 mis à jour)\n"
+    assert out == "3 questionnaires importés (0 créé, 1 mis à jour)\n"
     assert contents(confirmed) == untouched
     sheets = contents(session_a)
     assert [sheet[:2] for sheet in sheets] == [(1, "papier"), (2, "import"), (3, "import"), (4, "en_ligne")]
@@ -185,7 +185,7 @@ def test_replace_rule_rewrites_only_the_modified_session(tmp_path, session_a, co
     assert Response.objects.get(session=session_a, sheet_number=2).pk == first_response.pk  # unchanged row kept
     assert summaries(session_a)["sat_logistique"] == (3, 2 + 5 + 1)
     assert summaries(session_a)["sat_duree"] == (2, 3 + 1)
-    assert run_import(write_csv(tmp_path, modified, name="modifie.csv"))[0].endswith("(0 créés, 0 mis à jour)\n")
+    assert run_import(write_csv(tmp_path, modified, name="modifie.csv"))[0].endswith("(0 créé, 0 mis à jour)\n")
 
     # One more row for the session: created after its highest sheet number; one row less: deleted, and said.
     more = [*modified, line("2024-001", [2])]
@@ -196,7 +196,7 @@ def test_replace_rule_rewrites_only_the_modified_session(tmp_path, session_a, co
     out, _err = run_import(write_csv(tmp_path, [GOOD_ROWS[0]], name="moins.csv"))
     assert out == (
         "2 questionnaires importés auparavant ont été retirés : leur séance a moins de lignes dans ce fichier.\n"
-        "1 questionnaire importé (0 créés, 0 mis à jour)\n"
+        "1 questionnaire importé (0 créé, 0 mis à jour)\n"
     )
     assert [sheet[:2] for sheet in contents(session_a)] == [(1, "papier"), (2, "import"), (4, "en_ligne")]
     assert len(contents(confirmed)) == 1  # absent from the file: left as it was
@@ -210,13 +210,13 @@ def test_categories_given_on_the_screen_survive_a_reimport(tmp_path, session_a, 
     need.category = NeedCategory.objects.get(code="ressources_locales")
     need.categorised_by = claire
     need.save()
-    assert run_import(path)[0] == "1 questionnaire importé (0 créés, 0 mis à jour)\n"
+    assert run_import(path)[0] == "1 questionnaire importé (0 créé, 0 mis à jour)\n"
     need.refresh_from_db()
     assert need.category.code == "ressources_locales" and need.categorised_by == claire
 
     # A changed answer rewrites the response; the need's text is unchanged, so it keeps its category.
     changed = [line("2024-001", [1], [("Se former à l'écoute", "competences"), ("Mieux connaître le CLSM", "")])]
-    assert run_import(write_csv(tmp_path, changed, name="change.csv"))[0].endswith("(0 créés, 1 mis à jour)\n")
+    assert run_import(write_csv(tmp_path, changed, name="change.csv"))[0].endswith("(0 créé, 1 mis à jour)\n")
     assert contents(session_a)[0][3] == [
         ("Se former à l'écoute", "competences"),
         ("Mieux connaître le CLSM", "ressources_locales"),

@@ -120,7 +120,7 @@ def test_requests_are_imported_then_reimporting_changes_nothing(clsm_a, clsm_b, 
         ("D2024-003", "", "refusee", "Import"),
     ]
 
-    assert run_import("sollicitations", path) == "3 sollicitations importés (0 créés, 0 mis à jour)\n"
+    assert run_import("sollicitations", path) == "3 sollicitations importés (0 créé, 0 mis à jour)\n"
     assert SessionRequest.objects.count() == 3
     assert SessionRequestChange.objects.count() == 3
 
@@ -133,19 +133,19 @@ def test_changed_requests_are_updated_and_status_changes_recorded(clsm_a, clsm_b
         "D2024-003;CLSM A de Lille;QN05971M;2024-03-01;refusee;;",
     ]
     path = write_csv(tmp_path, REQUEST_HEADER, changed, name="modifie.csv")
-    assert run_import("sollicitations", path) == "3 sollicitations importés (0 créés, 2 mis à jour)\n"
+    assert run_import("sollicitations", path) == "3 sollicitations importés (0 créé, 2 mis à jour)\n"
     assert request_state("D2024-002")[3] == "en_etude"
     assert request_state("D2024-003")[1] == ["QN05971M"]
     assert list(
         SessionRequestChange.objects.filter(request__reference="D2024-002").values_list("from_status", "to_status")
     ) == [("", "nouvelle"), ("nouvelle", "en_etude")]
-    assert run_import("sollicitations", path) == "3 sollicitations importés (0 créés, 0 mis à jour)\n"
+    assert run_import("sollicitations", path) == "3 sollicitations importés (0 créé, 0 mis à jour)\n"
 
 
 def test_request_recorded_in_the_application_is_updated_by_its_reference(clsm_a, tmp_path):
     SessionRequestFactory(clsm=clsm_a, reference="D2024-001", message="avant")
     path = write_csv(tmp_path, REQUEST_HEADER, [REQUESTS[0]])
-    assert run_import("sollicitations", path) == "1 sollicitation importé (0 créés, 1 mis à jour)\n"
+    assert run_import("sollicitations", path) == "1 sollicitation importé (0 créé, 1 mis à jour)\n"
     assert SessionRequest.objects.get().message == "Une séance au printemps."
 
 
@@ -191,7 +191,7 @@ def test_requests_from_xlsx_with_date_cells(clsm_a, clsm_b, tmp_path):
     assert run_import("sollicitations", path) == "2 sollicitations importés (2 créés, 0 mis à jour)\n"
     assert request_state("D2024-001")[2] == datetime.date(2024, 1, 15)
     assert request_state("D2024-002")[2:] == (datetime.date(2024, 2, 15), "nouvelle", "", "Bonjour")
-    assert run_import("sollicitations", path) == "2 sollicitations importés (0 créés, 0 mis à jour)\n"
+    assert run_import("sollicitations", path) == "2 sollicitations importés (0 créé, 0 mis à jour)\n"
 
 
 @pytest.mark.parametrize(
@@ -340,7 +340,7 @@ def test_sessions_are_imported_then_reimporting_changes_nothing(request_a, clsm_
         ("2099-001", "planifiee", "Import"),
     ]
 
-    assert run_import("sessions", path) == "3 séances importés (0 créés, 0 mis à jour)\n"
+    assert run_import("sessions", path) == "3 séances importés (0 créé, 0 mis à jour)\n"
     assert AwarenessSession.objects.count() == 3
     assert AwarenessSessionChange.objects.count() == 3
 
@@ -354,7 +354,7 @@ def test_changed_sessions_are_updated_without_transition_checks(request_a, clsm_
         "2099-001;CLSM B de Marseille;QN01330M;2099-09-15;;;;;confirmee;;;",
     ]
     path = write_csv(tmp_path, SESSION_HEADER, changed, name="modifie.csv")
-    assert run_import("sessions", path) == "3 séances importés (0 créés, 2 mis à jour)\n"
+    assert run_import("sessions", path) == "3 séances importés (0 créé, 2 mis à jour)\n"
     assert session_state("2024-102")[1] == ["QN05972M"]
     assert session_state("2024-102")[7:10] == ("realisee", None, 12)
     # A new date moves the session to its season.
@@ -363,14 +363,14 @@ def test_changed_sessions_are_updated_without_transition_checks(request_a, clsm_
     assert list(
         AwarenessSessionChange.objects.filter(session__reference="2024-102").values_list("from_status", "to_status")
     ) == [("", "annulee"), ("annulee", "realisee")]
-    assert run_import("sessions", path) == "3 séances importés (0 créés, 0 mis à jour)\n"
+    assert run_import("sessions", path) == "3 séances importés (0 créé, 0 mis à jour)\n"
 
 
 def test_session_recorded_in_the_application_is_updated_by_its_reference(clsm_a, tmp_path):
     AwarenessSessionFactory(clsm=clsm_a, reference="2024-101", venue="Ancien lieu", date=datetime.date(2024, 3, 12))
     row = "2024-101;CLSM A de Lille;QN05971M;2024-03-12;14:00;180;Nouveau lieu;;planifiee;15;;"
     path = write_csv(tmp_path, SESSION_HEADER, [row])
-    assert run_import("sessions", path) == "1 séance importé (0 créés, 1 mis à jour)\n"
+    assert run_import("sessions", path) == "1 séance importé (0 créé, 1 mis à jour)\n"
     assert AwarenessSession.objects.get().venue == "Nouveau lieu"
 
 
@@ -422,7 +422,7 @@ def test_sessions_from_xlsx_with_date_and_time_cells(request_a, tmp_path):
         "01053",
         "planifiee",
     )
-    assert run_import("sessions", path) == "2 séances importés (0 créés, 0 mis à jour)\n"
+    assert run_import("sessions", path) == "2 séances importés (0 créé, 0 mis à jour)\n"
 
 
 SESSION_ERRORS = [
@@ -595,7 +595,7 @@ def test_participants_are_imported_then_reimporting_changes_nothing(session_a, s
     ]
 
     pks = set(Participant.objects.values_list("pk", flat=True))
-    assert run_import("participants", path) == "5 participants importés (0 créés, 0 mis à jour)\n"
+    assert run_import("participants", path) == "5 participants importés (0 créé, 0 mis à jour)\n"
     assert set(Participant.objects.values_list("pk", flat=True)) == pks
     assert Structure.objects.count() == 3
 
@@ -611,7 +611,7 @@ def test_reimporting_one_sessions_rows_replaces_only_that_session(session_a, ses
     output = run_import("participants", write_csv(tmp_path, PARTICIPANT_HEADER, modified, name="modifie.csv"))
     assert output.splitlines() == [
         "4 participant(s) déjà enregistré(s) pour 1 séance(s) remplacé(s) par les lignes du fichier.",
-        "3 participants importés (0 créés, 2 mis à jour)",
+        "3 participants importés (0 créé, 2 mis à jour)",
     ]
     assert sheet(session_a) == [
         (1, "femme", "social", "CCAS", "ccas", False, True),
@@ -621,7 +621,7 @@ def test_reimporting_one_sessions_rows_replaces_only_that_session(session_a, ses
 
     # A file naming only session B leaves session A's sheet alone.
     only_b = write_csv(tmp_path, PARTICIPANT_HEADER, ["2024-002;homme;sport;Club de foot;oui;oui"], name="b.csv")
-    assert run_import("participants", only_b).endswith("1 participant importé (0 créés, 1 mis à jour)\n")
+    assert run_import("participants", only_b).endswith("1 participant importé (0 créé, 1 mis à jour)\n")
     assert len(sheet(session_a)) == 2
     assert sheet(session_b) == [(1, "homme", "sport", "Club de foot", "Club de foot", True, True)]
 
@@ -647,7 +647,7 @@ def test_participants_comma_separated_and_xlsx(session_a, session_b, tmp_path):
     path = write_csv(tmp_path, PARTICIPANT_HEADER, rows, sep=",", bom=False)
     assert run_import("participants", path) == "5 participants importés (5 créés, 0 mis à jour)\n"
     xlsx = write_xlsx(tmp_path, PARTICIPANT_HEADER, [row.split(";") for row in PARTICIPANTS])
-    assert run_import("participants", xlsx) == "5 participants importés (0 créés, 0 mis à jour)\n"
+    assert run_import("participants", xlsx) == "5 participants importés (0 créé, 0 mis à jour)\n"
 
 
 PARTICIPANT_ERRORS = [
@@ -753,7 +753,7 @@ def test_imports_write_in_bulk(clsm_a, tmp_path, django_assert_max_num_queries):
     assert Structure.objects.count() == 4
     for kind, name in (("sollicitations", "s.csv"), ("sessions", "x.csv"), ("participants", "p.csv")):
         with django_assert_max_num_queries(10):
-            assert run_import(kind, tmp_path / name).endswith("(0 créés, 0 mis à jour)\n")
+            assert run_import(kind, tmp_path / name).endswith("(0 créé, 0 mis à jour)\n")
 
 
 # The web import page offers the three kinds -----------------------------------------------------------
@@ -779,5 +779,5 @@ def test_upload_preview_of_a_participants_file_writes_nothing(login, claire, ses
         reverse("imports:upload"),
         {"kind": "participants", "file": SimpleUploadedFile("feuille.csv", content)},
     )
-    assert "Simulation : 5 participants importés (5 créés, 0 mis à jour)" in response.content.decode()
+    assert "Simulation\xa0: 5 participants importés (5 créés, 0 mis à jour)" in response.content.decode()
     assert not Participant.objects.exists()

@@ -22,7 +22,7 @@ def test_preview_then_confirm(login, claire):
     response = upload(client, GOOD)
     html = response.content.decode()
     assert "Fichier valide" in html
-    assert "Simulation : 1 CLSM importé (1 créé, 0 mis à jour)" in html
+    assert "Simulation\xa0: 1 CLSM importé (1 créé, 0 mis à jour)" in html
     assert not CLSM.objects.filter(name="CLSM de Bourg").exists()  # nothing written before confirmation
     pending = PendingImport.objects.get()
     response = client.post(reverse("imports:confirm", args=[pending.pk]), follow=True)
@@ -36,9 +36,9 @@ def test_preview_then_confirm(login, claire):
 
 def test_preview_lists_every_error_and_writes_nothing(login, claire):
     html = upload(login(claire), BAD).content.decode()
-    assert "2 erreurs : rien n'a été importé" in html
-    assert "ligne 3, colonne qpv : QPV inconnu « QN99999Z »" in html
-    assert "ligne 3, colonne statut : valeur inconnue « peut-être »" in html
+    assert "2 erreurs\xa0: rien n'a été importé" in html
+    assert "ligne 3, colonne qpv\xa0: QPV inconnu «\xa0QN99999Z\xa0»" in html
+    assert "ligne 3, colonne statut\xa0: valeur inconnue «\xa0peut-être\xa0»" in html
     assert not CLSM.objects.exists()
 
 
@@ -88,5 +88,5 @@ def test_preview_shows_the_format_columns_and_names_the_ignored_ones(login, clai
     content = "nom;remarque interne;statut\nCLSM de Bourg;à rappeler;actif\n"
     html = upload(login(claire), content).content.decode()
     assert "Fichier valide" in html
-    assert "Colonnes ignorées (absentes du format) : <code>remarque interne</code>" in html
+    assert "Colonnes ignorées (absentes du format)\xa0: <code>remarque interne</code>" in html
     assert "à rappeler" not in html  # an ignored column is not kept, nor shown

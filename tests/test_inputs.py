@@ -149,7 +149,7 @@ def test_a_form_with_errors_opens_on_its_summary(login, claire, clsm_a):
     )
     assert summary, "pas de récapitulatif des erreurs"
     assert html.index("data-error-summary") < html.index('name="clsm"')  # at the top of the form
-    assert '<a href="#id_date">Date : Ce champ est obligatoire.</a>' in summary.group()
+    assert '<a href="#id_date">Date\xa0: Ce champ est obligatoire.</a>' in summary.group()
     assert 'href="#id_venue"' in summary.group()
     assert "js/app.js" in html  # which focuses it: the CSP forbids an inline script
     assert "<script>" not in html

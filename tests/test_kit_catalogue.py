@@ -21,6 +21,7 @@ from django.urls import reverse
 
 from kit.filters import CatalogueFilter, facets
 from kit.models import ActionSheet, Determinant, ProjectType
+from smdq.typography import french_text
 from territories.models import Department
 
 pytestmark = pytest.mark.django_db
@@ -387,7 +388,7 @@ def test_sheet_page_shows_every_section_in_order_and_prints(client):
         "Apprentissages",
     ):
         assert f'<h3 class="h6">{text}</h3>' in html
-    assert sheet.title in html and "Caen, Hérouville-Saint-Clair, Mondeville" in html
+    assert french_text(sheet.title) in html and "Caen, Hérouville-Saint-Clair, Mondeville" in html
     assert "Calvados (14), Normandie" in html and "<li>UDAF14</li>" in html
     assert "Imprimer la fiche" in html and "js/kit.js" in html and "css/kit.css" in html
     css = Path(finders.find("css/kit.css")).read_text(encoding="utf-8")
@@ -517,7 +518,7 @@ def test_a_draft_needs_only_a_title_and_stays_private(login, alice, claire):
 def test_other_needs_its_text_and_a_text_ticks_other(login, alice):
     autre = Determinant.objects.get(code="autre")
     response = login(alice).post(reverse("kit:propose"), proposal(determinants=[autre.pk]))
-    assert "Précisez ce que recouvre « Autre »." in response.content.decode()
+    assert "Précisez ce que recouvre «\xa0Autre\xa0»." in response.content.decode()
     assert not ActionSheet.objects.filter(proposed_by=alice).exists()
 
     login(alice).post(reverse("kit:propose"), proposal(project_type_other="Aller vers les habitants"))
@@ -625,7 +626,7 @@ def test_another_coordinator_does_not_see_a_proposal(login, bob, submitted_by_al
 def test_the_author_sees_and_edits_their_proposal(login, alice, submitted_by_alice):
     author = login(alice)
     html = author.get(submitted_by_alice.get_absolute_url()).content.decode()
-    assert "Statut : soumise à relecture." in html and "Publier dans le catalogue" not in html
+    assert "Statut\xa0: soumise à relecture." in html and "Publier dans le catalogue" not in html
     assert author.get(reverse("kit:sheet_edit", args=[submitted_by_alice.slug])).status_code == 200
     assert author.get(reverse("kit:review_queue")).status_code == 403
     assert (

@@ -261,20 +261,20 @@ def test_the_centre_uploads_a_file_which_keeps_its_name_and_facts(login, claire,
     assert path.read_bytes() == PDF
     assert "Diaporama" not in path.name
     page = client.get(LIST).content.decode()
-    assert "La ressource « Diaporama de la séance » est ajoutée." in page
+    assert "La ressource «\xa0Diaporama de la séance\xa0» est ajoutée." in page
 
 
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("guide.pdf", b"MZ\x90\x00 this is a program, not a PDF", "ne correspond pas à son extension « .pdf »"),
-        ("guide.pdf", b"<html><script>alert(1)</script></html>", "ne correspond pas à son extension « .pdf »"),
-        ("outil.exe", b"MZ\x90\x00", "Ce type de fichier n'est pas accepté (« .exe »)"),
-        ("page.html", b"<html></html>", "Ce type de fichier n'est pas accepté (« .html »)"),
+        ("guide.pdf", b"MZ\x90\x00 this is a program, not a PDF", "ne correspond pas à son extension «\xa0.pdf\xa0»"),
+        ("guide.pdf", b"<html><script>alert(1)</script></html>", "ne correspond pas à son extension «\xa0.pdf\xa0»"),
+        ("outil.exe", b"MZ\x90\x00", "Ce type de fichier n'est pas accepté («\xa0.exe\xa0»)"),
+        ("page.html", b"<html></html>", "Ce type de fichier n'est pas accepté («\xa0.html\xa0»)"),
         ("sans-extension", PDF, "Ce type de fichier n'est pas accepté."),
-        ("archive.docx", plain_zip(), "ne correspond pas à son extension « .docx »"),
-        ("diaporama.pptx", docx(), "ne correspond pas à son extension « .pptx »"),
-        ("image.png", b"\xff\xd8\xff\xe0 a JPEG", "ne correspond pas à son extension « .png »"),
+        ("archive.docx", plain_zip(), "ne correspond pas à son extension «\xa0.docx\xa0»"),
+        ("diaporama.pptx", docx(), "ne correspond pas à son extension «\xa0.pptx\xa0»"),
+        ("image.png", b"\xff\xd8\xff\xe0 a JPEG", "ne correspond pas à son extension «\xa0.png\xa0»"),
     ],
 )
 def test_an_upload_whose_type_is_not_accepted_is_refused(login, claire, media, name, content, message):
@@ -291,7 +291,7 @@ def test_an_oversized_upload_is_refused_and_never_stored(login, claire, media, m
     too_big = PDF + b"x" * (1024 * 1024)
     response = client.post(CREATE, form_data(file=SimpleUploadedFile("gros.pdf", too_big)))
     assert response.status_code == 200
-    assert "Le fichier dépasse 1 Mo : il n'a pas été accepté." in unescape(response.content.decode())
+    assert "Le fichier dépasse 1 Mo\xa0: il n'a pas été accepté." in unescape(response.content.decode())
     assert not Resource.objects.exists()
     assert stored_files(media) == []
     # Exactly at the limit is fine.
@@ -419,7 +419,7 @@ def test_deleting_asks_first_then_removes_the_row_and_the_file(
     url = reverse("kit:resource_delete", args=[resource.pk])
     client = login(claire)
     page = client.get(url)
-    assert page.status_code == 200 and "Supprimer « Guide » ?" in page.content.decode()
+    assert page.status_code == 200 and "Supprimer «\xa0Guide\xa0»\u202f?" in page.content.decode()
     assert Resource.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url)
@@ -619,7 +619,7 @@ def test_the_upload_page_refuses_a_zip_bomb_and_stores_nothing(login, claire, me
     upload = SimpleUploadedFile("fiche.docx", hostile.docx_bomb(GIB))
     response = login(claire).post(CREATE, form_data(file=upload))
     assert response.status_code == 200
-    assert "Le fichier décompressé occuperait 1\u202f024 Mo : la limite est de 300 Mo." in unescape(
+    assert "Le fichier décompressé occuperait 1\u202f024 Mo\xa0: la limite est de 300 Mo." in unescape(
         response.content.decode()
     )
     assert not Resource.objects.exists()

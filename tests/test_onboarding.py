@@ -48,7 +48,7 @@ def test_invitation_to_account(send, login, client, claire, clsm_a, clsm_b):
     assert invitation.email == "dora.leroy@clsm.fr" and invitation.invited_by == claire
     (message,) = sent
     assert message.to == ["dora.leroy@clsm.fr"]
-    assert message.subject == "Invitation : votre compte « La santé mentale dans mon quartier »"
+    assert message.subject == "Invitation\xa0: votre compte «\xa0La santé mentale dans mon quartier\xa0»"
     assert "CLSM A de Lille, CLSM B de Marseille" in message.body
     assert "Ce lien ne sert qu'une fois" in message.body and "Invitation envoyée par Claire Martin." in message.body
     url = link_in(message)

@@ -380,7 +380,7 @@ def test_an_empty_form_is_refused_with_a_friendly_message(client, link_a, today,
     assert response.status_code == 200
     page = text(response)
     assert "Votre réponse n'a pas été envoyée" in page
-    assert "Votre questionnaire est vide : répondez à au moins une question" in page
+    assert "Votre questionnaire est vide\xa0: répondez à au moins une question" in page
     assert f'name="nonce" value="{nonce}"' in page  # the same form, still valid
     assert not Response.objects.exists()
     # One answer is enough, with the same form.

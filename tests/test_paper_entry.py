@@ -145,7 +145,7 @@ def test_a_stray_enter_on_a_blank_sheet_saves_nothing(login, claire, session_a):
     response = client.post(entry_url(session_a), sheet_data(needs=[("  ", "")], comment=" ", number=1))
     assert response.status_code == 200
     html = response.content.decode()
-    assert "La feuille n'a pas été enregistrée :" in html
+    assert "La feuille n'a pas été enregistrée\xa0:" in html
     assert "Questionnaire vide (aucune réponse, aucun besoin, aucun commentaire)" in html
     assert 'name="sheet_number" value="1"' in html  # the number stays for the next sheet typed
     assert 'id="id_sat_logistique_5" value="" checked autofocus' in html
@@ -344,7 +344,10 @@ def test_history_shows_who_when_and_what_readably(login, claire, adam, session_a
         '<th scope="row" class="fw-normal">1. Organisation logistique</th><td><del>2</del></td><td><ins>4</ins></td>'
         in (diff)
     )
-    assert "« Des formations » (sans catégorie)" in diff and "« Des formations » (Développement de compétences)" in diff
+    assert (
+        "«\xa0Des formations\xa0» (sans catégorie)" in diff
+        and "«\xa0Des formations\xa0» (Développement de compétences)" in diff
+    )
     assert "Dynamique de groupe" not in diff  # unchanged items are not in the list of changes
     assert "<dt>2. Dynamique de groupe</dt><dd>sans réponse</dd>" in html
 

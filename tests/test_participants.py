@@ -254,7 +254,7 @@ def test_entry_page_offers_empty_rows_for_the_participants_present(login, claire
     assert html.count('data-row="new"') == 14 + 1  # 14 present, plus the model row of the <template>
     assert 'name="participants-TOTAL_FORMS" value="14"' in html
     assert '<label class="visually-hidden" for="id_participants-0-last_name">Nom (ligne 1)</label>' in html
-    assert "0 participant·es enregistré·es pour 14 présent·es" in html
+    assert "0 participant·e enregistré·e pour 14 présent·es" in html
     assert '<option value="élu·e">3 · elu</option>' in html
     assert 'data-search-url="/structures/recherche/"' in html
     assert "<script>" not in html  # behaviour lives in static/js/participants.js
@@ -304,7 +304,7 @@ def test_the_formset_saves_rows_with_their_fields(login, claire, session_a):
         True,
     )
     page = login(claire).get(entry_url(session_a)).content.decode()
-    assert "Feuille d&#x27;émargement enregistrée : 2 participant·es (2 ajouts)." in page
+    assert "Feuille d&#x27;émargement enregistrée\xa0: 2 participant·es (2 ajouts)." in page
     assert 'value="élu·e"' in page  # the saved profile shown as its label
 
 
@@ -341,9 +341,11 @@ def test_row_errors_are_french_and_nothing_is_saved(login, claire, session_a):
     assert not Participant.objects.exists()
     assert not Structure.objects.exists()
     html = response.content.decode()
-    assert "La feuille n'a pas été enregistrée. Corrigez les lignes suivantes :" in html
-    assert '<a href="#id_participants-1-email">Ligne 2, e-mail</a> : Saisissez une adresse de courriel valide.' in html
-    assert "Profil inconnu « zorglub »" in html
+    assert "La feuille n'a pas été enregistrée. Corrigez les lignes suivantes\xa0:" in html
+    assert (
+        '<a href="#id_participants-1-email">Ligne 2, e-mail</a>\xa0: Saisissez une adresse de courriel valide.' in html
+    )
+    assert "Profil inconnu «\xa0zorglub\xa0»" in html
     assert "Le nom de la structure doit contenir au moins une lettre ou un chiffre." in html
     # The typed values stay in place, and the invalid field is marked for screen readers.
     assert 'value="martin@"' in html and 'value="Valide"' in html
@@ -424,7 +426,7 @@ def test_a_planned_session_takes_no_participants(login, claire, clsm_a):
     planned = AwarenessSessionFactory(clsm=clsm_a, date=datetime.date(2030, 1, 15))
     client = login(claire)
     html = client.get(entry_url(planned)).content.decode()
-    assert "La séance est « planifiée »" in html
+    assert "La séance est «\xa0planifiée\xa0»" in html
     assert "participants-TOTAL_FORMS" not in html
     response = post_rows(client, planned, [{"last_name": "Trop tôt"}])
     assert response.status_code == 200

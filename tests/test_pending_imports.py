@@ -76,7 +76,7 @@ def test_an_expired_preview_cannot_be_confirmed_and_is_deleted(login, claire, se
     waiting = PendingImport.objects.get()
     PendingImport.objects.filter(pk=waiting.pk).update(created_at=timezone.now() - datetime.timedelta(hours=25))
     response = client.post(reverse("imports:confirm", args=[waiting.pk]), follow=True)
-    assert "Cette vérification a expiré : déposez le fichier à nouveau." in unescape(response.content.decode())
+    assert "Cette vérification a expiré\xa0: déposez le fichier à nouveau." in unescape(response.content.decode())
     assert not PendingImport.objects.exists()
     assert not CLSM.objects.filter(name="CLSM de Bourg").exists()
 
@@ -103,7 +103,7 @@ def test_purge_command(claire):
     assert PendingImport.objects.count() == 1
     out = io.StringIO()
     call_command("purge_pending_imports", stdout=out)
-    assert out.getvalue() == "0 fichiers d'import non confirmés depuis plus de 24 h supprimés.\n"
+    assert out.getvalue() == "0 fichier d'import non confirmé depuis plus de 24 h supprimé.\n"
 
 
 def test_each_upload_also_purges_abandoned_files(login, claire, adam):

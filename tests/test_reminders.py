@@ -60,11 +60,11 @@ def test_the_kit_goes_to_the_coordinators_a_week_before_once(outbox, alice, bob,
     assert report.references == ["2030-010"]
     assert [m.to for m in sent] == [[alice.email]]  # the coordinators, not the animator
     message = sent[0]
-    assert message.subject == "Séance 2030-010 mardi 21 mai : votre kit pratique"
+    assert message.subject == "Séance 2030-010 mardi 21 mai\xa0: votre kit pratique"
     body = message.body
     link = QuestionnaireLink.objects.get(session=next_week)  # created so that the poster exists
     for expected in (
-        "mardi 21 mai 2030, à 09 h 30 (3 h)",
+        "mardi 21 mai 2030, à 09\xa0h\xa030 (3 h)",
         "Centre social du quartier, 3 rue du Marché, Lille",
         f"{BASE}/seances/{next_week.pk}/feuille-emargement.pdf",
         f"{BASE}/seances/{next_week.pk}/affiche.pdf",

@@ -272,7 +272,7 @@ def test_a_qpv_outside_the_clsm_perimeter_is_refused(login, alice, claire, clsm_
     data = request_form_data(clsm_a, qpv_codes=[CLSM_A_QPVS[0], CLSM_B_QPVS[0]])
     response = login(alice).post(url("request_create"), data)
     assert response.status_code == 400
-    assert "Hors du périmètre du CLSM « CLSM A de Lille » : QN01330M." in response.content.decode()
+    assert "Hors du périmètre du CLSM «\xa0CLSM A de Lille\xa0»\xa0: QN01330M." in response.content.decode()
     assert not SessionRequest.objects.exists()
     assert mail.outbox == []
 
@@ -297,7 +297,7 @@ def test_at_least_one_qpv_is_needed(login, alice, clsm_a, today):
             ((date(2025, 3, 20), date(2025, 3, 10)),),
             "La fin de la période (10 mars 2025) est avant son début (20 mars 2025).",
         ),
-        (((date(2025, 2, 1), date(2025, 2, 28)),), "Cette période est déjà passée : choisissez des dates à venir."),
+        (((date(2025, 2, 1), date(2025, 2, 28)),), "Cette période est déjà passée\xa0: choisissez des dates à venir."),
         ((), "Indiquez au moins une période souhaitée."),
         (((date(2025, 3, 20), ""),), "Indiquez la fin de la période."),
         ((MARCH, MARCH), "Cette période est déjà indiquée."),
@@ -417,9 +417,9 @@ def test_accepting_creates_the_prefilled_session(login, claire, alice, request_a
     assert len(accepted) == 1
     message = accepted[0]
     assert message.to == [alice.email]
-    assert message.subject == f"Sollicitation {request_a.reference} acceptée : séance du 18 mars 2025"
+    assert message.subject == f"Sollicitation {request_a.reference} acceptée\xa0: séance du 18 mars 2025"
     assert f"http://testserver/seances/{session.pk}/" in message.body
-    assert "mardi 18 mars 2025, à 14 h 00" in message.body
+    assert "mardi 18 mars 2025, à 14\xa0h\xa000" in message.body
     assert "Claire Martin" in message.body
 
 
@@ -448,7 +448,7 @@ def test_an_accepted_request_cannot_be_accepted_again(login, claire, request_a, 
 def test_declining_without_a_reason_is_refused(login, claire, request_a):
     response = login(claire).post(url("request_decline", request_a), {"reason": ""})
     assert response.status_code == 400
-    assert "Indiquez le motif du refus : il est envoyé au CLSM." in response.content.decode()
+    assert "Indiquez le motif du refus\xa0: il est envoyé au CLSM." in response.content.decode()
     assert SessionRequest.objects.get(pk=request_a.pk).status == "nouvelle"
     assert mail.outbox == []
 
@@ -471,7 +471,7 @@ def test_declining_a_closed_request_shows_the_transition_error(login, claire, re
     request_a.withdraw(claire)
     response = login(claire).post(url("request_decline", request_a), {"reason": "Trop tard"})
     assert response.status_code == 400
-    assert "Une sollicitation « retirée » ne peut pas passer à « refusée »." in response.content.decode()
+    assert "Une sollicitation «\xa0retirée\xa0» ne peut pas passer à «\xa0refusée\xa0»." in response.content.decode()
 
 
 def test_answers_to_a_request_filed_by_the_centre_also_reach_its_author(login, claire, alice, clsm_a):
@@ -497,7 +497,7 @@ def test_withdrawing_an_accepted_request_is_refused(login, alice, claire, reques
     request_a.accept(claire)
     response = login(alice).post(url("request_withdraw", request_a), {"reason": ""})
     assert response.status_code == 400
-    assert "Une sollicitation « acceptée » ne peut pas passer à « retirée »." in response.content.decode()
+    assert "Une sollicitation «\xa0acceptée\xa0» ne peut pas passer à «\xa0retirée\xa0»." in response.content.decode()
     assert mail.outbox == []
 
 

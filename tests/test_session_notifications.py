@@ -70,9 +70,9 @@ def test_creating_a_session_invites_the_clsm_coordinators_and_the_animators(
     message = messages[alice.email]
     assert message.subject == f"Nouvelle séance {session.reference} (CLSM A de Lille) le 15 janvier 2030"
     assert "Bonjour Alice," in message.body
-    assert "mardi 15 janvier 2030, à 14 h 00 (3 h)" in message.body
+    assert "mardi 15 janvier 2030, à 14\xa0h\xa000 (3 h)" in message.body
     assert "Maison de quartier Wazemmes, 20 rue de l'Abbé Aerts, Lille" in message.body
-    assert "Animation : Claire Martin" in message.body
+    assert "Animation\xa0: Claire Martin" in message.body
     assert f"http://testserver/seances/{session.pk}/" in message.body
     calendar = invitation(message)
     assert str(calendar["METHOD"]) == "REQUEST"
@@ -107,8 +107,8 @@ def test_moving_a_session_sends_a_new_revision_and_other_edits_send_nothing(
     messages = by_recipient(mail.outbox)
     assert set(messages) == {alice.email, claire.email}
     message = messages[alice.email]
-    assert message.subject == "Séance 2030-001 (CLSM A de Lille) modifiée : désormais le 18 juin 2030"
-    assert "Salle des fêtes" in message.body and "Modification faite par : Claire Martin" in message.body
+    assert message.subject == "Séance 2030-001 (CLSM A de Lille) modifiée\xa0: désormais le 18 juin 2030"
+    assert "Salle des fêtes" in message.body and "Modification faite par\xa0: Claire Martin" in message.body
     calendar = invitation(message)
     event = the_event(calendar)
     assert (str(calendar["METHOD"]), event["SEQUENCE"]) == ("REQUEST", 1)
@@ -141,7 +141,7 @@ def test_status_changes_grow_the_sequence_and_a_cancellation_cancels(
             assert str(event["STATUS"]) == status
         sequences.append(event["SEQUENCE"])
     assert sequences == sorted(set(sequences)) and sequences[0] >= 1  # strictly growing
-    assert "Motif : Trop peu d'inscrits" in messages[alice.email].body
+    assert "Motif\xa0: Trop peu d'inscrits" in messages[alice.email].body
     planned.refresh_from_db()
     assert planned.sequence == sequences[-1]
 

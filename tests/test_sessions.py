@@ -252,7 +252,7 @@ def test_the_create_page_names_the_clashing_session(login, claire, clsm_b, sessi
     response = login(claire).post(reverse("sessions_app:session_create"), data)
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Claire Martin anime déjà la séance 2024-001 du 12 mars 2024 de 14 h 00 à 17 h 00" in html
+    assert "Claire Martin anime déjà la séance 2024-001 du 12 mars 2024 de 14\xa0h\xa000 à 17\xa0h\xa000" in html
     assert AwarenessSession.objects.count() == 1
 
 
@@ -425,7 +425,7 @@ def test_session_page_shows_everything(login, claire, clsm_a, session_a):
     html = login(claire).get(reverse("sessions_app:session_detail", args=[session_a.pk])).content.decode()
     for text in (
         "Séance 2024-001",
-        "mardi 12 mars 2024 à 14 h 00",
+        "mardi 12 mars 2024 à 14\xa0h\xa000",
         "3 h",
         "2023-2024",
         "Centre social du quartier",
@@ -469,7 +469,7 @@ def test_transition_buttons_follow_the_status(monkeypatch, login, claire, bob, s
     assert 'value="held"' in html and "Marquer comme réalisée" in html and 'value="confirm"' not in html
     session_b.postpone(claire, "Intempéries")
     html = login(claire).get(url).content.decode()
-    assert "Replanifier" in html and "Motif du report :" in html and "Intempéries" in html
+    assert "Replanifier" in html and "Motif du report\xa0:" in html and "Intempéries" in html
 
 
 # The list: filters, pagination, queries -----------------------------------------------------------------
@@ -571,7 +571,7 @@ def test_calendar_shows_a_session_on_its_day(login, alice, session_a):
     assert all(not cell.sessions for day, cell in cells.items() if day != date(2024, 3, 12))
     cell_html = html.split('data-day="2024-03-12"')[1].split("</td>")[0]
     assert reverse("sessions_app:session_detail", args=[session_a.pk]) in cell_html
-    assert "14 h 00 · CLSM A de Lille" in cell_html
+    assert "14\xa0h\xa000 · CLSM A de Lille" in cell_html
     assert html.index(">Lundi<") < html.index(">Dimanche<")
     assert "?month=2024-02" in html and "?month=2024-04" in html
 

@@ -25,6 +25,7 @@ from evaluation.bilan import Scope, compute_bilan, compute_seasons
 from evaluation.models import Effect, FollowUp
 from evaluation.responses import Sheet, create_response
 from evaluation.suppression import HIDDEN, for_display, pointer, suppress_for_funder
+from evaluation.templatetags.bilan_format import figure_label
 from sessions_app.models import Participant
 from sessions_app.summaries import refresh_participant_summaries
 from smdq.formatting import fr_int, fr_mean, fr_pct
@@ -440,10 +441,8 @@ def check_dashboard(client, funder):
         assert any(
             r[0] == item["label"] and r[1] == mean and r[3] == shown(funder, f"items/{code}/answers") for r in rows
         )
-    for label, path in (
-        ("participant·es", "key_figures/participants"),
-        ("questionnaires reçus", "key_figures/responses"),
-    ):
+    for key in ("participants", "responses"):
+        path, label = f"key_figures/{key}", figure_label(funder["key_figures"][key], key)  # agrees with the number
         assert f'<div class="value">{html.escape(shown(funder, path))}</div><div>{label}</div>' in page, label
     assert ["Taux de réponse au questionnaire", norm(shown(funder, "response_rate", fr_pct))] in rows
     assert ["Femmes", norm(shown(funder, "profile/women_pct", fr_pct))] in rows

@@ -477,7 +477,7 @@ def test_row_error_format():
 
 def test_import_result_summary():
     assert ImportResult("CLSM", "CLSM", created=2).summary() == "2 CLSM importés (2 créés, 0 mis à jour)"
-    assert ImportResult("CLSM", "CLSM", updated=1).summary() == "1 CLSM importé (0 créés, 1 mis à jour)"
+    assert ImportResult("CLSM", "CLSM", updated=1).summary() == "1 CLSM importé (0 créé, 1 mis à jour)"
     assert ImportResult("chose", "choses", created=1, unchanged=2).summary() == (
         "3 choses importés (1 créé, 0 mis à jour)"
     )

@@ -142,5 +142,5 @@ def test_the_tasks_page_lists_failures_first_with_their_error(login, claire, ali
     rows = [run.description for run in response.context["page"].object_list]
     assert rows == ["« En échec », 2 destinataire(s)", "« Réussi », 2 destinataire(s)"]
     assert "OSError: réseau" in html and "Envoi d&#x27;un e-mail" in html
-    assert "Échouée : 1" in html
+    assert "Échouée\xa0: 1" in html
     assert login(alice).get(reverse("task_runs")).status_code == 403

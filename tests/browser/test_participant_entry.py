@@ -42,7 +42,7 @@ def test_claire_types_two_participants_with_the_keyboard_only(page, log_in, clai
     expect(page.get_by_label(f"Nom (ligne {count + 1})", exact=True)).to_be_focused()
 
     page.keyboard.press("Control+Enter")
-    expect(page.get_by_text(re.compile(r"Feuille d'émargement enregistrée : 2 participant·es"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Feuille d'émargement enregistrée\s: 2 participant·es"))).to_be_visible()
 
     first, second = Participant.objects.filter(session=session_a).order_by("line")
     assert (first.line, first.last_name, first.first_name, first.email) == (
