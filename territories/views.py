@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.access import STAFF_ROLES, has_role, login_required, staff_required
+from smdq.bounds import MAX_INT
 from territories.access import get_clsm_for_user
 from territories.filters import CLSMFilter
 from territories.forms import CLSMForm
@@ -123,7 +124,12 @@ def _commune_results(communes) -> list[dict]:
 def commune_search(request):
     """The communes matching `q`, best match first; or, with `qpv` (ids, repeated), the communes of those QPV:
     the session form pre-fills its commune from the QPV chosen."""
-    qpv_ids = [value for value in request.GET.getlist("qpv") if value.isdigit()][:AUTOCOMPLETE_LIMIT]
+    # An id past the database's integer range is no QPV (SQLite would raise OverflowError on it).
+    qpv_ids = [
+        int(value)
+        for value in request.GET.getlist("qpv")
+        if value.isdigit() and len(value) <= 10 and int(value) <= MAX_INT
+    ][:AUTOCOMPLETE_LIMIT]
     if qpv_ids:
         communes = Commune.objects.filter(qpvs__in=qpv_ids).distinct().select_related("department")
         return JsonResponse({"results": _commune_results(communes.order_by("name", "code")[:AUTOCOMPLETE_LIMIT])})
