@@ -25,17 +25,17 @@ REPORTED_ERRORS = 1000
 STALE = "Le fichier n'est plus valide (les données ont changé depuis la vérification)."
 
 
-def in_background(table: Table) -> bool:
+def in_background(rows: int) -> bool:
     """Files past IMPORT_BACKGROUND_ROWS data lines are checked and applied by the worker: measured, a check
     takes 0.3 to 0.8 ms a row (participants to requests), so up to 2,000 rows answer within about a second."""
-    return len(table.rows) > settings.IMPORT_BACKGROUND_ROWS
+    return rows > settings.IMPORT_BACKGROUND_ROWS
 
 
 def preview(table: Table) -> list:
     return [[row.line, [row.get(h) for h in table.headers]] for row in table.rows[:PREVIEW_ROWS]]
 
 
-def start_check(user, kind: str, filename: str, content: bytes, table: Table) -> PendingImport:
+def start_check(user, kind: str, filename: str, content: bytes, rows: int) -> PendingImport:
     """Stores a file that passed its structural checks and hands its row checks to the worker."""
     pending = PendingImport.objects.create(
         user=user,
@@ -44,7 +44,7 @@ def start_check(user, kind: str, filename: str, content: bytes, table: Table) ->
         content=content,
         state=PendingImport.State.CHECKING,
         background=True,
-        rows_total=len(table.rows),
+        rows_total=rows,
     )
     transaction.on_commit(lambda: _enqueue("check_import", pending.pk))
     return pending

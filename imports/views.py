@@ -10,7 +10,7 @@ from imports import background, registry
 from imports.base import ImportFailed
 from imports.forms import UploadForm
 from imports.models import PendingImport, expiry_limit, purge_expired_pending_imports
-from imports.tables import FileError, read_table
+from imports.tables import FileError, inspect_table, read_table
 from smdq.downloads import attach
 
 
@@ -31,13 +31,15 @@ def upload(request):
         content = upload_file.read()
         importer = registry.get(kind)(user=request.user)
         try:
-            # The bounded structural checks, always here: size, archive, dimensions, then the headers.
-            table = read_table(content, filename=upload_file.name, columns=importer.read_columns())
-            importer.check_columns(table)
-            if background.in_background(table):
-                # Stored now that its structure passed; the worker checks its rows and erases it if one is wrong.
-                pending = background.start_check(request.user, kind, upload_file.name, content, table)
+            # The bounded structural checks, always here: size, encoding or archive, dimensions, then the headers.
+            header, rows = inspect_table(content, filename=upload_file.name, columns=importer.read_columns())
+            importer.check_columns(header)
+            if background.in_background(rows):
+                # Stored now that its structure passed; the worker reads and checks its rows, and erases it if
+                # one is wrong.
+                pending = background.start_check(request.user, kind, upload_file.name, content, rows)
                 return redirect("imports:detail", pk=pending.pk)
+            table = read_table(content, filename=upload_file.name, columns=importer.read_columns())
             result = importer.run(table, dry_run=True)
         except FileError as exc:
             context["file_error"] = str(exc)

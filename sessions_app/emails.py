@@ -44,14 +44,17 @@ def _context(request, session_request, **extra) -> dict:
     }
 
 
-def _send(event: str, recipients: list[str], context: dict) -> bool:
+def _send(event: str, recipients: list[str], context: dict, attachments=()) -> bool:
     if not recipients:
         logger.warning("E-mail « %s » de la sollicitation %s : aucun destinataire.", event, context["session_request"])
         return True
     subject = " ".join(render_to_string(f"sessions_app/emails/{event}_subject.txt", context).split())
     body = render_to_string(f"sessions_app/emails/{event}_body.txt", context)
+    message = EmailMessage(subject, body, None, recipients)
+    for attachment in attachments:
+        message.attach(*attachment)
     # The worker sends it once the change is committed, and retries while the mail server refuses.
-    send_email_later(EmailMessage(subject, body, None, recipients))
+    send_email_later(message)
     return True
 
 
@@ -69,7 +72,12 @@ def notify_under_review(request, session_request) -> bool:
     return _send("under_review", clsm_addresses(session_request), _context(request, session_request))
 
 
-def notify_accepted(request, session_request, session) -> bool:
+def notify_accepted(request, session_request, session) -> list[str]:
+    """The acceptance, with the new session's calendar invitation attached: the CLSM's coordinators and the
+    request's author get this one e-mail, not a second one for the session's creation. Returns their addresses
+    (`notify_session` then leaves them out), or [] when nothing could be queued."""
+    from sessions_app.notifications import invitation_attachment
+
     session_url = request.build_absolute_uri(reverse("sessions_app:session_detail", args=[session.pk]))
     context = _context(
         request,
@@ -78,7 +86,9 @@ def notify_accepted(request, session_request, session) -> bool:
         session_url=session_url,
         animators=list(session.animators.order_by("last_name", "first_name")),
     )
-    return _send("accepted", clsm_addresses(session_request), context)
+    recipients = clsm_addresses(session_request)
+    sent = _send("accepted", recipients, context, [invitation_attachment(session, url=session_url)])
+    return recipients if sent else []
 
 
 def notify_declined(request, session_request, reason: str) -> bool:

@@ -63,12 +63,19 @@ def _message(session, event: SessionEvent, person, attendees, animators, *, base
     with translation.override("fr"):
         subject = " ".join(render_to_string("sessions_app/emails/session_subject.txt", context).split())
         body = render_to_string("sessions_app/emails/session_body.txt", context)
-        invitation = build_invitation(session, url=url, attendees=attendees, cancel=event in CANCELLING)
     message = EmailMessage(subject, body, None, [person.email])
-    method = "CANCEL" if event in CANCELLING else "REQUEST"
-    # A plain (filename, text, type) attachment: the task queue can serialise it as it is.
-    message.attach(f"seance-{session.reference}.ics", invitation.decode(), f"text/calendar; method={method}")
+    message.attach(*invitation_attachment(session, url=url, attendees=attendees, cancel=event in CANCELLING))
     return message
+
+
+def invitation_attachment(session, *, url: str, attendees=None, cancel: bool = False) -> tuple[str, str, str]:
+    """The session's calendar invitation as a plain (filename, text, type) attachment, which the task queue can
+    serialise as it is. Also carried by the acceptance of a request, so that its coordinators get one e-mail."""
+    attendees = session_people(session) if attendees is None else attendees
+    with translation.override("fr"):
+        invitation = build_invitation(session, url=url, attendees=attendees, cancel=cancel)
+    method = "CANCEL" if cancel else "REQUEST"
+    return f"seance-{session.reference}.ics", invitation.decode(), f"text/calendar; method={method}"
 
 
 def notify_session(session, event: SessionEvent, *, base_url: str, reason: str = "", actor=None, people=None) -> int:

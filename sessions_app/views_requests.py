@@ -18,7 +18,7 @@ from sessions_app.access import get_request_for_user
 from sessions_app.filters_requests import SessionRequestFilter
 from sessions_app.forms_requests import AcceptForm, DeclineForm, PeriodFormSet, SessionRequestForm, WithdrawForm
 from sessions_app.models import AwarenessSession, InvalidTransition, SessionRequest
-from sessions_app.notifications import SessionEvent, notify_session
+from sessions_app.notifications import SessionEvent, notify_session, session_people
 from territories.models import CLSM, QPV
 
 PAGE_SIZE = 25
@@ -208,9 +208,16 @@ def request_accept(request, pk):
                     _("La sollicitation %(request)s est acceptée : la séance %(session)s est créée.")
                     % {"request": session_request.reference, "session": session.reference},
                 )
-                _warn_if_not_sent(request, emails.notify_accepted(request, session_request, session))
+                informed = {address.casefold() for address in emails.notify_accepted(request, session_request, session)}
+                # The others concerned (animators, a co-organiser) get the session's own invitation; those the
+                # acceptance reached already have it attached: one e-mail each.
+                others = [p for p in session_people(session) if p.email.casefold() not in informed]
                 notify_session(
-                    session, SessionEvent.CREATED, base_url=request.build_absolute_uri("/"), actor=request.user
+                    session,
+                    SessionEvent.CREATED,
+                    base_url=request.build_absolute_uri("/"),
+                    actor=request.user,
+                    people=others,
                 )
                 return redirect("sessions_app:session_detail", pk=session.pk)
     context = {

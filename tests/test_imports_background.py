@@ -213,3 +213,29 @@ def test_every_kind_goes_through_the_worker_and_reruns_change_nothing(login, cla
 
 def test_importer_run_without_progress_is_unchanged(claire):
     assert Importer.run.__kwdefaults__ == {"dry_run": False, "progress": None}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_inspecting_counts_the_data_lines_without_reading_the_rows(tmp_path, fmt):
+    from imports.tables import inspect_table
+    from tests.test_import_reruns import write_xlsx
+
+    header = ["nom", "qpv", "statut", "autre"]
+    rows = [[f"CLSM {n}", "QN00101M", "actif", "x"] for n in range(250)]
+    rows[10] = ["", "", "", ""]  # a blank line is no data line
+    path = tmp_path / f"clsm.{fmt}"
+    (write_csv if fmt == "csv" else write_xlsx)(path, header, rows)
+    table, count = inspect_table(path.read_bytes(), filename=path.name, columns=CLSMImporter().read_columns())
+    assert count == 249 == len(read_table(path.read_bytes(), filename=path.name).rows)
+    assert (table.headers, table.ignored, table.rows) == (["nom", "qpv", "statut"], ["autre"], [])
+
+
+def test_the_request_does_not_read_the_rows_of_a_large_file(login, claire, monkeypatch):
+    def refuse_to_read(*args, **kwargs):
+        raise AssertionError("rows read in the request")
+
+    monkeypatch.setattr("imports.views.read_table", refuse_to_read)
+    monkeypatch.setattr(tasks, "check_import", lambda pk: None)  # the worker has not started yet
+    response = upload(login(claire), GOOD)
+    assert response.status_code == 302
+    assert PendingImport.objects.get().state == PendingImport.State.CHECKING

@@ -188,9 +188,16 @@ def test_accepting_a_request_sends_the_invitation(login, alice, claire, clsm_a, 
     with django_capture_on_commit_callbacks(execute=True):
         response = login(claire).post(reverse("sessions_app:request_accept", args=[session_request.pk]), data)
     assert response.status_code == 302, response.content.decode()[:2000]
-    invitations = [m for m in mail.outbox if m.attachments]
-    assert sorted(m.to[0] for m in invitations) == sorted([alice.email, claire.email])
-    assert all(str(invitation(m)["METHOD"]) == "REQUEST" for m in invitations)
+    # One e-mail each, every one with the invitation: Alice (the CLSM's coordinator, who filed the request) gets
+    # the acceptance with the .ics attached, not a second « Nouvelle séance »; Claire (animator) the invitation.
+    assert sorted(to for m in mail.outbox for to in m.to) == sorted([alice.email, claire.email])
+    messages = {m.to[0]: m for m in mail.outbox}
+    assert messages[alice.email].subject.startswith(f"Sollicitation {session_request.reference} acceptée")
+    assert "Le fichier joint ajoute la séance à votre agenda" in messages[alice.email].body
+    assert messages[claire.email].subject.startswith("Nouvelle séance")
+    calendars = [invitation(m) for m in mail.outbox]
+    assert [str(c["METHOD"]) for c in calendars] == ["REQUEST", "REQUEST"]
+    assert len({str(the_event(c)["UID"]) for c in calendars}) == 1
 
 
 def test_the_feed_and_the_invitation_share_uid_and_sequence(client, claire, planned):
