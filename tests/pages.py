@@ -77,6 +77,23 @@ CHART = "evaluation:bilan_chart"
 CHART_ROLES = {"staff", "funder"}
 
 
+# Forms sent with only their hidden fields (a formset's management form), to check the pages in their error state
+# (error summary, invalid fields): role -> URL names.
+INVALID_FORMS = {
+    "anonymous": ["login", "password_reset", "territories:contact_request_create"],
+    "coordinator": ["sessions_app:request_create", "kit:propose", "password_change"],
+    "staff": ["sessions_app:session_create", "territories:clsm_create", "territories:invitation_create"],
+    "funder": ["password_change"],
+}
+HIDDEN_INPUT = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+# Error pages: role -> (URL name or path, status).
+ERROR_PAGES = {
+    "anonymous": [("/page-introuvable/", 404)],
+    "coordinator": [("task_runs", 403), ("/page-introuvable/", 404)],
+    "funder": [("sessions_app:request_list", 403)],
+}
+
+
 @dataclass
 class Page:
     role: str
@@ -84,6 +101,7 @@ class Page:
     url: str
     html: str
     fragment: bool = False
+    status: int = 200
 
 
 def seed_beside(world):
@@ -151,4 +169,25 @@ def pages_for(world, role: str) -> list[Page]:
             response = client.get(url)
             assert response.status_code == 200, (role, url, response.status_code)
             pages.append(Page(role, f"{CHART} ({chart})", url, response.content.decode(), fragment=True))
+    return pages
+
+
+def states_for(world, role: str) -> list[Page]:
+    """Pages that no GET of the URL list shows: error pages, and forms sent empty, shown with their errors."""
+    _kwargs, users, _pk = world
+    client = client_for(users[ROLES[role]])
+    pages = []
+    for target, status in ERROR_PAGES.get(role, []):
+        url = target if target.startswith("/") else reverse(target)
+        response = client.get(url)
+        assert response.status_code == status, (role, url, response.status_code)
+        pages.append(Page(role, f"{status}", url, response.content.decode(), status=status))
+    for name in INVALID_FORMS.get(role, []):
+        url = reverse(name)
+        hidden = HIDDEN_INPUT.findall(client.get(url).content.decode())
+        response = client.post(url, dict(hidden))
+        html = response.content.decode()
+        # Some views answer an invalid form with 400.
+        assert response.status_code in (200, 400) and "is-invalid" in html, (role, name, response.status_code)
+        pages.append(Page(role, f"{name} (erreurs)", url, html, status=response.status_code))
     return pages

@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from tests.pages import AXE_JS, ROLES, client_for, require_axe, seed_beside, urls_for
+from tests.pages import AXE_JS, ROLES, client_for, require_axe, seed_beside, states_for, urls_for
 from tests.test_access_matrix import world  # noqa: F401 – the access matrix's objects
 
 pytestmark = pytest.mark.browser
@@ -38,10 +38,19 @@ def log_in_context(context, user, live_server):
     context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
 
 
-def check_page(page, url) -> list[dict] | None:
+def serve(state):
+    """A route handler that answers the page as the test client rendered it."""
+
+    def handler(route):
+        route.fulfill(status=state.status, body=state.html, content_type="text/html; charset=utf-8")
+
+    return handler
+
+
+def check_page(page, url, status=200) -> list[dict] | None:
     """axe's violations on the page at `url`, or None when the URL answers a file (a bilan's PDF already made)."""
     response = page.goto(url)
-    assert response is not None and response.status == 200, (url, response and response.status)
+    assert response is not None and response.status == status, (url, response and response.status)
     if not response.headers.get("content-type", "").startswith("text/html"):
         return None
     # Fragments loaded by htmx when the page loads (the bilan's charts) are part of what is read.
@@ -91,6 +100,14 @@ def test_no_axe_violation_on_any_page(browser, live_server, world):  # noqa: F81
                 if found is None:
                     continue
                 violations.extend((role, name, url, violation) for violation in found)
+                checked += 1
+            # Error pages and forms sent empty, as the test client rendered them, served at their own address so
+            # that the page's styles and scripts load as usual.
+            for state in states_for(seeded, role):
+                context.route(f"**{state.url}", serve(state))
+                found = check_page(page, state.url, state.status)
+                context.unroute(f"**{state.url}")
+                violations.extend((role, state.name, state.url, violation) for violation in found)
                 checked += 1
             page.wait_for_load_state("networkidle")
         finally:
