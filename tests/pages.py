@@ -5,7 +5,8 @@ The URL list is the access matrix's (tests/test_access_matrix.py): every named U
 the objects of its `world` fixture, kept for a role when the matrix says that role opens it (200) and the answer is
 HTML. The demonstration data is laid beside it (`seed_demo`), so that the bilan, the lists and the calendar show
 what a real season shows (comparison arrows, breakdown tables, several pages of results), and a few pages are
-added in the states the URL list alone does not reach (an open online questionnaire, the bilan of a season).
+added in the states the URL list alone does not reach (an open online questionnaire, the bilan of every season, the
+bilan's charts; error pages and forms sent empty, in `states_for`).
 """
 
 import os
