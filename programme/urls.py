@@ -22,6 +22,7 @@ urlpatterns = [
     path("a-faire/<slug:kind>/", views.todo_sessions, name="todo_sessions"),
     path("donnees-personnelles/effacer/", views.personal_data_purge, name="personal_data_purge"),
     path("taches/", views_tasks.task_runs, name="task_runs"),
+    path("accessibilite/", views.accessibility, name="accessibility"),
     path("territoires/", include("territories.urls")),
     path("imports/", include("imports.urls")),
     path("", include("sessions_app.urls")),

@@ -142,3 +142,10 @@ def personal_data_purge(request):
         )
         return redirect("personal_data")
     return render(request, "programme/personal_data_purge.html", {"report": purge_personal_data()})
+
+
+@require_safe
+def accessibility(request):
+    """The accessibility statement (« Déclaration d'accessibilité », the RGAA model), public: linked from every
+    page's footer."""
+    return render(request, "programme/accessibility.html", {"contact_email": settings.CONTACT_EMAIL})

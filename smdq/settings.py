@@ -184,6 +184,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 globals().update(email_from_env(debug=DEBUG))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "La santé mentale dans mon quartier <noreply@smdq.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where people write about the service, named by the accessibility statement (« Déclaration d'accessibilité »).
+CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "contact@smdq.local")
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

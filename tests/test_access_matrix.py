@@ -70,6 +70,7 @@ EXPECTED = {
     "password_reset_complete": EVERYONE,
     "object_history": STAFF,
     "todo_sessions": STAFF,  # the lists behind the home page's « À faire »
+    "accessibility": EVERYONE,  # the accessibility statement, linked from every page's footer
     # Territories
     "territories:clsm_list": LOGGED_IN,
     "territories:clsm_create": STAFF,

@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from tests.pages import ROLES, VNU_JAR, pages_for, require_vnu, seed_beside
+from tests.pages import ROLES, VNU_JAR, pages_for, require_vnu, seed_beside, states_for
 from tests.test_access_matrix import world  # noqa: F401 – the access matrix's objects
 
 pytestmark = pytest.mark.django_db
@@ -44,20 +44,22 @@ def test_every_page_is_valid_html(world, tmp_path):  # noqa: F811
     seeded = seed_beside(world)
     files = {}
     for role in ROLES:
-        for page in pages_for(seeded, role):
+        for page in pages_for(seeded, role) + states_for(seeded, role):
             path = tmp_path / f"{len(files):03d}.html"
             path.write_text(FRAGMENT_DOCUMENT.format(page.html) if page.fragment else page.html, encoding="utf-8")
-            files[path.as_uri()] = page
+            files[path.name] = page
     assert {page.role for page in files.values()} == set(ROLES)
     assert len(files) > 150  # every role's pages, not an empty walk
 
-    messages = vnu([tmp_path / name.rsplit("/", 1)[1] for name in files])
+    messages = vnu([tmp_path / name for name in files])
     errors = [m for m in messages if m["type"] in ("error", "non-document-error")]
-    pages_with_errors = {m.get("url") for m in errors}
+    for message in errors:
+        message["file"] = message.get("url", "").rsplit("/", 1)[-1]
+    pages_with_errors = {m["file"] for m in errors}
     print(f"\nvnu : {len(files)} pages vérifiées, {len(errors)} erreurs sur {len(pages_with_errors)} pages")
     if errors:
         by_kind = Counter(m["message"] for m in errors)
-        lines = [readable(m, files[m["url"]]) if m.get("url") in files else m["message"] for m in errors[:60]]
+        lines = [readable(m, files[m["file"]]) if m["file"] in files else m["message"] for m in errors[:60]]
         summary = "\n".join(f"{count} × {text}" for text, count in by_kind.most_common(20))
         pytest.fail(
             f"{len(errors)} erreurs du Nu HTML Checker sur {len(pages_with_errors)} des {len(files)} pages.\n"

@@ -2,6 +2,30 @@
 (function () {
   "use strict";
 
+  // The button that takes a chosen item off, named in French (Tom Select's reads « Remove », or « × » as a name).
+  var PLUGINS = {
+    remove_button: {
+      title: "Retirer",
+      html: function (options) {
+        var button = document.createElement("div");
+        button.className = options.className;
+        button.title = options.title;
+        button.setAttribute("role", "button");
+        button.setAttribute("aria-label", options.title);
+        button.tabIndex = -1;
+        button.textContent = options.label;
+        return button;
+      },
+    },
+  };
+
+  // Tom Select moves the label onto its own input; the original <select>, hidden but still read by assistive
+  // technologies and checkers, keeps the label's name.
+  function keepLabel(select) {
+    var label = select.tomselect && document.querySelector("label[for='" + select.tomselect.inputId + "-ts-control']");
+    if (label && label.id) select.setAttribute("aria-labelledby", label.id);
+  }
+
   function enhanceAutocomplete(select) {
     if (select.tomselect) return;
     var url = select.dataset.autocompleteUrl;
@@ -9,7 +33,7 @@
       valueField: "value",
       labelField: "text",
       searchField: [],
-      plugins: ["remove_button"],
+      plugins: PLUGINS,
       placeholder: select.dataset.placeholder || "",
       loadThrottle: 200,
       shouldLoad: function (query) { return query.length >= 2; },
@@ -21,15 +45,18 @@
       },
       render: {
         no_results: function () { return '<div class="no-results">Aucun résultat</div>'; },
-        loading: function () { return '<div class="spinner-border spinner-border-sm m-2" role="status"></div>'; },
+        loading: function () { return '<div class="spinner-border spinner-border-sm m-2" role="status"><span class="visually-hidden">Chargement…</span></div>'; },
       },
     });
+    keepLabel(select);
   }
 
   function enhance(root) {
     root.querySelectorAll("select[data-autocomplete-url]").forEach(enhanceAutocomplete);
     root.querySelectorAll("select[data-enhance=select]").forEach(function (select) {
-      if (!select.tomselect) new TomSelect(select, { plugins: ["remove_button"] });
+      if (select.tomselect) return;
+      new TomSelect(select, { plugins: PLUGINS });
+      keepLabel(select);
     });
   }
 
