@@ -113,7 +113,7 @@ def test_the_page_polls_with_the_progress_while_the_worker_works(login, claire):
     client = login(claire)
     html = page(client, pending)
     assert "Vérification en cours : 12\xa0000 / 45\xa0000 lignes" in html
-    assert 'hx-trigger="every 2s"' in html and "<html" in html
+    assert 'data-hx-trigger="every 2s"' in html and "<html" in html
     partial = client.get(reverse("imports:detail", args=[pending.pk]), headers={"HX-Request": "true"})
     assert "<html" not in partial.content.decode() and "12\xa0000 / 45\xa0000" in partial.content.decode()
     PendingImport.objects.filter(pk=pending.pk).update(state=PendingImport.State.APPLYING, rows_done=45000)
