@@ -32,7 +32,7 @@ def test_the_statement_is_public_with_every_section_of_the_model(client, setting
 
 
 def test_every_page_links_to_the_statement_from_its_footer(client, login, alice):
-    link = f'<a href="{reverse("accessibility")}">Accessibilité : non conforme</a>'
+    link = f'<a href="{reverse("accessibility")}">Accessibilité\xa0: non conforme</a>'
     for url in (reverse("login"), reverse("kit:catalogue"), reverse("territories:contact_request_create")):
         assert link in client.get(url).content.decode(), url
     assert link in login(alice).get(reverse("home")).content.decode()

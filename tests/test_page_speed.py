@@ -66,7 +66,7 @@ def test_the_calendar_shows_prepared_links_labels_and_times(login, claire, clsm_
     cell = html.split('data-day="2024-03-05"')[1].split("</td>")[0]
     link = reverse("sessions_app:session_detail", args=[cancelled.pk])
     assert f'<a href="{link}" title="{cancelled.reference} – annulée" class="text-decoration-line-through">' in cell
-    assert f"09 h 30 · {clsm_a.name}" in cell
+    assert f"09\xa0h\xa030 · {clsm_a.name}" in cell
     assert f"({cancelled.reference}, annulée)" in cell
 
 
@@ -74,12 +74,12 @@ def test_the_calendar_shows_prepared_links_labels_and_times(login, claire, clsm_
 def test_the_json_download_reads_the_figures_the_dashboard_cached(login, claire, session_a, monkeypatch):
     from django.core.cache import cache
 
-    from evaluation import views_dashboard
+    from evaluation import documents
 
     cache.clear()
     computed = []
-    original = views_dashboard.compute_bilan
-    monkeypatch.setattr(views_dashboard, "compute_bilan", lambda *a, **k: computed.append(1) or original(*a, **k))
+    original = documents.compute_bilan
+    monkeypatch.setattr(documents, "compute_bilan", lambda *a, **k: computed.append(1) or original(*a, **k))
     client = login(claire)
     assert client.get(reverse("evaluation:dashboard"), {"period": "tout"}).status_code == 200
     for _ in range(2):

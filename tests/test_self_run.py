@@ -66,7 +66,7 @@ def test_a_coordinator_invites_a_local_animator_who_creates_her_account(send, lo
     assert response.status_code == 302
     invitation = Invitation.objects.get()
     assert invitation.role == Role.LOCAL_ANIMATOR and invitation.invited_by == alice
-    assert "Vous êtes invité·e à animer, pour le CLSM « CLSM A de Lille »" in message.body
+    assert "Vous êtes invité·e à animer, pour le CLSM «\xa0CLSM A de Lille\xa0»" in message.body
     url = re.search(r"http://testserver(/territoires/invitation/[^/\s]+/)", message.body).group(1)
     client.logout()
     client.post(url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})

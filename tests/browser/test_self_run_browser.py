@@ -116,7 +116,7 @@ def test_a_territory_runs_a_session_itself_and_the_nation_counts_it_once_validat
     page.get_by_role("button", name="Valider").click()
     expect(page.get_by_text("données « validée »")).to_be_visible()
     page.goto(reverse("evaluation:dashboard") + "?period=tout&mode=territoire")
-    expect(page.get_by_label("Animation")).to_have_value("territoire")
+    expect(page.get_by_label("Animation", exact=True)).to_have_value("territoire")
     expect(page.get_by_role("heading", name=re.compile("animée par le territoire"))).to_be_visible()
     page.wait_for_load_state("networkidle")
     national = bilan_json(page, "?period=tout&mode=territoire")
