@@ -63,6 +63,15 @@ def _empty_task_queue():
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """The bilan's figures are cached per scope and data version: each test's rollback brings the version back to
+    the same number with other data, so a figure cached by the previous test must not answer for this one."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _test_client_requests_commit(monkeypatch):
     """A test-client request ends like a real one, which commits (autocommit): what it registered with
     `transaction.on_commit` (e-mails handed to the task queue, files deleted) runs when it returns."""
