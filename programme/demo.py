@@ -4,6 +4,7 @@ sign-in sheets (sessions_app), then questionnaires and needs (evaluation), each 
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import ngettext
 
 from accounts.demo import ensure_demo_accounts
 from accounts.models import Role, User
@@ -44,10 +45,14 @@ class Discoveries:
     contact_requests: int = 0
 
     def line(self) -> str:
-        return (
-            f"À découvrir : {self.followups_due} suivis à renseigner, {self.open_links} questionnaire(s) en ligne "
-            f"ouvert(s), {self.invitations} invitation en attente, {self.contact_requests} demande de contact."
+        parts = (
+            ngettext("%(n)d suivi à renseigner", "%(n)d suivis à renseigner", self.followups_due),
+            ngettext("%(n)d questionnaire en ligne ouvert", "%(n)d questionnaires en ligne ouverts", self.open_links),
+            ngettext("%(n)d invitation en attente", "%(n)d invitations en attente", self.invitations),
+            ngettext("%(n)d demande de contact", "%(n)d demandes de contact", self.contact_requests),
         )
+        counts = (self.followups_due, self.open_links, self.invitations, self.contact_requests)
+        return "À découvrir : " + ", ".join(part % {"n": n} for part, n in zip(parts, counts, strict=True)) + "."
 
 
 @transaction.atomic
