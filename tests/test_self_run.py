@@ -82,6 +82,53 @@ def test_the_local_animator_list_shows_a_coordinator_her_own_team_only(login, al
     assert response.status_code == 404  # not of his CLSM
 
 
+def local_invitation(clsms, invited_by, email="nina@asso.fr"):
+    invitation = Invitation.objects.create(
+        email=email, first_name="Nina", last_name="Roche", role=Role.LOCAL_ANIMATOR, invited_by=invited_by
+    )
+    invitation.clsms.set(clsms)
+    return invitation
+
+
+def test_a_coordinator_resends_and_revokes_her_local_animators_invitations(send, login, alice, clsm_a):
+    invitation = local_invitation([clsm_a], alice)
+    client = login(alice)
+    html = client.get(reverse("territories:local_animator_list")).content.decode()
+    assert reverse("territories:invitation_resend", args=[invitation.pk]) in html
+    assert reverse("territories:invitation_revoke", args=[invitation.pk]) in html
+    response, (message,) = send(client, reverse("territories:invitation_resend", args=[invitation.pk]))
+    assert response.status_code == 302 and response.url == reverse("territories:local_animator_list")
+    assert message.to == ["nina@asso.fr"]
+    invitation.refresh_from_db()
+    assert invitation.sent_count == 2
+    response, _sent = send(client, reverse("territories:invitation_revoke", args=[invitation.pk]))
+    assert response.status_code == 302 and response.url == reverse("territories:local_animator_list")
+    invitation.refresh_from_db()
+    assert invitation.state == "revoked"
+
+
+def test_a_coordinator_acts_only_on_local_animator_invitations_of_her_own_clsms(
+    send, login, alice, bob, claire, clsm_a, clsm_b
+):
+    of_b = local_invitation([clsm_b], bob, email="b@asso.fr")
+    of_both = local_invitation([clsm_a, clsm_b], claire, email="ab@asso.fr")
+    coordinator_of_a = Invitation.objects.create(email="c@asso.fr", first_name="C", last_name="D", invited_by=claire)
+    coordinator_of_a.clsms.set([clsm_a])
+    client = login(alice)
+    for invitation in (of_b, of_both, coordinator_of_a):
+        for name in ("territories:invitation_resend", "territories:invitation_revoke"):
+            response, sent = send(client, reverse(name, args=[invitation.pk]))
+            assert response.status_code == 404 and sent == []
+        invitation.refresh_from_db()
+        assert invitation.state == "pending" and invitation.sent_count == 1
+    # Listed (it names her CLSM), but without the buttons: only the national centre acts on it.
+    html = client.get(reverse("territories:local_animator_list")).content.decode()
+    assert "ab@asso.fr" in html and reverse("territories:invitation_revoke", args=[of_both.pk]) not in html
+    # The national centre still acts on every one.
+    response, _sent = send(login(claire), reverse("territories:invitation_revoke", args=[of_both.pk]))
+    assert response.status_code == 302 and response.url == reverse("territories:local_animator_list")
+
+
 # Creating a self-run session ---------------------------------------------------------------------------------
 
 
