@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from evaluation.bilan import Scope, compute_bilan
-from evaluation.models import Response
+from evaluation.models import Need, Response
 from evaluation.reminders import send_practical_kits, send_sheets_to_type
 from evaluation.responses import Sheet, create_response
 from evaluation.suppression import suppress_for_funder
@@ -201,6 +201,29 @@ def test_a_local_animator_types_sheets_that_keep_who_entered_them(login, lea_of_
     # A session of the national centre: never, even one of her CLSM.
     session_a.animators.add(lea_of_a)
     assert client.get(reverse("evaluation:paper_entry", args=[session_a.pk])).status_code == 403
+
+
+def test_a_category_picked_while_typing_a_sheet_records_who_gave_it(login, lea_of_a, claire, self_run):
+    """Like one given on the needs screen: by whom and when, on creation and on correction."""
+    need, other = "Se former à l'écoute", "Un annuaire des acteurs"
+    client = login(lea_of_a)
+    data = sheet_data(FULL, needs=[(need, "competences"), (other, "")], number=1)
+    assert client.post(reverse("evaluation:paper_entry", args=[self_run.pk]), data).status_code == 303
+    first, second = Need.objects.order_by("position")
+    assert (first.category.code, first.categorised_by) == ("competences", lea_of_a) and first.categorised_at
+    assert (second.category, second.categorised_by, second.categorised_at) == (None, None, None)
+    given_at = first.categorised_at
+    # Claire corrects the sheet: the unchanged category stays Léa's; the one she picks is hers.
+    data = sheet_data(FULL, needs=[(need, "competences"), (other, "reseau")])
+    response = login(claire).post(reverse("evaluation:sheet_edit", args=[self_run.pk, 1]), data)
+    assert response.status_code in (302, 303)
+    first, second = Need.objects.order_by("position")
+    assert (first.categorised_by, first.categorised_at) == (lea_of_a, given_at)
+    assert (second.category.code, second.categorised_by) == ("reseau", claire) and second.categorised_at
+    # Another category on the same need: now hers.
+    data = sheet_data(FULL, needs=[(need, "actions"), (other, "reseau")])
+    login(claire).post(reverse("evaluation:sheet_edit", args=[self_run.pk, 1]), data)
+    assert Need.objects.get(position=1).categorised_by == claire
 
 
 def test_a_local_animator_sees_paper_sheets_never_online_answers(lea_of_a, self_run):
