@@ -317,6 +317,47 @@ def test_the_clsm_counts_its_self_run_session_at_once_the_nation_once_validated(
     assert compute_bilan(Scope.build(clsm="CLSM A de Lille"))["pending_validation"]["sessions"] == 0
 
 
+def test_an_official_edition_of_a_clsm_leaves_out_its_pending_self_run_sessions(
+    claire, self_run, session_a, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The CLSM's live bilan counts its sessions awaiting validation; its official edition (and the funder's PDF
+    made from the same figures) counts only what the national centre validated."""
+    from evaluation import editions
+    from tests.commit import committed
+
+    drawn, queued = [], []
+    monkeypatch.setattr(
+        "evaluation.report.bilan_pdf",
+        lambda scope, *, funder=False, **kw: drawn.append((scope.pending, funder, kw["data"])) or b"%PDF-1.7",
+    )
+    monkeypatch.setattr("evaluation.tasks.prepare_edition", lambda *args: queued.append(args))
+    fill(self_run)
+    fill(session_a, sheets=3, participants=3)
+    scope = Scope.build(clsm="CLSM A de Lille")
+    assert compute_bilan(scope)["key_figures"]["sessions"] == 2  # the live bilan: pending included
+
+    def edition_figures():
+        queued.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            editions.publish(scope, claire)
+        [(pk, handed_scope, base_url)] = queued
+        edition = committed(editions.prepare)(pk, handed_scope, base_url)
+        return edition.data
+
+    data = edition_figures()
+    assert (data["key_figures"]["sessions"], data["key_figures"]["responses"]) == (1, 3)
+    assert data["key_figures"]["self_run_sessions"] == 0 and data["pending_validation"]["sessions"] == 0
+    modes = {row["code"]: row["responses"] for row in data["breakdown"]["modes"]}
+    assert modes.get("territoire", 0) == 0 and modes["centre"] == 3
+    # Both PDFs are drawn from these figures, with a scope that leaves pending sessions out.
+    assert [(pending, funder) for pending, funder, _data in drawn] == [(False, False), (False, True)]
+    assert all(figures is data for _p, _f, figures in drawn)
+
+    self_run.validate(claire)
+    data = edition_figures()
+    assert (data["key_figures"]["sessions"], data["key_figures"]["self_run_sessions"]) == (2, 1)
+
+
 def test_the_dashboard_marks_pending_sessions_and_filters_on_mode(login, alice, claire, self_run):
     fill(self_run)
     html = login(alice).get(reverse("evaluation:dashboard") + "?period=tout").content.decode()
