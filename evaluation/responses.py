@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Max, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from evaluation.models import (
@@ -117,7 +118,10 @@ def snapshot(response: Response) -> dict:
     }
 
 
-def _write_content(response, sheet: Sheet, items, categories, *, keep_categories=None):
+def _write_content(response, sheet: Sheet, items, categories, *, user=None, kept=None):
+    """`kept`: the response's previous needs by text (an edit). A need whose text is unchanged keeps its category and
+    who gave it, unless the sheet now gives another; a category given here is recorded as `user`'s, like one given on
+    the needs screen."""
     Answer.objects.bulk_create(
         [
             Answer(response=response, item=items[code], value=value)
@@ -125,19 +129,22 @@ def _write_content(response, sheet: Sheet, items, categories, *, keep_categories
             if value not in (None, "")
         ]
     )
-    keep_categories = keep_categories or {}
-    needs = [(text.strip(), category) for text, category in sheet.needs if (text or "").strip()]
-    Need.objects.bulk_create(
-        [
-            Need(
-                response=response,
-                position=position,
-                text=text,
-                category=categories[category] if category else keep_categories.get(text),
-            )
-            for position, (text, category) in enumerate(needs, start=1)
-        ]
-    )
+    kept = kept or {}
+    by = user if user and user.is_authenticated else None
+    now = timezone.now()
+    rows = []
+    for position, (text, code) in enumerate(
+        [(text.strip(), code) for text, code in sheet.needs if (text or "").strip()], start=1
+    ):
+        need = Need(response=response, position=position, text=text)
+        before = kept.get(text)
+        if before is not None and before.category_id and (not code or categories[code].pk == before.category_id):
+            need.category_id = before.category_id
+            need.categorised_by_id, need.categorised_at = before.categorised_by_id, before.categorised_at
+        elif code:
+            need.category, need.categorised_by, need.categorised_at = categories[code], by, now
+        rows.append(need)
+    Need.objects.bulk_create(rows)
 
 
 def check_accepts_questionnaires(session) -> None:
@@ -190,7 +197,7 @@ def create_response(
         comment=sheet.comment.strip(),
         form_nonce=form_nonce,
     )
-    _write_content(response, sheet, items, categories)
+    _write_content(response, sheet, items, categories, user=user)
     ResponseChange.objects.create(
         session=session,
         response=response,
@@ -210,12 +217,12 @@ def update_response(response: Response, sheet: Sheet, *, user) -> Response:
     _, items, categories = _reference_data(response.questionnaire)
     _raise_if_invalid(response.session, sheet, items, categories)
     before = snapshot(response)
-    kept = {n.text: n.category for n in response.needs.select_related("category") if n.category}
+    kept = {n.text: n for n in response.needs.all()}
     response.answers.all().delete()
     response.needs.all().delete()
     response.comment = sheet.comment.strip()
     response.save(update_fields=["comment", "updated_at"])
-    _write_content(response, sheet, items, categories, keep_categories=kept)
+    _write_content(response, sheet, items, categories, user=user, kept=kept)
     ResponseChange.objects.create(
         session=response.session,
         response=response,

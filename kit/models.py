@@ -350,8 +350,8 @@ def resource_file_name(instance, filename) -> str:
 
 class ResourceQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Anyone: published public resources. Coordinators also the coordinators' ones. The national centre:
-        everything, unpublished included. The funder reads the public ones."""
+        """Anyone: published public resources. Coordinators and local animators also the coordinators' ones. The
+        national centre: everything, unpublished included. The funder reads the public ones."""
         if user.is_authenticated and user.is_national_staff:
             return self
         audiences = [Resource.Audience.PUBLIC]
@@ -380,7 +380,8 @@ class Resource(models.Model):
 
     class Audience(models.TextChoices):
         PUBLIC = "public", _("tout public")
-        COORDINATORS = "coordinators", _("coordinateur·rices CLSM et centre national")
+        # The stored value keeps its name; local animators get these files too, so the label names them.
+        COORDINATORS = "coordinators", _("coordinateur·rices et animateur·rices locaux·ales des CLSM, centre national")
         STAFF = "staff", _("centre national uniquement")
 
     title = models.CharField(_("titre"), max_length=200)

@@ -296,6 +296,22 @@ class InvitationQuerySet(models.QuerySet):
         now = now or timezone.now()
         return self.open().filter(sent_at__gt=now - timedelta(days=INVITATION_DAYS))
 
+    def manageable_by(self, user):
+        """The open invitations `user` may send again or revoke: every one for the national centre; for a
+        coordinator, the local animators' invitations that concern only CLSM they coordinate (revoking one that
+        also names another CLSM would act on a team that is not theirs)."""
+        if user.is_national_staff:
+            return self.open()
+        if user.role != Role.COORDINATOR:
+            return self.none()
+        mine = user.clsms.values("pk")
+        return (
+            self.open()
+            .filter(role=Role.LOCAL_ANIMATOR, clsms__in=mine)
+            .exclude(clsms__in=CLSM.objects.exclude(pk__in=mine))
+            .distinct()
+        )
+
 
 class Invitation(models.Model):
     """The national centre invites a coordinator for one or more CLSM: a link valid INVITATION_DAYS days to choose

@@ -89,26 +89,37 @@ def invitation_create(request):
     return render(request, "territories/onboarding/invitation_form.html", {"form": form})
 
 
+# The national centre for every invitation; a coordinator for their local animators' (see `manageable_by`).
+local_team_required = role_required(Role.COORDINATOR, *STAFF_ROLES)
+
+
+def _invitation_list(invitation):
+    """Back to the page that lists the invitation."""
+    if invitation.role == Role.LOCAL_ANIMATOR:
+        return redirect("territories:local_animator_list")
+    return redirect("territories:coordinator_list")
+
+
 @require_POST
-@staff_required
+@local_team_required
 def invitation_resend(request, pk):
-    invitation = get_object_or_404(Invitation.objects.open(), pk=pk)
+    invitation = get_object_or_404(Invitation.objects.manageable_by(request.user), pk=pk)
     onboarding.resend(invitation, base_url=_base_url(request))
     messages.success(
         request,
         _("Une nouvelle invitation est envoyée à %(email)s ; le lien précédent ne fonctionne plus.")
         % {"email": invitation.email},
     )
-    return redirect("territories:coordinator_list")
+    return _invitation_list(invitation)
 
 
 @require_POST
-@staff_required
+@local_team_required
 def invitation_revoke(request, pk):
-    invitation = get_object_or_404(Invitation.objects.open(), pk=pk)
+    invitation = get_object_or_404(Invitation.objects.manageable_by(request.user), pk=pk)
     invitation.revoke()
     messages.success(request, _("L'invitation de %(email)s est révoquée.") % {"email": invitation.email})
-    return redirect("territories:coordinator_list")
+    return _invitation_list(invitation)
 
 
 @require_POST
@@ -131,8 +142,6 @@ def coordinator_activation(request, pk):
 
 
 # Local animators (a CLSM's coordinators, and the national centre) -------------------------------------------
-
-local_team_required = role_required(Role.COORDINATOR, *STAFF_ROLES)
 
 
 def _team_clsms(user):
@@ -158,8 +167,16 @@ def local_animator_list(request):
         .prefetch_related(Prefetch("clsms", queryset=clsms))
         .order_by("sent_at")
     )
+    # An invitation that also names a CLSM outside the coordinator's is listed, but only the national centre acts on it.
+    manageable = set(Invitation.objects.manageable_by(request.user).values_list("pk", flat=True))
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "query": "", "invitations": invitations, "now": timezone.now()}
+    context = {
+        "page": page,
+        "query": "",
+        "invitations": invitations,
+        "manageable": manageable,
+        "now": timezone.now(),
+    }
     return render(request, "territories/onboarding/local_animator_list.html", context)
 
 

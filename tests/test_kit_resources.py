@@ -124,6 +124,7 @@ DOWNLOAD = {
     "alice": {"public": 200, "coordinators": 200, "staff": 404, "unpublished": 404},
     "bob": {"public": 200, "coordinators": 200, "staff": 404, "unpublished": 404},
     "fanny": {"public": 200, "coordinators": 404, "staff": 404, "unpublished": 404},
+    "lea_of_a": {"public": 200, "coordinators": 200, "staff": 404, "unpublished": 404},  # she animates with the kit
     "claire": {"public": 200, "coordinators": 200, "staff": 200, "unpublished": 200},
     "adam": {"public": 200, "coordinators": 200, "staff": 200, "unpublished": 200},
 }
@@ -158,6 +159,15 @@ def test_the_list_groups_by_kind_and_tells_the_centre_what_is_unpublished(login,
     assert reverse("kit:resource_edit", args=[library["public"].pk]) in html
     assert reverse("kit:resource_delete", args=[library["public"].pk]) in html
     assert "Centre national uniquement" in html  # who each one is for
+
+
+def test_the_coordinators_audience_names_the_local_animators_who_get_it_too(login, claire, library):
+    """Local animators download the « coordinators » files: the label says so (the stored value is unchanged)."""
+    label = "coordinateur·rices et animateur·rices locaux·ales des CLSM, centre national"
+    client = login(claire)
+    assert label[0].upper() + label[1:] in client.get(LIST).content.decode()
+    choices = dict(client.get(CREATE).context["form"].fields["audience"].choices)
+    assert choices[COORDINATORS] == label and "CLSM et centre national" not in str(choices)
 
 
 def test_anonymous_visitors_are_invited_to_log_in_and_see_no_management_links(client, library):

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from evaluation.bilan import Scope, compute_bilan
-from evaluation.models import Response
+from evaluation.models import Need, Response
 from evaluation.reminders import send_practical_kits, send_sheets_to_type
 from evaluation.responses import Sheet, create_response
 from evaluation.suppression import suppress_for_funder
@@ -80,6 +80,53 @@ def test_the_local_animator_list_shows_a_coordinator_her_own_team_only(login, al
     assert "Léa Bernard" in html and "Léo Garnier" not in html
     response = login(bob).post(reverse("territories:local_animator_remove", args=[lea_of_a.pk]))
     assert response.status_code == 404  # not of his CLSM
+
+
+def local_invitation(clsms, invited_by, email="nina@asso.fr"):
+    invitation = Invitation.objects.create(
+        email=email, first_name="Nina", last_name="Roche", role=Role.LOCAL_ANIMATOR, invited_by=invited_by
+    )
+    invitation.clsms.set(clsms)
+    return invitation
+
+
+def test_a_coordinator_resends_and_revokes_her_local_animators_invitations(send, login, alice, clsm_a):
+    invitation = local_invitation([clsm_a], alice)
+    client = login(alice)
+    html = client.get(reverse("territories:local_animator_list")).content.decode()
+    assert reverse("territories:invitation_resend", args=[invitation.pk]) in html
+    assert reverse("territories:invitation_revoke", args=[invitation.pk]) in html
+    response, (message,) = send(client, reverse("territories:invitation_resend", args=[invitation.pk]))
+    assert response.status_code == 302 and response.url == reverse("territories:local_animator_list")
+    assert message.to == ["nina@asso.fr"]
+    invitation.refresh_from_db()
+    assert invitation.sent_count == 2
+    response, _sent = send(client, reverse("territories:invitation_revoke", args=[invitation.pk]))
+    assert response.status_code == 302 and response.url == reverse("territories:local_animator_list")
+    invitation.refresh_from_db()
+    assert invitation.state == "revoked"
+
+
+def test_a_coordinator_acts_only_on_local_animator_invitations_of_her_own_clsms(
+    send, login, alice, bob, claire, clsm_a, clsm_b
+):
+    of_b = local_invitation([clsm_b], bob, email="b@asso.fr")
+    of_both = local_invitation([clsm_a, clsm_b], claire, email="ab@asso.fr")
+    coordinator_of_a = Invitation.objects.create(email="c@asso.fr", first_name="C", last_name="D", invited_by=claire)
+    coordinator_of_a.clsms.set([clsm_a])
+    client = login(alice)
+    for invitation in (of_b, of_both, coordinator_of_a):
+        for name in ("territories:invitation_resend", "territories:invitation_revoke"):
+            response, sent = send(client, reverse(name, args=[invitation.pk]))
+            assert response.status_code == 404 and sent == []
+        invitation.refresh_from_db()
+        assert invitation.state == "pending" and invitation.sent_count == 1
+    # Listed (it names her CLSM), but without the buttons: only the national centre acts on it.
+    html = client.get(reverse("territories:local_animator_list")).content.decode()
+    assert "ab@asso.fr" in html and reverse("territories:invitation_revoke", args=[of_both.pk]) not in html
+    # The national centre still acts on every one.
+    response, _sent = send(login(claire), reverse("territories:invitation_revoke", args=[of_both.pk]))
+    assert response.status_code == 302 and response.url == reverse("territories:local_animator_list")
 
 
 # Creating a self-run session ---------------------------------------------------------------------------------
@@ -154,6 +201,29 @@ def test_a_local_animator_types_sheets_that_keep_who_entered_them(login, lea_of_
     # A session of the national centre: never, even one of her CLSM.
     session_a.animators.add(lea_of_a)
     assert client.get(reverse("evaluation:paper_entry", args=[session_a.pk])).status_code == 403
+
+
+def test_a_category_picked_while_typing_a_sheet_records_who_gave_it(login, lea_of_a, claire, self_run):
+    """Like one given on the needs screen: by whom and when, on creation and on correction."""
+    need, other = "Se former à l'écoute", "Un annuaire des acteurs"
+    client = login(lea_of_a)
+    data = sheet_data(FULL, needs=[(need, "competences"), (other, "")], number=1)
+    assert client.post(reverse("evaluation:paper_entry", args=[self_run.pk]), data).status_code == 303
+    first, second = Need.objects.order_by("position")
+    assert (first.category.code, first.categorised_by) == ("competences", lea_of_a) and first.categorised_at
+    assert (second.category, second.categorised_by, second.categorised_at) == (None, None, None)
+    given_at = first.categorised_at
+    # Claire corrects the sheet: the unchanged category stays Léa's; the one she picks is hers.
+    data = sheet_data(FULL, needs=[(need, "competences"), (other, "reseau")])
+    response = login(claire).post(reverse("evaluation:sheet_edit", args=[self_run.pk, 1]), data)
+    assert response.status_code in (302, 303)
+    first, second = Need.objects.order_by("position")
+    assert (first.categorised_by, first.categorised_at) == (lea_of_a, given_at)
+    assert (second.category.code, second.categorised_by) == ("reseau", claire) and second.categorised_at
+    # Another category on the same need: now hers.
+    data = sheet_data(FULL, needs=[(need, "actions"), (other, "reseau")])
+    login(claire).post(reverse("evaluation:sheet_edit", args=[self_run.pk, 1]), data)
+    assert Need.objects.get(position=1).categorised_by == claire
 
 
 def test_a_local_animator_sees_paper_sheets_never_online_answers(lea_of_a, self_run):
@@ -245,6 +315,47 @@ def test_the_clsm_counts_its_self_run_session_at_once_the_nation_once_validated(
     assert territory["key_figures"]["sollicitations"] == 0
     assert territory["scope"]["filters"] == {"mode": "territoire"}
     assert compute_bilan(Scope.build(clsm="CLSM A de Lille"))["pending_validation"]["sessions"] == 0
+
+
+def test_an_official_edition_of_a_clsm_leaves_out_its_pending_self_run_sessions(
+    claire, self_run, session_a, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The CLSM's live bilan counts its sessions awaiting validation; its official edition (and the funder's PDF
+    made from the same figures) counts only what the national centre validated."""
+    from evaluation import editions
+    from tests.commit import committed
+
+    drawn, queued = [], []
+    monkeypatch.setattr(
+        "evaluation.report.bilan_pdf",
+        lambda scope, *, funder=False, **kw: drawn.append((scope.pending, funder, kw["data"])) or b"%PDF-1.7",
+    )
+    monkeypatch.setattr("evaluation.tasks.prepare_edition", lambda *args: queued.append(args))
+    fill(self_run)
+    fill(session_a, sheets=3, participants=3)
+    scope = Scope.build(clsm="CLSM A de Lille")
+    assert compute_bilan(scope)["key_figures"]["sessions"] == 2  # the live bilan: pending included
+
+    def edition_figures():
+        queued.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            editions.publish(scope, claire)
+        [(pk, handed_scope, base_url)] = queued
+        edition = committed(editions.prepare)(pk, handed_scope, base_url)
+        return edition.data
+
+    data = edition_figures()
+    assert (data["key_figures"]["sessions"], data["key_figures"]["responses"]) == (1, 3)
+    assert data["key_figures"]["self_run_sessions"] == 0 and data["pending_validation"]["sessions"] == 0
+    modes = {row["code"]: row["responses"] for row in data["breakdown"]["modes"]}
+    assert modes.get("territoire", 0) == 0 and modes["centre"] == 3
+    # Both PDFs are drawn from these figures, with a scope that leaves pending sessions out.
+    assert [(pending, funder) for pending, funder, _data in drawn] == [(False, False), (False, True)]
+    assert all(figures is data for _p, _f, figures in drawn)
+
+    self_run.validate(claire)
+    data = edition_figures()
+    assert (data["key_figures"]["sessions"], data["key_figures"]["self_run_sessions"]) == (2, 1)
 
 
 def test_the_dashboard_marks_pending_sessions_and_filters_on_mode(login, alice, claire, self_run):
