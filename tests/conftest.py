@@ -63,6 +63,18 @@ def _empty_task_queue():
 
 
 @pytest.fixture(autouse=True)
+def _empty_memory_cache():
+    """What is cached per data version (figures, charts, seasons) is keyed by a counter that each test's rollback
+    sets back: a test starts with an empty per-process cache so that it never reads another test's entries. Only
+    the memory cache: clearing a Redis one would empty the whole database, shared with others."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    if settings.CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _test_client_requests_commit(monkeypatch):
     """A test-client request ends like a real one, which commits (autocommit): what it registered with
     `transaction.on_commit` (e-mails handed to the task queue, files deleted) runs when it returns."""
