@@ -47,7 +47,7 @@ def measure(function, runs: int = 5, setup=None):
 
 def line(name: str, value: float, floor: float, queries: int, floor_queries: int = 2):
     print(
-        f"{name:<52} median {value * 1000:8.1f} ms | floor {floor * 1000:7.1f} ms ({floor_queries} q) | "
+        f"{name:<62} median {value * 1000:8.1f} ms | floor {floor * 1000:7.1f} ms ({floor_queries} q) | "
         f"ratio {value / floor:6.2f} | {queries} queries",
         flush=True,
     )
@@ -125,28 +125,29 @@ def run_bilan(all_scopes):
 
 
 def run_dashboard(season_label, season_scope):
-    user, _ = User.objects.get_or_create(username="bench-staff", defaults={"role": Role.NATIONAL_STAFF})
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(user)
     season = season_scope.season
     params = {"period": "saison", "season": season}
-
-    def visit():
-        response = client.get("/bilan/", params)
-        assert response.status_code == 200, response.status_code
-        for name in CHARTS:
-            response = client.get(f"/bilan/graphique/{name}.svg", params)
-            assert response.status_code == 200, (name, response.status_code)
-
     floor = floor_of(season_scope)
     cache.clear()
-    visit()
-    value, queries = measure(visit, setup=lambda: _a_write(season_scope))
-    line(f"dashboard + 6 charts, {season_label}, after a write", value, floor, queries)
-    value, queries = measure(visit)
-    line(f"dashboard + 6 charts, {season_label}, warm", value, floor, queries)
-    value, queries = measure(lambda: client.get("/bilan/", params))
-    line(f"dashboard page alone, {season_label}, warm", value, floor, queries)
+    for username, role, who in (("bench-staff", Role.NATIONAL_STAFF, "staff"), ("bench-funder", Role.FUNDER, "funder")):
+        user, _ = User.objects.get_or_create(username=username, defaults={"role": role})
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(user)
+
+        def visit(client=client):
+            response = client.get("/bilan/", params)
+            assert response.status_code == 200, response.status_code
+            for name in CHARTS:
+                response = client.get(f"/bilan/graphique/{name}.svg", params)
+                assert response.status_code == 200, (name, response.status_code)
+
+        visit()
+        value, queries = measure(visit, setup=lambda: _a_write(season_scope))
+        line(f"dashboard + 6 charts, {season_label}, after a write ({who})", value, floor, queries)
+        value, queries = measure(visit)
+        line(f"dashboard + 6 charts, {season_label}, warm ({who})", value, floor, queries)
+        value, queries = measure(lambda client=client: client.get("/bilan/", params))
+        line(f"dashboard page alone, {season_label}, warm ({who})", value, floor, queries)
 
 
 def run_pdf(season_label, season_scope):

@@ -518,7 +518,8 @@ def compute_seasons(scope: Scope, last: int = 5, *, funder: bool = False) -> lis
     """
     unbounded = dataclasses.replace(scope, date_from=None, pending=scope.pending and not funder)
     held = unbounded.held_sessions()
-    seasons = sorted(set(held.values_list("season", flat=True).distinct()))[-last:]
+    # order_by(): with the model's ordering (date, start time) DISTINCT would return one row per session.
+    seasons = sorted(held.order_by().values_list("season", flat=True).distinct())[-last:]
     if not seasons:
         return []
     by_season = _season_rows(held.filter(season__in=seasons))

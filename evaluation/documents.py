@@ -57,7 +57,15 @@ def figures(scope: Scope, *, funder: bool = False, version: str | None = None) -
     and the downloads read the same figures. One computation per scope at a time: the first request takes a lock,
     the others wait for its result (up to FIGURES_LOCK_SECONDS, then compute it themselves). `funder`: the
     financeur's version, derived from the same figures by the engine's suppression."""
-    key = _figures_key(scope, version or data_version())
+    version = version or data_version()
+    key = _figures_key(scope, version)
+    if funder:
+        # The financeur's version is derived once per version too: suppression walks every figure.
+        hidden = cache.get(f"{key}:funder")
+        if hidden is None:
+            hidden = suppress_for_funder(figures(scope, version=version))
+            cache.set(f"{key}:funder", hidden, FIGURES_CACHE_SECONDS)
+        return hidden
     data = cache.get(key)
     if data is None:
         lock = f"{key}:lock"
@@ -74,8 +82,6 @@ def figures(scope: Scope, *, funder: bool = False, version: str | None = None) -
                 data = cache.get(key)
             if data is None:
                 data = compute_bilan(scope)
-    if funder:
-        return suppress_for_funder(data)
     return data
 
 

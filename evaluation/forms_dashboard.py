@@ -1,18 +1,31 @@
+from functools import partial
+
 from django import forms
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from evaluation.bilan import Scope
 from sessions_app.models import AwarenessSession, season_bounds, season_of
+from sessions_app.summaries import data_version_counter
 from smdq.bounds import BoundedFieldsMixin, date_in_range
 from territories.models import CLSM, Department, Region
 
+# Kept per data version (a session saved or deleted bumps it), so they never go stale.
+SEASONS_CACHE_SECONDS = 24 * 3600
 
-def season_choices() -> list[tuple[str, str]]:
-    current = season_of(timezone.localdate())
-    # order_by(): with the model's ordering (date, time) DISTINCT would keep one row per session, not per season.
-    seasons = set(AwarenessSession.objects.order_by().values_list("season", flat=True).distinct()) | {current}
+
+def season_choices(version: str | None = None) -> list[tuple[str, str]]:
+    """The seasons with a session, and the current one, latest first. `version`: the data version the caller has
+    read already (evaluation.documents.data_version), so that a warm dashboard or chart reads no season at all."""
+    key = f"bilan:seasons:{version or f'v{data_version_counter()}'}"
+    seasons = cache.get(key)
+    if seasons is None:
+        # order_by(): with the model's ordering (date, time) DISTINCT would keep one row per session, not per season.
+        seasons = set(AwarenessSession.objects.order_by().values_list("season", flat=True).distinct())
+        cache.set(key, seasons, SEASONS_CACHE_SECONDS)
+    seasons = set(seasons) | {season_of(timezone.localdate())}
     return [(s, s) for s in sorted(seasons, reverse=True)]
 
 
@@ -25,6 +38,10 @@ def latest_season_with_data(clsms) -> str | None:
         .values_list("season", flat=True)
         .first()
     )
+
+
+def _choices(empty_label, rows, label: str) -> list[tuple]:
+    return [("", empty_label), *((key, label.format(key, text)) for key, text in rows)]
 
 
 class ScopeForm(BoundedFieldsMixin, forms.Form):
@@ -53,7 +70,7 @@ class ScopeForm(BoundedFieldsMixin, forms.Form):
         required=False,
     )
 
-    def __init__(self, data=None, *, user):
+    def __init__(self, data=None, *, user, version: str | None = None):
         own = CLSM.objects.visible_to(user).order_by("name")
         mine = list(own.values_list("pk", "name")) if user.is_coordinator else []
         self.own_names = [name for _pk, name in mine]
@@ -63,7 +80,7 @@ class ScopeForm(BoundedFieldsMixin, forms.Form):
             data["clsm"] = ""
         super().__init__(data)
         self.user = user
-        self.fields["season"].choices = season_choices()
+        self.fields["season"].choices = season_choices(version)
         self.default_season = season_of(timezone.localdate())
         self.fields["clsm"].queryset = own
         if user.is_coordinator:
@@ -73,6 +90,18 @@ class ScopeForm(BoundedFieldsMixin, forms.Form):
             del self.fields["department"]
             self.default_season = latest_season_with_data(own) or self.default_season
         self.fields["season"].initial = self.default_season
+        # The choices as (key, label) pairs of values_list: 300 CLSM and 101 départements built as model instances
+        # cost more than the rest of a warm dashboard. The querysets above still validate what is sent.
+        labels = {
+            "region": (Region.objects.values_list("code", "name"), "{1}"),
+            "department": (Department.objects.values_list("code", "name"), "{1} ({0})"),
+            "clsm": (mine if user.is_coordinator else own.values_list("pk", "name"), "{1}"),
+        }
+        for name, (rows, label) in labels.items():
+            if name in self.fields:
+                field = self.fields[name]
+                # A callable: read when the field is drawn, never by a chart or a download that only validates.
+                field.choices = partial(_choices, field.empty_label, rows, label)
 
     def clean_season(self):
         season = self.cleaned_data.get("season")

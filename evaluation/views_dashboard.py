@@ -9,9 +9,12 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import STAFF_ROLES, has_bilan, has_role, login_required, staff_required
@@ -53,9 +56,15 @@ def _qpv_points(scope: Scope) -> list:
     return charts.qpv_points_for(scope.held_sessions())
 
 
-def _scope(request) -> tuple[ScopeForm, Scope]:
-    form = ScopeForm(request.GET or None, user=request.user)
+def _scope(request, version: str | None = None) -> tuple[ScopeForm, Scope]:
+    form = ScopeForm(request.GET or None, user=request.user, version=version)
     return form, form.scope()
+
+
+def _scope_hash(scope: Scope, version: str) -> str:
+    # The whole scope, not its URL parameters: a coordinator's « all my CLSM » has the national parameters. The day
+    # too, as for the figures: the running season is compared with the previous one up to the same date.
+    return hashlib.sha1((repr(scope) + version + timezone.localdate().isoformat()).encode()).hexdigest()
 
 
 @require_safe
@@ -63,8 +72,8 @@ def _scope(request) -> tuple[ScopeForm, Scope]:
 def dashboard(request):
     if not has_bilan(request.user):
         return render(request, "evaluation/dashboard/no_clsm.html")
-    form, scope = _scope(request)
     version = data_version()
+    form, scope = _scope(request, version)
     funder = request.user.is_funder
     data = documents.figures(scope, funder=funder, version=version)
     params = urlencode(scope_params(scope))
@@ -74,6 +83,7 @@ def dashboard(request):
         "scope": scope,
         "data": shown,
         "sections": render_sections(scope, data),
+        "breakdowns": _breakdowns(scope, version, funder, shown),
         "comparison": shown["comparison"] or {},
         "params": params,
         "charts": [
@@ -92,14 +102,37 @@ def dashboard(request):
     return render(request, template, context)
 
 
+def _breakdowns(scope: Scope, version: str, funder: bool, shown: dict) -> str:
+    """The breakdown tables (a row per région, département, CLSM and mode: most of the page's markup at national
+    size), rendered once per scope, variant, data version and language."""
+    key = f"bilan:breakdowns:{int(funder)}:{get_language()}:{_scope_hash(scope, version)}"
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string("evaluation/dashboard/_breakdowns.html", {"data": shown})
+        cache.set(key, html, CACHE_SECONDS)
+    return mark_safe(html)  # rendered by the template engine above, escaped there
+
+
 @require_safe
 @login_required
 def bilan_chart(request, name):
     if name not in CHARTS:
         raise Http404
-    _form, scope = _scope(request)
     version = data_version()
+    _form, scope = _scope(request, version)
     funder = request.user.is_funder
+    # A warm chart is served as it was drawn for this scope, variant and data version: no figures read again.
+    served = f"bilan:chart-served:{name}:{int(funder)}:{_scope_hash(scope, version)}"
+    svg = cache.get(served)
+    if svg is None:
+        svg = _draw_chart(name, scope, version, funder)
+        cache.set(served, svg, CACHE_SECONDS)
+    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+def _draw_chart(name: str, scope: Scope, version: str, funder: bool) -> str:
     # The figures the page computed for this data version (one computation per scope), never the bilan again.
     data = for_display(documents.figures(scope, funder=funder, version=version))
     if name in ("satisfaction", "capacites", "engagement"):
@@ -120,9 +153,7 @@ def bilan_chart(request, name):
 
         svg = getattr(charts, draw)(*args)
         cache.set(key, svg, CACHE_SECONDS)
-    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
-    response["Cache-Control"] = "private, max-age=300"
-    return response
+    return svg
 
 
 @require_safe

@@ -63,12 +63,15 @@ def _empty_task_queue():
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    """The bilan's figures are cached per scope and data version: each test's rollback brings the version back to
-    the same number with other data, so a figure cached by the previous test must not answer for this one."""
+def _empty_memory_cache():
+    """What is cached per data version (figures, charts, seasons) is keyed by a counter that each test's rollback
+    sets back: a test starts with an empty per-process cache so that it never reads another test's entries. Only
+    the memory cache: clearing a Redis one would empty the whole database, shared with others."""
+    from django.conf import settings
     from django.core.cache import cache
 
-    cache.clear()
+    if settings.CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -215,6 +215,25 @@ def test_seasons_series_for_the_comparison(programme):
     assert previous_season("2022-2023") == "2021-2022"
 
 
+def test_distinct_and_grouped_reads_leave_the_models_ordering_out(programme):
+    """With the default ordering of sessions (date, start time) in the query, DISTINCT keeps one row per session
+    (7,247 rows for 10 seasons at national size); the request CLSM are grouped, never a DISTINCT over the
+    requests' ordering (40,000 rows for 300 CLSM)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        compute_bilan(Scope.build(season="2022-2023"))
+        compute_seasons(Scope.build())
+    grouped = [q["sql"] for q in queries.captured_queries if "DISTINCT" in q["sql"] or "GROUP BY" in q["sql"]]
+    seasons = [sql for sql in grouped if sql.startswith('SELECT DISTINCT "sessions_app_awarenesssession"."season"')]
+    requests = [sql for sql in grouped if 'FROM "sessions_app_sessionrequest"' in sql.split("WHERE")[0]]
+    assert seasons and requests
+    for sql in seasons + requests:
+        assert "ORDER BY" not in sql, sql
+        assert '"requested_on"' not in sql.split("WHERE")[0] and '"start_time"' not in sql, sql
+
+
 def test_effects_count_answered_follow_ups_of_held_sessions(programme, alice):
     from django.utils import timezone
 

@@ -100,9 +100,10 @@ def test_dashboard_query_count(login, claire, programme, django_assert_max_num_q
     client = login(claire)
     with django_assert_max_num_queries(45):
         client.get(reverse("evaluation:dashboard"), SEASON)
-    # Second time: figures come from the cache; what runs is the session and user (2), the freshness check (4),
-    # the scope form's choices (4), the editions (1), the suggested actions of the kit (≤ 6).
-    with django_assert_max_num_queries(17):
+    # Second time: figures, seasons and breakdown tables come from the cache; what runs is the session and user
+    # (2), the data version (1), the scope form's choices as pairs (3), the editions (1), the kit's suggested
+    # actions (≤ 6).
+    with django_assert_max_num_queries(13):
         client.get(reverse("evaluation:dashboard"), SEASON)
 
 

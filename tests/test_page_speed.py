@@ -52,11 +52,26 @@ def test_season_choices_read_one_row_per_season(clsm_a):
     for day in (date(2023, 10, 2), date(2023, 11, 6), date(2024, 10, 7)):
         AwarenessSessionFactory(clsm=clsm_a, date=day)
     with CaptureQueriesContext(connection) as queries:
-        seasons = [value for value, _label in season_choices()]
+        seasons = [value for value, _label in season_choices("v-test")]
     assert {"2024-2025", "2023-2024"} <= set(seasons) and len(seasons) == len(set(seasons))
     # With the model's ordering (date, time) in the query, DISTINCT would return one row per session.
     (query,) = queries.captured_queries
     assert "ORDER BY" not in query["sql"] and '"date"' not in query["sql"]
+
+
+@pytest.mark.django_db
+def test_season_choices_are_read_once_per_data_version(clsm_a):
+    from evaluation.documents import data_version
+
+    AwarenessSessionFactory(clsm=clsm_a, date=date(2023, 10, 2))
+    version = data_version()
+    season_choices(version)
+    with CaptureQueriesContext(connection) as queries:
+        assert ("2023-2024", "2023-2024") in season_choices(version)
+    assert not queries.captured_queries
+    AwarenessSessionFactory(clsm=clsm_a, date=date(2019, 10, 7))  # a session saved: a new data version
+    assert data_version() != version
+    assert ("2019-2020", "2019-2020") in season_choices()
 
 
 @pytest.mark.django_db
@@ -86,3 +101,50 @@ def test_the_json_download_reads_the_figures_the_dashboard_cached(login, claire,
         response = client.get(reverse("evaluation:bilan_json"), {"period": "tout"})
         assert response.status_code == 200 and "key_figures" in response.json()
     assert len(computed) == 1
+
+
+@pytest.mark.django_db
+def test_a_warm_chart_is_served_as_drawn_without_reading_the_figures(login, claire, fanny, session_a, monkeypatch):
+    from evaluation import documents
+
+    url = reverse("evaluation:bilan_chart", args=["satisfaction"])
+    drawn = {}
+    for user in (claire, fanny):
+        client = login(user)
+        drawn[user.username] = client.get(url, {"period": "tout"}).content
+        monkeypatch.setattr(documents, "figures", lambda *a, **k: pytest.fail("figures read for a warm chart"))
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url, {"period": "tout"})
+        monkeypatch.undo()
+        assert response.status_code == 200 and response.content == drawn[user.username]
+        # The session, the user and the data version: nothing else (no season list, no choices of the form).
+        assert len(queries.captured_queries) == 3, [q["sql"] for q in queries.captured_queries]
+
+
+@pytest.mark.django_db
+def test_the_dashboard_breakdowns_are_rendered_once_per_variant(login, claire, fanny, session_a, monkeypatch):
+    from evaluation import views_dashboard
+
+    rendered = []
+    original = views_dashboard.render_to_string
+    monkeypatch.setattr(views_dashboard, "render_to_string", lambda *a, **k: rendered.append(a[0]) or original(*a, **k))
+    pages = {}
+    for user in (claire, fanny, claire, fanny):
+        html = login(user).get(reverse("evaluation:dashboard"), {"period": "tout"}).content.decode()
+        assert "Par département" in html and session_a.clsm.name in html
+        tables = html[html.index("Par région") : html.index("Par mode d")]
+        assert tables == pages.setdefault(user.username, tables)  # the same tables, warm
+    assert len(rendered) == 2  # the staff's and the funder's, each once
+
+
+@pytest.mark.django_db
+def test_the_funders_figures_are_hidden_once_per_data_version(session_a, monkeypatch):
+    from evaluation import documents
+    from evaluation.bilan import Scope
+
+    hidden = []
+    original = documents.suppress_for_funder
+    monkeypatch.setattr(documents, "suppress_for_funder", lambda data: hidden.append(1) or original(data))
+    first = documents.figures(Scope.build(), funder=True)
+    assert documents.figures(Scope.build(), funder=True) == first
+    assert len(hidden) == 1
