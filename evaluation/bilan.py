@@ -235,6 +235,21 @@ def _held_ids(held):
     return held.order_by().values("pk")
 
 
+# Up to this many held sessions (a session, a CLSM, a small territory), their ids are read once and every grouped read
+# takes them as a literal list, instead of re-running the scope's subquery in each part of the statement.
+SMALL_SCOPE = 500
+
+
+def _held_source(held) -> tuple[str, list]:
+    """SQL for « the ids of the held sessions » and its parameters: a literal list for small scopes, the scope's
+    subquery otherwise (still built from Scope.held_sessions, so its filters apply to every figure)."""
+    ids = list(held.order_by().values_list("pk", flat=True)[: SMALL_SCOPE + 1])
+    if len(ids) <= SMALL_SCOPE:
+        return (", ".join(["%s"] * len(ids)) or "NULL"), ids
+    held_sql, params = _held_ids(held).query.sql_with_params()
+    return held_sql, list(params)
+
+
 def _totals(held, categories: list[str]) -> tuple[dict[str, int], dict[str, int]]:
     """In one query over the held sessions' summaries: their sign-in rows counted by gender, profile and QPV
     flags, and their needs per category (`categories`, and "" for those not categorised yet)."""
@@ -270,33 +285,151 @@ def _profile(totals: dict[str, int]) -> dict:
     }
 
 
-def _items(held) -> dict:
-    sums = {
-        row["item_code"]: row
-        for row in SessionItemSummary.objects.filter(session_id__in=_held_ids(held))
-        .values("item_code")
-        .annotate(answers=Sum("answers"), total=Sum("total"))
-        .order_by()
-    }
-    items = {}
-    current = Questionnaire.objects.filter(is_current=True).first()
-    definitions = list(Item.objects.filter(questionnaire=current).order_by("order")) if current else []
-    known = {item.code for item in definitions}
+def _items(sums: dict[str, tuple[int, int]], reference: dict) -> dict:
+    """`sums`: item code → (answers, total) over the held sessions; labels from the current questionnaire."""
+    definitions = reference["item"]
+    known = {code for code, *_rest in definitions}
     # Items of older versions that were answered in this scope still appear, after the current ones.
     older = {}
     for item in Item.objects.filter(code__in=set(sums) - known).order_by("-questionnaire__valid_from"):
-        older.setdefault(item.code, item)
-    for item in [*definitions, *older.values()]:
-        row = sums.get(item.code)
-        answers = row["answers"] if row else 0
-        items[item.code] = {
-            "label": item.label,
-            "scale": item.scale,
-            "mean": row["total"] / answers if answers else None,
+        older.setdefault(item.code, (item.code, item.label, item.group, item.scale))
+    items = {}
+    for code, label, group, scale in [*definitions, *older.values()]:
+        answers, total = sums.get(code, (0, 0))
+        items[code] = {
+            "label": label,
+            "scale": scale,
+            "mean": total / answers if answers else None,
             "answers": answers,
-            "group": item.group,
+            "group": group,
         }
     return items
+
+
+def _reference() -> dict[str, list[tuple]]:
+    """The reference labels a bilan prints (régions, départements, need categories, effects, the current
+    questionnaire's items), in one statement: a few hundred short rows, always fresh (no cache to invalidate when
+    the reference data change, in any process), instead of one query each."""
+    region, department = Region._meta.db_table, Department._meta.db_table
+    category, effect = NeedCategory._meta.db_table, Effect._meta.db_table
+    item, questionnaire = Item._meta.db_table, Questionnaire._meta.db_table
+    sql = (
+        f"SELECT 'region', code, name, CAST(NULL AS TEXT), 0, 0 FROM {region} "
+        f"UNION ALL SELECT 'department', code, name, CAST(NULL AS TEXT), 0, 0 FROM {department} "
+        f"UNION ALL SELECT 'category', code, label, CAST(NULL AS TEXT), 0, \"order\" FROM {category} "
+        f"UNION ALL SELECT 'effect', code, label, CAST(NULL AS TEXT), 0, \"order\" FROM {effect} "
+        f'UNION ALL SELECT \'item\', code, label, "group", scale, "order" FROM {item} '
+        f"WHERE questionnaire_id = (SELECT id FROM {questionnaire} WHERE is_current = %s)"
+    )
+    rows: dict[str, list[tuple]] = {"region": [], "department": [], "category": [], "effect": [], "item": []}
+    with connections[Region.objects.db].cursor() as cursor:
+        cursor.execute(sql, [True])
+        fetched = cursor.fetchall()
+    for kind, code, label, group, scale, _order in sorted(fetched, key=lambda row: (row[0], row[5], row[1])):
+        rows[kind].append((code, label, group, scale) if kind == "item" else (code, label))
+    return rows
+
+
+def _figures(held) -> dict[str, list[tuple]]:
+    """Every grouped read of the bilan over the held sessions and their summaries, in one statement (UNION ALL),
+    read without ORM conversion: kind → [(key, label, a, b, c)].
+
+    - clsm, mode, region, department (and `pending`, the self-run sessions not validated yet, by mode):
+      (key, None, sessions, participants, responses); participants: the contract's participants_presents, or the
+      number of sign-in rows where it is blank; a session counts once in each territory of its QPV;
+    - clsm_name: (clsm id, name, …) of the held sessions' CLSM;
+    - item: (item code, None, answers, total, 0); effect: (effect code, None, answered follow-ups reporting it, …);
+    - qpv, structures, followups: (None, None, distinct count, 0, 0)."""
+    held_sql, params = _held_source(held)
+    session = AwarenessSession._meta.db_table
+    links = AwarenessSession.qpvs.through._meta.db_table
+    followup, followup_effects = FollowUp._meta.db_table, FollowUp.effects.through._meta.db_table
+    parts: list[str] = []
+    arguments: list = []
+
+    def grouped(kind: str, key_sql: str, pairs_sql: str | None = None, where: str = "", extra: list = ()):
+        if pairs_sql is None:
+            source = (
+                f"(SELECT a.id AS session_id, {key_sql} AS key FROM {session} a WHERE a.id IN ({held_sql}){where}) p"
+            )
+        else:
+            source = f"({pairs_sql.format(held=held_sql)}) p"
+        parts.append(
+            f"SELECT '{kind}', CAST(p.key AS TEXT), CAST(NULL AS TEXT), COUNT(*), "
+            "SUM(COALESCE(a.actual_attendance, ps.rows, 0)), SUM(COALESCE(ss.responses, 0)) "
+            f"FROM {source} JOIN {session} a ON a.id = p.session_id "
+            f"LEFT JOIN {SessionParticipantSummary._meta.db_table} ps ON ps.session_id = a.id "
+            f"LEFT JOIN {SessionSummary._meta.db_table} ss ON ss.session_id = a.id "
+            "GROUP BY p.key"
+        )
+        arguments.extend([*params, *extra])
+
+    def simple(sql: str, extra: list = ()):
+        parts.append(sql)
+        arguments.extend([*params, *extra])
+
+    grouped("clsm", "a.clsm_id")
+    grouped("mode", "a.mode")
+    grouped("region", "", _territorial_pairs("region"))
+    grouped("department", "", _territorial_pairs("department"))
+    grouped(
+        "pending",
+        "a.mode",
+        where=" AND a.mode = %s AND a.validation <> %s",
+        extra=[Mode.TERRITORY, AwarenessSession.Validation.VALIDATED],
+    )
+    simple(
+        f"SELECT 'clsm_name', CAST(c.id AS TEXT), c.name, 0, 0, 0 FROM {CLSM._meta.db_table} c "
+        f"WHERE c.id IN (SELECT a.clsm_id FROM {session} a WHERE a.id IN ({held_sql}))"
+    )
+    simple(
+        f"SELECT 'item', s.item_code, CAST(NULL AS TEXT), SUM(s.answers), SUM(s.total), 0 "
+        f"FROM {SessionItemSummary._meta.db_table} s WHERE s.session_id IN ({held_sql}) GROUP BY s.item_code"
+    )
+    simple(
+        f"SELECT 'qpv', CAST(NULL AS TEXT), CAST(NULL AS TEXT), COUNT(DISTINCT l.qpv_id), 0, 0 FROM {links} l "
+        f"WHERE l.awarenesssession_id IN ({held_sql})"
+    )
+    simple(
+        "SELECT 'structures', CAST(NULL AS TEXT), CAST(NULL AS TEXT), COUNT(DISTINCT s.structure_id), 0, 0 "
+        f"FROM {SessionStructure._meta.db_table} s WHERE s.session_id IN ({held_sql})"
+    )
+    # Answered follow-ups (FollowUp.objects.answered(): answered_at set), and how many report each effect.
+    simple(
+        "SELECT 'followups', CAST(NULL AS TEXT), CAST(NULL AS TEXT), COUNT(*), 0, 0 "
+        f"FROM {followup} f WHERE f.session_id IN ({held_sql}) AND f.answered_at IS NOT NULL"
+    )
+    simple(
+        "SELECT 'effect', e.code, CAST(NULL AS TEXT), COUNT(*), 0, 0 "
+        f"FROM {followup} f JOIN {followup_effects} fe ON fe.followup_id = f.id "
+        f"JOIN {Effect._meta.db_table} e ON e.id = fe.effect_id "
+        f"WHERE f.session_id IN ({held_sql}) AND f.answered_at IS NOT NULL GROUP BY e.code"
+    )
+    figures: dict[str, list[tuple]] = {
+        kind: []
+        for kind in (
+            "clsm",
+            "mode",
+            "region",
+            "department",
+            "pending",
+            "clsm_name",
+            "item",
+            "qpv",
+            "structures",
+            "followups",
+            "effect",
+        )
+    }
+    with connections[held.db].cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), arguments)
+        for kind, key, label, a, b, c in cursor.fetchall():
+            figures[kind].append((key, label, int(a or 0), int(b or 0), int(c or 0)))
+    return figures
+
+
+def _single(rows: list[tuple]) -> int:
+    return rows[0][2] if rows else 0
 
 
 def _needs(counts: dict[str, int], categories: list[tuple[str, str]]) -> dict:
@@ -315,39 +448,18 @@ def _needs(counts: dict[str, int], categories: list[tuple[str, str]]) -> dict:
     }
 
 
-def _effects(held) -> dict:
+def _effects(figures: dict, reference: dict) -> dict:
     """Follow-ups answered for the held sessions of the scope, and how many report each effect."""
-    answered = FollowUp.objects.filter(session_id__in=_held_ids(held)).answered()
-    counts = dict(answered.values_list("effects__code").annotate(n=Count("pk")).order_by())
+    counts = {code: n for code, _label, n, _b, _c in figures["effect"]}
     return {
-        "followups": answered.count(),
-        "effects": {
-            effect.code: {"label": effect.label, "count": counts.get(effect.code, 0)} for effect in Effect.objects.all()
-        },
+        "followups": _single(figures["followups"]),
+        "effects": {code: {"label": label, "count": counts.get(code, 0)} for code, label in reference["effect"]},
     }
 
 
-def _grouped(held, key_sql: str, pairs_sql: str | None = None) -> list[tuple]:
-    """(key, sessions, participants, responses) per key, grouped by the database over the held sessions and their
-    summaries, read without ORM conversion. Participants: the contract's participants_presents, or the number of
-    sign-in rows where it is blank. `pairs_sql`: distinct (session_id, key) pairs of a territorial breakdown, where
-    a session counts once in each territory of its QPV; without it the key is a column of the session (`a.`)."""
-    held_sql, params = _held_ids(held).query.sql_with_params()
-    session = AwarenessSession._meta.db_table
-    if pairs_sql is None:
-        source = f"(SELECT a.id AS session_id, {key_sql} AS key FROM {session} a WHERE a.id IN ({held_sql})) pairs"
-    else:
-        source = f"({pairs_sql.format(held=held_sql)}) pairs"
-    sql = (
-        "SELECT pairs.key, COUNT(*), SUM(COALESCE(a.actual_attendance, ps.rows, 0)), SUM(COALESCE(ss.responses, 0)) "
-        f"FROM {source} JOIN {session} a ON a.id = pairs.session_id "
-        f"LEFT JOIN {SessionParticipantSummary._meta.db_table} ps ON ps.session_id = a.id "
-        f"LEFT JOIN {SessionSummary._meta.db_table} ss ON ss.session_id = a.id "
-        "GROUP BY pairs.key"
-    )
-    with connections[held.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        return [(key, int(n), int(p or 0), int(r or 0)) for key, n, p, r in cursor.fetchall()]
+def _rows(grouped: list[tuple]) -> list[tuple]:
+    """(key, sessions, participants, responses) from a grouped kind of `_figures`."""
+    return [(key, n, p, r) for key, _label, n, p, r in grouped]
 
 
 def _territorial_pairs(level: str) -> str:
@@ -386,19 +498,20 @@ def compute_bilan(scope: Scope, *, funder: bool = False, today: date | None = No
         # The funder's documents count only what the national centre validated, whatever the scope.
         scope = dataclasses.replace(scope, pending=False)
     held = scope.held_sessions()
-    by_clsm = _grouped(held, "a.clsm_id")
-    categories = list(NeedCategory.objects.order_by("order").values_list("code", "label"))
+    reference = _reference()
+    figures = _figures(held)
+    categories = reference["category"]
     participant_totals, need_counts = _totals(held, [code for code, _label in categories] + [""])
     requests = dict(scope.requests().order_by().values_list("clsm_id").annotate(n=Count("pk")))
-    region_labels = dict(Region.objects.values_list("code", "name"))
+    region_labels = dict(reference["region"])
     region_labels[""] = NO_REGION_LABEL
-    department_labels = {code: f"{name} ({code})" for code, name in Department.objects.values_list("code", "name")}
-    clsm_ids = {clsm for clsm, *_figures in by_clsm}
-    clsm_labels = dict(CLSM.objects.filter(pk__in=clsm_ids).values_list("pk", "name"))
+    department_labels = {code: f"{name} ({code})" for code, name in reference["department"]}
+    by_clsm = _rows(figures["clsm"])
+    clsm_ids = {int(clsm) for clsm, *_figures in by_clsm}
+    clsm_labels = {key: name for key, name, *_zeros in figures["clsm_name"]}
     sessions = sum(n for _clsm, n, _p, _r in by_clsm)
     participants = sum(p for _clsm, _n, p, _r in by_clsm)
     responses = sum(r for _clsm, _n, _p, r in by_clsm)
-    held_ids = _held_ids(held)
 
     data = {
         "scope": {
@@ -411,33 +524,27 @@ def compute_bilan(scope: Scope, *, funder: bool = False, today: date | None = No
             "sollicitations": sum(requests.values()),
             "clsm": len(set(requests) | clsm_ids),
             "sessions": sessions,
-            "qpv": AwarenessSession.qpvs.through.objects.filter(awarenesssession_id__in=held_ids)
-            .values("qpv_id")
-            .distinct()
-            .count(),
+            "qpv": _single(figures["qpv"]),
             "participants": participants,
-            "structures": SessionStructure.objects.filter(session_id__in=held_ids)
-            .values("structure_id")
-            .distinct()
-            .count(),
+            "structures": _single(figures["structures"]),
             "responses": responses,
         },
         # Responses ÷ participants, the method notes' response rate (a new key of the contract).
         "response_rate": _pct(responses, participants) if sessions else None,
         "profile": _profile(participant_totals),
-        "items": _items(held),
+        "items": _items({code: (answers, total) for code, _l, answers, total, _z in figures["item"]}, reference),
         "needs": _needs(need_counts, categories),
-        "effects": _effects(held),
+        "effects": _effects(figures, reference),
         "breakdown": {
-            "regions": _breakdown_rows(_grouped(held, "", _territorial_pairs("region")), region_labels),
-            "departments": _breakdown_rows(_grouped(held, "", _territorial_pairs("department")), department_labels),
+            "regions": _breakdown_rows(_rows(figures["region"]), region_labels),
+            "departments": _breakdown_rows(_rows(figures["department"]), department_labels),
             "clsm": _breakdown_rows(by_clsm, clsm_labels),
         },
     }
-    by_mode = _grouped(held, "a.mode")
+    by_mode = _rows(figures["mode"])
     data["key_figures"]["self_run_sessions"] = sum(n for mode, n, _p, _r in by_mode if mode == Mode.TERRITORY)
     data["breakdown"]["modes"] = _breakdown_rows(by_mode, {code: str(label) for code, label in Mode.choices})
-    data["pending_validation"] = _pending_validation(held)
+    data["pending_validation"] = _pending_validation(figures)
     data["comparison"] = _comparison(scope, data, today or _today())
     if funder:
         from evaluation.suppression import suppress_for_funder
@@ -446,13 +553,12 @@ def compute_bilan(scope: Scope, *, funder: bool = False, today: date | None = No
     return data
 
 
-def _pending_validation(held) -> dict:
+def _pending_validation(figures: dict) -> dict:
     """What a CLSM's own bilan counts before the national centre has validated it (zero elsewhere: other scopes
-    count validated sessions only)."""
-    waiting = held.filter(mode=Mode.TERRITORY).exclude(validation=AwarenessSession.Validation.VALIDATED)
+    count validated sessions only): the self-run sessions of the scope not validated yet."""
     totals = [0, 0, 0]
-    for _mode, *figures in _grouped(waiting, "a.mode"):
-        totals = [total + figure for total, figure in zip(totals, figures, strict=True)]
+    for _mode, *counts in _rows(figures["pending"]):
+        totals = [total + figure for total, figure in zip(totals, counts, strict=True)]
     return dict(zip(("sessions", "participants", "responses"), totals, strict=True))
 
 
