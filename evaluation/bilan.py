@@ -23,9 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import connections
-from django.db.models import Count, IntegerField, Q, Sum
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast
+from django.db.models import Count, Q, Sum
 
 from evaluation.models import (
     Effect,
@@ -229,6 +227,9 @@ PARTICIPANT_COUNTS = (
 )
 
 
+WIDTH = len(PARTICIPANT_COUNTS)  # figures per row of `_figures`
+
+
 def _held_ids(held):
     """The held sessions of the scope as a subquery: every summary is read through it, so that a filter added to
     the scope's session queryset (Scope.held_sessions) applies to every figure."""
@@ -248,21 +249,6 @@ def _held_source(held) -> tuple[str, list]:
         return (", ".join(["%s"] * len(ids)) or "NULL"), ids
     held_sql, params = _held_ids(held).query.sql_with_params()
     return held_sql, list(params)
-
-
-def _totals(held, categories: list[str]) -> tuple[dict[str, int], dict[str, int]]:
-    """In one query over the held sessions' summaries: their sign-in rows counted by gender, profile and QPV
-    flags, and their needs per category (`categories`, and "" for those not categorised yet)."""
-    needs = {
-        f"needs_{position}": Sum(Cast(KeyTextTransform(code, "response_summary__needs"), IntegerField()))
-        for position, code in enumerate(categories)
-    }
-    sums = held.order_by().aggregate(
-        **{name: Sum(f"participant_summary__{name}") for name in PARTICIPANT_COUNTS},
-        **needs,
-    )
-    participants = {name: int(sums[name] or 0) for name in PARTICIPANT_COUNTS}
-    return participants, {code: int(sums[f"needs_{position}"] or 0) for position, code in enumerate(categories)}
 
 
 def _profile(totals: dict[str, int]) -> dict:
@@ -332,99 +318,137 @@ def _reference() -> dict[str, list[tuple]]:
 
 def _figures(held) -> dict[str, list[tuple]]:
     """Every grouped read of the bilan over the held sessions and their summaries, in one statement (UNION ALL),
-    read without ORM conversion: kind → [(key, label, a, b, c)].
+    read without ORM conversion: kind → [(key, label, figures…)], each row WIDTH figures long (zeros at the end).
 
     - clsm, mode, region, department (and `pending`, the self-run sessions not validated yet, by mode):
       (key, None, sessions, participants, responses); participants: the contract's participants_presents, or the
       number of sign-in rows where it is blank; a session counts once in each territory of its QPV;
     - clsm_name: (clsm id, name, …) of the held sessions' CLSM;
     - item: (item code, None, answers, total, 0); effect: (effect code, None, answered follow-ups reporting it, …);
-    - qpv, structures, followups: (None, None, distinct count, 0, 0)."""
+    - qpv, structures, followups: (None, None, distinct count, 0, 0);
+    - participants: (None, None, the PARTICIPANT_COUNTS sums); need: (category code or "", None, needs, …)."""
     held_sql, params = _held_source(held)
+    connection = connections[held.db]
     session = AwarenessSession._meta.db_table
     links = AwarenessSession.qpvs.through._meta.db_table
     followup, followup_effects = FollowUp._meta.db_table, FollowUp.effects.through._meta.db_table
     parts: list[str] = []
     arguments: list = []
 
-    def grouped(kind: str, key_sql: str, pairs_sql: str | None = None, where: str = "", extra: list = ()):
-        if pairs_sql is None:
-            source = (
-                f"(SELECT a.id AS session_id, {key_sql} AS key FROM {session} a WHERE a.id IN ({held_sql}){where}) p"
-            )
-        else:
-            source = f"({pairs_sql.format(held=held_sql)}) p"
+    def padded(values: str, count: int) -> str:
+        # Every part has WIDTH figures (the participant sums need the most): the others end with zeros.
+        return values + ", 0" * (WIDTH - count)
+
+    def grouped(kind: str, pairs_sql: str):
+        # `pairs_sql`: the distinct (session, territory) pairs of the held sessions.
+        source = f"({pairs_sql.format(held=held_sql)}) p"
         parts.append(
-            f"SELECT '{kind}', CAST(p.key AS TEXT), CAST(NULL AS TEXT), COUNT(*), "
-            "SUM(COALESCE(a.actual_attendance, ps.rows, 0)), SUM(COALESCE(ss.responses, 0)) "
-            f"FROM {source} JOIN {session} a ON a.id = p.session_id "
+            f"SELECT '{kind}', CAST(p.key AS TEXT), CAST(NULL AS TEXT), "
+            + padded("COUNT(*), SUM(COALESCE(a.actual_attendance, ps.rows, 0)), SUM(COALESCE(ss.responses, 0))", 3)
+            + f" FROM {source} JOIN {session} a ON a.id = p.session_id "
             f"LEFT JOIN {SessionParticipantSummary._meta.db_table} ps ON ps.session_id = a.id "
             f"LEFT JOIN {SessionSummary._meta.db_table} ss ON ss.session_id = a.id "
             "GROUP BY p.key"
         )
-        arguments.extend([*params, *extra])
+        arguments.extend(params)
 
-    def simple(sql: str, extra: list = ()):
+    def simple(sql: str):
         parts.append(sql)
-        arguments.extend([*params, *extra])
+        arguments.extend(params)
 
-    grouped("clsm", "a.clsm_id")
-    grouped("mode", "a.mode")
-    grouped("region", "", _territorial_pairs("region"))
-    grouped("department", "", _territorial_pairs("department"))
-    grouped(
-        "pending",
-        "a.mode",
-        where=" AND a.mode = %s AND a.validation <> %s",
-        extra=[Mode.TERRITORY, AwarenessSession.Validation.VALIDATED],
+    # Per CLSM, mode and « waiting » (self-run, not validated yet): summed in Python into the CLSM, mode and pending
+    # rows, so that the held sessions and their summaries are read once for the three.
+    waiting = "CASE WHEN a.mode = %s AND a.validation <> %s THEN 1 ELSE 0 END"
+    parts.append(
+        "SELECT 'sessions', CAST(a.clsm_id AS TEXT), a.mode, "
+        + padded(
+            "COUNT(*), SUM(COALESCE(a.actual_attendance, ps.rows, 0)), SUM(COALESCE(ss.responses, 0)), " + waiting, 4
+        )
+        + f" FROM {session} a LEFT JOIN {SessionParticipantSummary._meta.db_table} ps ON ps.session_id = a.id "
+        f"LEFT JOIN {SessionSummary._meta.db_table} ss ON ss.session_id = a.id "
+        f"WHERE a.id IN ({held_sql}) GROUP BY a.clsm_id, a.mode, {waiting}"
     )
+    pending_args = [Mode.TERRITORY, AwarenessSession.Validation.VALIDATED]
+    arguments.extend([*pending_args, *params, *pending_args])
+    grouped("region", _territorial_pairs("region"))
+    grouped("department", _territorial_pairs("department"))
     simple(
-        f"SELECT 'clsm_name', CAST(c.id AS TEXT), c.name, 0, 0, 0 FROM {CLSM._meta.db_table} c "
+        f"SELECT 'clsm_name', CAST(c.id AS TEXT), c.name, {padded('0', 1)} FROM {CLSM._meta.db_table} c "
         f"WHERE c.id IN (SELECT a.clsm_id FROM {session} a WHERE a.id IN ({held_sql}))"
     )
     simple(
-        f"SELECT 'item', s.item_code, CAST(NULL AS TEXT), SUM(s.answers), SUM(s.total), 0 "
+        f"SELECT 'item', s.item_code, CAST(NULL AS TEXT), {padded('SUM(s.answers), SUM(s.total)', 2)} "
         f"FROM {SessionItemSummary._meta.db_table} s WHERE s.session_id IN ({held_sql}) GROUP BY s.item_code"
     )
     simple(
-        f"SELECT 'qpv', CAST(NULL AS TEXT), CAST(NULL AS TEXT), COUNT(DISTINCT l.qpv_id), 0, 0 FROM {links} l "
+        f"SELECT 'qpv', CAST(NULL AS TEXT), CAST(NULL AS TEXT), {padded('COUNT(DISTINCT l.qpv_id)', 1)} "
+        f"FROM {links} l "
         f"WHERE l.awarenesssession_id IN ({held_sql})"
     )
     simple(
-        "SELECT 'structures', CAST(NULL AS TEXT), CAST(NULL AS TEXT), COUNT(DISTINCT s.structure_id), 0, 0 "
-        f"FROM {SessionStructure._meta.db_table} s WHERE s.session_id IN ({held_sql})"
+        "SELECT 'structures', CAST(NULL AS TEXT), CAST(NULL AS TEXT), "
+        + padded("COUNT(DISTINCT s.structure_id)", 1)
+        + f" FROM {SessionStructure._meta.db_table} s WHERE s.session_id IN ({held_sql})"
     )
     # Answered follow-ups (FollowUp.objects.answered(): answered_at set), and how many report each effect.
     simple(
-        "SELECT 'followups', CAST(NULL AS TEXT), CAST(NULL AS TEXT), COUNT(*), 0, 0 "
-        f"FROM {followup} f WHERE f.session_id IN ({held_sql}) AND f.answered_at IS NOT NULL"
+        "SELECT 'followups', CAST(NULL AS TEXT), CAST(NULL AS TEXT), "
+        + padded("COUNT(*)", 1)
+        + f" FROM {followup} f WHERE f.session_id IN ({held_sql}) AND f.answered_at IS NOT NULL"
     )
     simple(
-        "SELECT 'effect', e.code, CAST(NULL AS TEXT), COUNT(*), 0, 0 "
-        f"FROM {followup} f JOIN {followup_effects} fe ON fe.followup_id = f.id "
+        "SELECT 'effect', e.code, CAST(NULL AS TEXT), "
+        + padded("COUNT(*)", 1)
+        + f" FROM {followup} f JOIN {followup_effects} fe ON fe.followup_id = f.id "
         f"JOIN {Effect._meta.db_table} e ON e.id = fe.effect_id "
         f"WHERE f.session_id IN ({held_sql}) AND f.answered_at IS NOT NULL GROUP BY e.code"
+    )
+    # The held sessions' sign-in rows counted by gender, profile and QPV flags (PARTICIPANT_COUNTS, in order).
+    simple(
+        "SELECT 'participants', CAST(NULL AS TEXT), CAST(NULL AS TEXT), "
+        + padded(", ".join(f"SUM(ps.{name})" for name in PARTICIPANT_COUNTS), len(PARTICIPANT_COUNTS))
+        + f" FROM {SessionParticipantSummary._meta.db_table} ps WHERE ps.session_id IN ({held_sql})"
+    )
+    # Needs per category code ("" for those not categorised yet), from each session's summary (a JSON object).
+    each = "jsonb_each_text(ss.needs)" if connection.vendor == "postgresql" else "json_each(ss.needs)"
+    simple(
+        "SELECT 'need', j.key, CAST(NULL AS TEXT), " + padded("SUM(CAST(j.value AS INTEGER))", 1) + " "
+        f"FROM {SessionSummary._meta.db_table} ss CROSS JOIN {each} j WHERE ss.session_id IN ({held_sql}) "
+        "GROUP BY j.key"
     )
     figures: dict[str, list[tuple]] = {
         kind: []
         for kind in (
-            "clsm",
-            "mode",
+            "sessions",
             "region",
             "department",
-            "pending",
             "clsm_name",
             "item",
             "qpv",
             "structures",
             "followups",
             "effect",
+            "participants",
+            "need",
         )
     }
-    with connections[held.db].cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), arguments)
-        for kind, key, label, a, b, c in cursor.fetchall():
-            figures[kind].append((key, label, int(a or 0), int(b or 0), int(c or 0)))
+        for kind, key, label, *values in cursor.fetchall():
+            figures[kind].append((key, label, *(int(value or 0) for value in values)))
+    by_clsm: dict[str, list[int]] = {}
+    by_mode: dict[str, list[int]] = {}
+    pending: dict[str, list[int]] = {}
+    for clsm, mode, sessions, participants, responses, waiting, *_zeros in figures.pop("sessions"):
+        targets = [by_clsm.setdefault(clsm, [0, 0, 0]), by_mode.setdefault(mode, [0, 0, 0])]
+        if waiting:
+            targets.append(pending.setdefault(mode, [0, 0, 0]))
+        for target in targets:
+            target[0] += sessions
+            target[1] += participants
+            target[2] += responses
+    for kind, grouped_rows in (("clsm", by_clsm), ("mode", by_mode), ("pending", pending)):
+        figures[kind] = [(key, None, *counts) for key, counts in grouped_rows.items()]
     return figures
 
 
@@ -450,7 +474,7 @@ def _needs(counts: dict[str, int], categories: list[tuple[str, str]]) -> dict:
 
 def _effects(figures: dict, reference: dict) -> dict:
     """Follow-ups answered for the held sessions of the scope, and how many report each effect."""
-    counts = {code: n for code, _label, n, _b, _c in figures["effect"]}
+    counts = {code: n for code, _label, n, *_zeros in figures["effect"]}
     return {
         "followups": _single(figures["followups"]),
         "effects": {code: {"label": label, "count": counts.get(code, 0)} for code, label in reference["effect"]},
@@ -459,7 +483,7 @@ def _effects(figures: dict, reference: dict) -> dict:
 
 def _rows(grouped: list[tuple]) -> list[tuple]:
     """(key, sessions, participants, responses) from a grouped kind of `_figures`."""
-    return [(key, n, p, r) for key, _label, n, p, r in grouped]
+    return [(key, n, p, r) for key, _label, n, p, r, *_zeros in grouped]
 
 
 def _territorial_pairs(level: str) -> str:
@@ -501,7 +525,9 @@ def compute_bilan(scope: Scope, *, funder: bool = False, today: date | None = No
     reference = _reference()
     figures = _figures(held)
     categories = reference["category"]
-    participant_totals, need_counts = _totals(held, [code for code, _label in categories] + [""])
+    participant_totals = dict(zip(PARTICIPANT_COUNTS, figures["participants"][0][2:], strict=True))
+    counted = {code: n for code, _label, n, *_zeros in figures["need"]}
+    need_counts = {code: counted.get(code, 0) for code in [*(code for code, _label in categories), ""]}
     requests = dict(scope.requests().order_by().values_list("clsm_id").annotate(n=Count("pk")))
     region_labels = dict(reference["region"])
     region_labels[""] = NO_REGION_LABEL
@@ -532,7 +558,7 @@ def compute_bilan(scope: Scope, *, funder: bool = False, today: date | None = No
         # Responses ÷ participants, the method notes' response rate (a new key of the contract).
         "response_rate": _pct(responses, participants) if sessions else None,
         "profile": _profile(participant_totals),
-        "items": _items({code: (answers, total) for code, _l, answers, total, _z in figures["item"]}, reference),
+        "items": _items({code: (answers, total) for code, _l, answers, total, *_z in figures["item"]}, reference),
         "needs": _needs(need_counts, categories),
         "effects": _effects(figures, reference),
         "breakdown": {
