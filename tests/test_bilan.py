@@ -259,3 +259,28 @@ def test_effects_count_answered_follow_ups_of_held_sessions(programme, alice):
 def test_response_rate_is_responses_over_participants(programme):
     assert season_bilan()["response_rate"] == pytest.approx(3 * 100 / 13)
     assert compute_bilan(Scope.build(season="2015-2016"))["response_rate"] is None
+
+
+def test_one_sessions_bilan_takes_a_fixed_small_number_of_queries(programme, django_assert_num_queries):
+    """A session's bilan: its held ids, the reference labels, every grouped figure in one statement, the requests.
+    Reference labels and per-key reads used to be one query each (19 queries at national size)."""
+    scope = Scope.build(session=programme["s1"].reference)
+    with django_assert_num_queries(4):
+        data = compute_bilan(scope)
+    assert data["key_figures"]["sessions"] == 1
+    assert data["key_figures"]["participants"] == 10
+    assert {row["code"] for row in data["breakdown"]["regions"]} == {"32", "93"}
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [{"season": "2022-2023"}, {"clsm": "CLSM A de Lille"}, {"region": "32"}, {}],
+    ids=["season", "clsm", "region", "all"],
+)
+def test_small_scopes_read_as_a_literal_id_list_give_the_same_figures(programme, monkeypatch, filters):
+    from evaluation import bilan
+
+    scope = Scope.build(**filters)
+    listed = compute_bilan(scope)
+    monkeypatch.setattr(bilan, "SMALL_SCOPE", 0)  # the scope's subquery in every part instead
+    assert compute_bilan(scope) == listed
