@@ -277,7 +277,8 @@ def _items(sums: dict[str, tuple[int, int]], reference: dict) -> dict:
     known = {code for code, *_rest in definitions}
     # Items of older versions that were answered in this scope still appear, after the current ones.
     older = {}
-    for item in Item.objects.filter(code__in=set(sums) - known).order_by("-questionnaire__valid_from"):
+    unknown = set(sums) - known
+    for item in Item.objects.filter(code__in=unknown).order_by("-questionnaire__valid_from") if unknown else ():
         older.setdefault(item.code, (item.code, item.label, item.group, item.scale))
     items = {}
     for code, label, group, scale in [*definitions, *older.values()]:
