@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Case, Count, F, TextField, Value, When
@@ -27,9 +28,13 @@ from evaluation.forms_needs import TO_CATEGORISE, NeedAssignForm, NeedBulkAssign
 from evaluation.models import Need, NeedCategory
 from evaluation.responses import refresh_summaries
 from sessions_app.models import AwarenessSession, season_of
+from sessions_app.summaries import data_version_counter
 
 PAGE_SIZE = 50
 BULK_CHUNK = 2000
+# What is read once per data version (sessions_app.summaries): every write of needs, responses or sessions bumps it
+# (refresh_summaries, the session's signals), so a cached entry never outlives the data it was read from.
+CACHE_SECONDS = 3600
 
 
 def normalise_need(text: str) -> str:
@@ -56,19 +61,41 @@ def _season_needs(season: str):
     return Need.objects.filter(response__session__season=season)
 
 
-def _seasons_with_needs() -> list[str]:
-    """The seasons with at least one need, newest first.
+def _per_version(name: str, version: int, read):
+    """`read()`, kept in the cache for this data version (read the version before the data: an entry may then
+    hold slightly newer data than its version, never older)."""
+    key = f"needs:{name}:v{version}"
+    value = cache.get(key)
+    if value is None:
+        value = read()
+        cache.set(key, value, CACHE_SECONDS)
+    return value
+
+
+def _seasons_with_needs(version: int) -> list[str]:
+    """The seasons with at least one need, newest first, once per data version.
 
     The seasons of the sessions (a few), then one EXISTS per season that stops at its first need, walking the
     indexes from the season's sessions: asking « which sessions have a need » at once joins every need with every
     response (300,000 with 400,000 at the national size)."""
-    seasons = set(AwarenessSession.objects.order_by().values_list("season", flat=True).distinct())
-    return sorted((s for s in seasons if _season_needs(s).order_by().exists()), reverse=True)
+
+    def read():
+        seasons = set(AwarenessSession.objects.order_by().values_list("season", flat=True).distinct())
+        return sorted((s for s in seasons if _season_needs(s).order_by().exists()), reverse=True)
+
+    return _per_version("seasons", version, read)
 
 
-def _season_summary(season: str, categories: list[NeedCategory]) -> tuple[dict, Counter]:
+def _season_summary(season: str, categories: list[NeedCategory], version: int) -> tuple[dict, Counter]:
     """The season's counts per category, and how many uncategorised needs have each normalised text: one
-    grouped read of the season's needs (joining them with their sessions once, not once per figure).
+    grouped read of the season's needs (joining them with their sessions once, not once per figure), kept per
+    data version (50 ms at the national size, read at every visit of the screen otherwise)."""
+    by_category, texts = _per_version(f"season:{season}", version, lambda: _season_groups(season))
+    return _counts(season, categories, by_category), texts
+
+
+def _season_groups(season: str) -> tuple[Counter, Counter]:
+    """The season's needs per category id (None: uncategorised), and its uncategorised needs per normalised text.
 
     The texts are folded in Python because neither SQLite nor a portable expression folds case and spaces like
     Python does; SQL only groups the identical ones (a few thousand short texts at the national size)."""
@@ -87,7 +114,7 @@ def _season_summary(season: str, categories: list[NeedCategory]) -> tuple[dict, 
         by_category[category_id] += n
         if category_id is None:
             texts[normalise_need(text)] += n
-    return _counts(season, categories, by_category), texts
+    return by_category, texts
 
 
 def _rows(needs, uncategorised: Counter) -> list[NeedRow]:
@@ -139,7 +166,8 @@ def _see_other(url: str) -> HttpResponseRedirect:
 @staff_required
 def needs_categorise(request):
     current = season_of(timezone.localdate())
-    seasons = _seasons_with_needs()
+    version = data_version_counter()
+    seasons = _seasons_with_needs(version)
     if current not in seasons:
         seasons = sorted([*seasons, current], reverse=True)
     form = NeedListForm(request.GET, seasons=seasons, default_season=current)
@@ -148,7 +176,7 @@ def needs_categorise(request):
     needs = _need_queryset().filter(response__session__season=season)
     if status == TO_CATEGORISE:
         needs = needs.filter(category__isnull=True)
-    counts, uncategorised = _season_summary(season, categories)
+    counts, uncategorised = _season_summary(season, categories, version)
     paginator = Paginator(needs, PAGE_SIZE)
     # Known from the counts per category: no second join of the season's needs to count them.
     paginator.count = counts["uncategorised"] if status == TO_CATEGORISE else counts["total"]
@@ -185,7 +213,9 @@ def _rows_response(request, season: str, key: str, *, main: Need | None, announc
     categories = list(NeedCategory.objects.all())
     shown = set(_page_ids(request)) - {main.pk if main else None}
     same_text = [need for need in _need_queryset().filter(pk__in=shown) if normalise_need(need.text) == key]
-    counts, uncategorised = _season_summary(season, categories)
+    # The write just bumped the data version, in this transaction: the summary is read afresh and kept for the next
+    # visit of the screen.
+    counts, uncategorised = _season_summary(season, categories, data_version_counter())
     context = {
         "main": _rows([main], uncategorised)[0] if main else None,
         "others": _rows(same_text, uncategorised),

@@ -124,14 +124,45 @@ def test_list_query_budget_does_not_grow_with_needs(login, claire, session_a, dj
     for number in range(20):
         add_needs(session_a, f"Besoin {number}", f"besoin {number} bis", ("Des formations", "competences"))
     client = login(claire)
-    # session, user, the seasons and one EXISTS for the only season with needs, categories, page rows, then the
-    # counts per category and the uncategorised texts in one grouped query (the page's count is taken from them)
-    with django_assert_max_num_queries(7):
+    # session, user, the data version, the seasons and one EXISTS for the only season with needs, categories, page
+    # rows, then the counts per category and the uncategorised texts in one grouped query (the page's count is
+    # taken from them)
+    with django_assert_max_num_queries(8):
         response = client.get(LIST_URL, {"saison": SEASON, "statut": "toutes"})
     assert response.status_code == 200
     assert len(response.context["rows"]) == 50
     assert response.context["page"].paginator.count == 60
     assert "Page 1 sur 2" in response.content.decode()
+    # Until the data change, the seasons with needs and the season's counts come from the cache (kept per data
+    # version): session, user, the data version, categories, page rows.
+    with django_assert_max_num_queries(5):
+        response = client.get(LIST_URL, {"saison": SEASON, "statut": "toutes"})
+    assert response.context["page"].paginator.count == 60
+
+
+def test_counts_kept_per_data_version_follow_every_write(login, claire, session_a, other_season_session):
+    """The season's counts and identical texts are cached per data version: a categorisation, a new response and a
+    session moved to another season each show at the next visit."""
+    (need, _other) = add_needs(session_a, "Se former", "se  FORMER")
+    client = login(claire)
+
+    def seen():
+        response = client.get(LIST_URL, {"saison": SEASON, "statut": "toutes"})
+        counts = response.context["counts"]
+        return counts["uncategorised"], counts["categorised"], response.context["form"].fields["saison"].choices
+
+    assert seen()[:2] == (2, 0)
+    client.post(assign_url(need), {"category": category("competences").pk})
+    assert seen()[:2] == (1, 1)
+    add_needs(session_a, "Un lieu d'écoute")
+    assert seen()[:2] == (2, 1)
+    other_season = other_season_session.season
+    assert other_season not in [value for value, _label in seen()[2]]
+    add_needs(other_season_session, "Un annuaire")
+    assert other_season in [value for value, _label in seen()[2]]
+    session_a.date = other_season_session.date
+    session_a.save()
+    assert seen()[:2] == (0, 0)
 
 
 # Assigning ---------------------------------------------------------------------------------------------
@@ -289,13 +320,15 @@ def test_seasons_with_needs_are_found_one_season_at_a_time(
     claire, session_a, other_season_session, django_assert_num_queries
 ):
     from evaluation.views_needs import _seasons_with_needs
+    from sessions_app.summaries import data_version_counter
 
     add_needs(session_a, "Des formations")
     AwarenessSessionFactory(clsm=session_a.clsm, date=datetime.date(2020, 10, 1), reference="2020-001")
     # The distinct seasons (without the model's ordering, which would make them one per session), then one EXISTS
     # per season: never all the needs joined with all the responses at once.
+    version = data_version_counter()
     with django_assert_num_queries(4) as queries:
-        assert _seasons_with_needs() == [SEASON]
+        assert _seasons_with_needs(version) == [SEASON]
     assert 'SELECT DISTINCT "sessions_app_awarenesssession"."season"' in queries.captured_queries[0]["sql"]
     assert "ORDER BY" not in queries.captured_queries[0]["sql"]
 
