@@ -244,8 +244,12 @@ SMALL_SCOPE = 500
 def _held_source(held) -> tuple[str, list]:
     """SQL for « the ids of the held sessions » and its parameters: a literal list for small scopes, the scope's
     subquery otherwise (still built from Scope.held_sessions, so its filters apply to every figure)."""
-    ids = list(held.order_by().values_list("pk", flat=True)[: SMALL_SCOPE + 1])
-    if len(ids) <= SMALL_SCOPE:
+    # The list is repeated in each part of `_figures` (about a dozen): within the backend's parameter limit (999 on
+    # SQLite builds that have it, none on PostgreSQL).
+    max_params = connections[held.db].features.max_query_params
+    limit = SMALL_SCOPE if max_params is None else min(SMALL_SCOPE, max_params // 16)
+    ids = list(held.order_by().values_list("pk", flat=True)[: limit + 1])
+    if len(ids) <= limit:
         return (", ".join(["%s"] * len(ids)) or "NULL"), ids
     held_sql, params = _held_ids(held).query.sql_with_params()
     return held_sql, list(params)

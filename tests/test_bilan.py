@@ -284,3 +284,21 @@ def test_small_scopes_read_as_a_literal_id_list_give_the_same_figures(programme,
     listed = compute_bilan(scope)
     monkeypatch.setattr(bilan, "SMALL_SCOPE", 0)  # the scope's subquery in every part instead
     assert compute_bilan(scope) == listed
+
+
+def test_the_literal_id_list_stays_within_the_backends_parameter_limit(clsm_a):
+    """The ids are repeated in each part of the statement: as many as the limit allows, and one more (the subquery
+    again), both run and agree."""
+    from django.db import connection
+
+    from evaluation import bilan
+
+    max_params = connection.features.max_query_params or 16 * bilan.SMALL_SCOPE
+    limit = min(bilan.SMALL_SCOPE, max_params // 16)
+    sessions = [
+        AwarenessSessionFactory(clsm=clsm_a, date=date(2023, 3, 1), held=True, actual_attendance=2)
+        for _ in range(limit)
+    ]
+    assert compute_bilan(Scope.build())["key_figures"]["participants"] == 2 * limit
+    AwarenessSessionFactory(clsm=clsm_a, date=date(2023, 3, 2), held=True, actual_attendance=2)
+    assert compute_bilan(Scope.build())["key_figures"]["sessions"] == len(sessions) + 1
