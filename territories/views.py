@@ -128,7 +128,7 @@ def commune_search(request):
     qpv_ids = [
         int(value)
         for value in request.GET.getlist("qpv")
-        if value.isdigit() and len(value) <= 10 and int(value) <= MAX_INT
+        if value.isdecimal() and len(value) <= 10 and int(value) <= MAX_INT
     ][:AUTOCOMPLETE_LIMIT]
     if qpv_ids:
         communes = Commune.objects.filter(qpvs__in=qpv_ids).distinct().select_related("department")

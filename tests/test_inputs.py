@@ -37,6 +37,13 @@ def test_commune_search_puts_the_exact_name_first(login, claire):
     assert results(client.get(reverse("territories:commune_search"), {"q": "59350"})) == ["59350"]
 
 
+def test_commune_search_ignores_qpv_ids_that_are_no_integer_id(login, claire):
+    client = login(claire)
+    # A superscript digit passes str.isdigit() but not int(); a huge id is past the database's integer range.
+    for value in ("²", "٣٣٣" * 2000, str(2**63)):
+        assert results(client.get(reverse("territories:commune_search"), {"qpv": value})) == []
+
+
 def test_commune_search_ranking_in_the_queryset():
     names = list(Commune.objects.search("Lille").values_list("name", flat=True)[:3])
     assert names == ["Lille", "Lillebonne", "Lillemer"]
