@@ -22,6 +22,7 @@ Redis), and needs REDIS_URL (cache and task queue shared by both servers and the
 import argparse
 import http.cookiejar
 import os
+import random
 import re
 import signal
 import statistics
@@ -49,8 +50,10 @@ INTERACTIVE = ("page", "dashboard", "save")
 class Browser:
     """One person's browser: cookies, and the servers it alternates between (one, or several sharing state)."""
 
-    def __init__(self, bases: list[str], offset: int = 0):
+    def __init__(self, bases: list[str], offset: int = 0, think: float = 0.0):
         self.bases, self.n = bases, offset
+        self.think = think
+        self.random = random.Random(offset)  # the same pauses at each run
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), NoRedirect)
 
@@ -73,6 +76,12 @@ class Browser:
         except OSError:
             content, status, headers = b"", 599, {}
         return status, content, time.perf_counter() - start, headers
+
+    def pause(self):
+        """The person reads the page or types the sheet before the next click: a random pause (exponential, mean
+        `think` seconds; 0: none, each user sends their next request as soon as the last one is answered)."""
+        if self.think:
+            time.sleep(self.random.expovariate(1 / self.think))
 
     def csrf(self, html: bytes) -> str:
         match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', html)
@@ -145,6 +154,12 @@ def main():
     parser.add_argument(
         "--servers", type=int, default=1, help="gunicorn servers, on --port, --port + 10… (needs Redis)"
     )
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=float(os.environ.get("LOAD_THINK", "1")),
+        help="mean pause in seconds between a person's actions (0: none, the server's saturation)",
+    )
     parser.add_argument("--port", type=int, default=int(os.environ.get("LOAD_PORT", "8799")))
     parser.add_argument("--no-downloads", dest="downloads", action="store_false", help="no downloading users")
     args = parser.parse_args()
@@ -198,7 +213,8 @@ def main():
     print(
         f"Machine: {machine()}; {args.servers} server(s) on {', '.join(str(p) for p in ports)}, each "
         f"{args.workers} process(es) × {args.threads} thread(s), preload {'on' if args.preload else 'off'}; "
-        f"cache and queue: {'Redis' if redis_url else 'file and SQLite'}; season {season}"
+        f"cache and queue: {'Redis' if redis_url else 'file and SQLite'}; season {season}; "
+        f"think time {args.think:g} s (mean pause between a person's actions)"
     )
     started_at = time.monotonic()
     servers, worker = start_servers(args, env, ports)
@@ -210,13 +226,13 @@ def main():
     try:
         deadline = time.monotonic() + args.seconds
 
-        def record(kind, status, seconds):
+        def record(kind, status, seconds, path=""):
             with lock:
-                results.append((kind, status, seconds))
+                results.append((kind, status, seconds, path))
                 return len(results) < MAX_REQUESTS and time.monotonic() < deadline
 
         def browse(index):
-            browser = Browser(bases, index)
+            browser = Browser(bases, index, args.think)
             browser.log_in("load-staff")
             pages = [
                 "/",
@@ -231,20 +247,23 @@ def main():
             ]
             n = index
             while True:
-                status, _, seconds, _ = browser.request("GET", pages[n % len(pages)])
+                path = pages[n % len(pages)]
+                status, _, seconds, _ = browser.request("GET", path)
                 n += 1
-                if not record("page", status, seconds):
+                if not record("page", status, seconds, re.sub(r"\d+", "N", path.split("?")[0])):
                     return
+                browser.pause()
 
         def type_questionnaires(index):
-            browser = Browser(bases, index)
+            browser = Browser(bases, index, args.think)
             browser.log_in("load-staff")
             session = sessions[(index * 7) % len(sessions)]
             n = 0
             while True:
                 status, html, seconds, _ = browser.request("GET", f"/seances/{session}/questionnaires/")
-                if not record("page", status, seconds):
+                if not record("page", status, seconds, "/seances/N/questionnaires/"):
                     return
+                browser.pause()  # types the sheet
                 number = re.search(rb'name="sheet_number" value="(\d+)"', html)
                 data = {code: str(1 + (n + i) % scale) for i, (code, scale) in enumerate(items)}
                 data.update(csrfmiddlewaretoken=browser.csrf(html), besoin_1=f"Besoin exprimé {n}")
@@ -259,7 +278,7 @@ def main():
                     return
 
         def dashboard(index):
-            browser = Browser(bases, index)
+            browser = Browser(bases, index, args.think)
             browser.log_in("load-funder")
             query = f"period=saison&season={season}"
             charts = ["satisfaction", "capacites", "engagement", "besoins", "profil", "carte"]
@@ -271,6 +290,7 @@ def main():
                     status, _, seconds, _ = browser.request("GET", f"/bilan/graphique/{chart}.svg?{query}")
                     if not record("chart", status, seconds):
                         return
+                browser.pause()
 
         def fetch_pdf(browser, query):
             """Click « PDF », then as the page does: ask the worker, follow the progress every 2 s, fetch the file."""
@@ -304,7 +324,7 @@ def main():
             return False
 
         def download(index):
-            browser = Browser(bases, index)
+            browser = Browser(bases, index, args.think)
             browser.log_in("load-funder")
             query = f"period=saison&season={season}"
             paths = [
@@ -320,10 +340,12 @@ def main():
                 if path is None:
                     if not fetch_pdf(browser, query):
                         return
+                    browser.pause()
                     continue
                 status, _, seconds, _ = browser.request("GET", path)
                 if not record("download", status, seconds):
                     return
+                browser.pause()
 
         threads = [threading.Thread(target=browse, args=(i,)) for i in range(8)]
         threads += [threading.Thread(target=type_questionnaires, args=(i,)) for i in range(5)]
@@ -340,6 +362,10 @@ def main():
         stop([*servers, worker])
 
     errors = [r for r in results if r[1] >= 400]
+    by_path: dict[str, list[float]] = {}
+    for kind, _status, seconds, path in results:
+        if kind == "page":
+            by_path.setdefault(path, []).append(seconds)
     print(
         f"Load test: {len(threads)} users, {elapsed:.0f} s, {len(results)} requests ({len(results) / elapsed:.1f}/s), "
         f"{len(errors)} errors"
@@ -351,6 +377,12 @@ def main():
                 f"  {kind:<10} {len(times):6d} requests  p50 {statistics.median(times) * 1000:7.0f} ms  "
                 f"p95 {_percentile(times, 0.95) * 1000:7.0f} ms  max {times[-1] * 1000:7.0f} ms"
             )
+    for path, times in sorted(by_path.items()):
+        times.sort()
+        print(
+            f"    {path:<34} {len(times):4d}  p50 {statistics.median(times) * 1000:7.0f} ms  "
+            f"p95 {_percentile(times, 0.95) * 1000:7.0f} ms"
+        )
     interactive = sorted(r[2] for r in results if r[0] in INTERACTIVE)
     p95 = _percentile(interactive, 0.95) if interactive else 0
     print(
@@ -367,7 +399,7 @@ def main():
         f"  questionnaires: {responses_before} before + {len(saved)} saved = {responses_before + len(saved)}; "
         f"in the database after: {responses_after}; lost: {lost}"
     )
-    for kind, status, _ in errors[:10]:
+    for kind, status, _seconds, _path in errors[:10]:
         print(f"  error: {kind} -> HTTP {status if status < 600 else status - 600}")
     sys.exit(1 if errors or lost else 0)
 

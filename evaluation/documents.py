@@ -18,7 +18,7 @@ from evaluation.bilan import Scope, compute_bilan
 from evaluation.editions import scope_key
 from evaluation.models import BilanDocument
 from evaluation.suppression import suppress_for_funder
-from sessions_app.summaries import data_version_counter
+from sessions_app.summaries import DataVersions
 
 logger = logging.getLogger(__name__)
 
@@ -38,11 +38,16 @@ IMMEDIATE_MAX_SESSIONS = {
 }
 
 
-def data_version() -> str:
-    """Changes whenever data a bilan reads changes, so cached figures, charts and documents never go stale: the
-    counter every write that changes a figure bumps in its transaction (sessions_app.summaries), one primary-key
-    read instead of aggregates over whole tables."""
-    return f"v{data_version_counter()}"
+def data_version(scope: Scope | None = None, versions: DataVersions | None = None) -> str:
+    """Changes whenever data the bilan of `scope` reads changes (None: any data), so cached figures, charts and
+    documents never go stale: the counters every write that changes a figure bumps in its transaction
+    (sessions_app.summaries), read in one short query instead of aggregates over whole tables. A sheet typed in this
+    season leaves an earlier season's version as it was (its bilan, charts and PDF stay kept); `versions`: the
+    counters the caller has read already."""
+    versions = versions or DataVersions.read()
+    if scope is None:
+        return f"v{versions.total}"
+    return f"v{versions.of(scope.date_to)}"
 
 
 def _figures_key(scope: Scope, version: str) -> str:
@@ -57,7 +62,7 @@ def figures(scope: Scope, *, funder: bool = False, version: str | None = None) -
     and the downloads read the same figures. One computation per scope at a time: the first request takes a lock,
     the others wait for its result (up to FIGURES_LOCK_SECONDS, then compute it themselves). `funder`: the
     financeur's version, derived from the same figures by the engine's suppression."""
-    version = version or data_version()
+    version = version or data_version(scope)
     key = _figures_key(scope, version)
     if funder:
         # The financeur's version is derived once per version too: suppression walks every figure.
@@ -130,13 +135,13 @@ def _lookup(kind: str, scope: Scope, user, version: str):
 
 def current(kind: str, scope: Scope, user) -> BilanDocument | None:
     """The document already made (or being made) for this scope, this person's variant and today's data."""
-    return BilanDocument.objects.filter(**_lookup(kind, scope, user, data_version())).first()
+    return BilanDocument.objects.filter(**_lookup(kind, scope, user, data_version(scope))).first()
 
 
 def request(kind: str, scope: Scope, user) -> BilanDocument:
     """The document for this scope and data version: the one kept or on its way, or a new one handed to the
     worker. A failed one is tried again."""
-    lookup = _lookup(kind, scope, user, data_version())
+    lookup = _lookup(kind, scope, user, data_version(scope))
     document = BilanDocument.objects.filter(**lookup).first()
     abandoned = (
         document is not None

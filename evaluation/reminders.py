@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.core.mail import EmailMessage
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models import F, IntegerField, Prefetch, Q
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -23,10 +23,9 @@ from django.utils import timezone, translation
 
 from accounts.models import Role, User
 from evaluation import online
-from evaluation.models import Response
 from sessions_app import checklist
 from sessions_app.calendar import format_duration, format_time
-from sessions_app.models import AwarenessSession, Participant
+from sessions_app.models import AwarenessSession
 from smdq.mail import send_email_later
 
 KIT_DAYS_BEFORE = 7
@@ -142,17 +141,13 @@ def send_practical_kits(today: date | None = None, base_url: str | None = None) 
 # The sheets to type, the day after ------------------------------------------------------------------------
 
 
-def _count_per_session(model):
-    rows = model.objects.filter(session=OuterRef("pk")).order_by().values("session").annotate(n=Count("pk"))
-    return Coalesce(Subquery(rows.values("n")[:1], output_field=IntegerField()), 0)
-
-
 def with_sheet_counts(sessions):
-    """Each session with `participant_count` and `response_count` (two subqueries, no join explosion), and
-    `sheets_to_type`: the participants, or the attendance when higher, less the responses entered."""
+    """Each session with `participant_count` and `response_count`, read from the per-session summaries kept on
+    every write (sessions_app.summaries, evaluation.responses.refresh_summaries): two primary-key joins, where
+    counting the sign-in rows and responses took 160 ms for the home page's count on the national data."""
     return sessions.annotate(
-        participant_count=_count_per_session(Participant),
-        response_count=_count_per_session(Response),
+        participant_count=Coalesce("participant_summary__rows", 0, output_field=IntegerField()),
+        response_count=Coalesce("response_summary__responses", 0, output_field=IntegerField()),
     )
 
 

@@ -27,7 +27,7 @@ from evaluation.models import (
     SessionSummary,
 )
 from sessions_app.models import AwarenessSession
-from sessions_app.summaries import bump_data_version, refresh_participant_summaries
+from sessions_app.summaries import bump_sessions_version, refresh_participant_summaries
 
 MAX_NEEDS = 3
 
@@ -263,8 +263,9 @@ def refresh_summaries(session_ids, batch_size: int = 2000, *, participants: bool
         for start in range(0, len(session_ids), batch_size):
             _refresh_batch(session_ids[start : start + batch_size])
         if participants:
-            refresh_participant_summaries(session_ids)
-        bump_data_version()
+            refresh_participant_summaries(session_ids)  # bumps these sessions' seasons' data version
+        else:
+            bump_sessions_version(session_ids)
 
 
 def _refresh_batch(batch) -> None:

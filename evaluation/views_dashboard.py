@@ -26,6 +26,7 @@ from evaluation.forms_dashboard import ScopeForm, scope_params
 from evaluation.models import BilanDocument, BilanEdition
 from evaluation.sections import render_sections
 from evaluation.suppression import for_display, suppress_for_funder
+from sessions_app.summaries import DataVersions
 from smdq.downloads import attach
 
 CHARTS = {
@@ -72,8 +73,9 @@ def _scope_hash(scope: Scope, version: str) -> str:
 def dashboard(request):
     if not has_bilan(request.user):
         return render(request, "evaluation/dashboard/no_clsm.html")
-    version = data_version()
-    form, scope = _scope(request, version)
+    versions = DataVersions.read()
+    form, scope = _scope(request, data_version(versions=versions))
+    version = data_version(scope, versions)
     funder = request.user.is_funder
     data = documents.figures(scope, funder=funder, version=version)
     params = urlencode(scope_params(scope))
@@ -118,8 +120,9 @@ def _breakdowns(scope: Scope, version: str, funder: bool, shown: dict) -> str:
 def bilan_chart(request, name):
     if name not in CHARTS:
         raise Http404
-    version = data_version()
-    _form, scope = _scope(request, version)
+    versions = DataVersions.read()
+    _form, scope = _scope(request, data_version(versions=versions))
+    version = data_version(scope, versions)
     funder = request.user.is_funder
     # A warm chart is served as it was drawn for this scope, variant and data version: no figures read again.
     served = f"bilan:chart-served:{name}:{int(funder)}:{_scope_hash(scope, version)}"

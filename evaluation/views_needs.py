@@ -30,7 +30,7 @@ from evaluation.forms_needs import TO_CATEGORISE, NeedAssignForm, NeedBulkAssign
 from evaluation.models import Need, NeedCategory
 from evaluation.responses import refresh_summaries
 from sessions_app.models import AwarenessSession, season_of
-from sessions_app.summaries import data_version_counter
+from sessions_app.summaries import DataVersions
 
 PAGE_SIZE = 50
 BULK_CHUNK = 2000
@@ -190,8 +190,8 @@ def _see_other(url: str) -> HttpResponseRedirect:
 @staff_required
 def needs_categorise(request):
     current = season_of(timezone.localdate())
-    version = data_version_counter()
-    seasons = _seasons_with_needs(version)
+    versions = DataVersions.read()
+    seasons = _seasons_with_needs(versions.total)
     if current not in seasons:
         seasons = sorted([*seasons, current], reverse=True)
     form = NeedListForm(request.GET, seasons=seasons, default_season=current)
@@ -200,7 +200,8 @@ def needs_categorise(request):
     needs = _need_queryset().filter(response__session__season=season)
     if status == TO_CATEGORISE:
         needs = needs.filter(category__isnull=True)
-    counts, uncategorised = _season_summary(season, categories, version)
+    # Typing another season's sheets leaves this season's counts as they were kept.
+    counts, uncategorised = _season_summary(season, categories, versions.of_season(season))
     paginator = Paginator(needs, PAGE_SIZE)
     # Known from the counts per category: no second join of the season's needs to count them.
     paginator.count = counts["uncategorised"] if status == TO_CATEGORISE else counts["total"]
@@ -240,7 +241,7 @@ def _rows_response(request, season: str, key: str, *, main: Need | None, announc
     same_text = [need for need in _need_queryset().filter(pk__in=shown) if normalise_need(need.text) == key]
     # The write just bumped the data version, in this transaction: the summary is read afresh and kept for the next
     # visit of the screen.
-    counts, uncategorised = _season_summary(season, categories, data_version_counter())
+    counts, uncategorised = _season_summary(season, categories, DataVersions.read().of_season(season))
     context = {
         "main": _rows([main], uncategorised, categories)[0] if main else None,
         "others": _rows(same_text, uncategorised, categories),

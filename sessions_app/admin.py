@@ -117,4 +117,4 @@ class SessionStructureAdmin(admin.ModelAdmin):
 
 @admin.register(DataVersion)
 class DataVersionAdmin(admin.ModelAdmin):
-    list_display = ("pk", "counter")
+    list_display = ("season", "counter")

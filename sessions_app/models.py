@@ -832,15 +832,18 @@ class SessionStructure(models.Model):
 
 
 class DataVersion(models.Model):
-    """One row: a counter bumped (with F(), in the writer's transaction) by every write that changes a figure of the
-    bilan (responses, participants, needs, follow-ups, requests, sessions). Cached figures, charts and documents are
-    kept per value, so freshness is one primary-key read instead of whole-table aggregates."""
+    """Counters bumped (in the writer's transaction) by every write that changes a figure of the bilan, so that
+    cached figures, charts and documents are kept per value and freshness is a read of a few short rows instead of
+    whole-table aggregates. One row per season for the writes of one season's sheets (responses, needs, sign-in
+    rows: typing this season's sheets leaves last season's national bilan, its charts and PDF as they were), and the
+    row of season "" for every other write (sessions, requests, follow-ups, imports), which every scope reads."""
 
+    season = models.CharField(_("saison"), max_length=9, unique=True, blank=True, default="")
     counter = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("version des données du bilan")
-        verbose_name_plural = _("version des données du bilan")
+        verbose_name_plural = _("versions des données du bilan")
 
     def __str__(self):
-        return str(self.counter)
+        return f"{self.season or '*'} {self.counter}"

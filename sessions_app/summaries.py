@@ -4,18 +4,26 @@ each session, and the data version.
 Every write path of participants (sign-in sheet, import, demonstration data, deletion) calls
 `refresh_participant_summaries(session_ids)` in its own transaction: bulk inserts and one-statement deletes send
 no signal, so maintenance is explicit, never a side effect of `save()`. Every write that changes a figure of the
-bilan calls `bump_data_version()` (the refresh does it), so that what is cached per data version goes stale at once.
+bilan bumps the data version (the refresh does it, for its sessions' seasons), so that what is cached per data version
+goes stale at once.
 """
 
-from django.db import transaction
-from django.db.models import Count, F, Q
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import connections, transaction
+from django.db.models import Count, Q
 
 from sessions_app.models import (
+    AwarenessSession,
     DataVersion,
     Participant,
     Profile,
     SessionParticipantSummary,
     SessionStructure,
+    season_bounds,
 )
 
 BATCH = 2000
@@ -33,15 +41,64 @@ COUNTS = {
 }
 
 
-def bump_data_version() -> None:
-    """One more change of the bilan's figures, in the caller's transaction (readers see it when it commits)."""
-    if not DataVersion.objects.filter(pk=1).update(counter=F("counter") + 1):
-        DataVersion.objects.get_or_create(pk=1, defaults={"counter": 1})
+EVERY_SEASON = ""  # the DataVersion row of writes not tied to one season's sheets: every scope reads it
+
+
+def bump_data_version(*, seasons=None) -> None:
+    """One more change of the bilan's figures, in the caller's transaction (readers see it when it commits).
+    `seasons`: the seasons whose sheets changed (responses, needs, sign-in rows); None: any figure may have changed
+    (a session, a request, a follow-up, an import), which every scope sees."""
+    table = connections[DataVersion.objects.db].ops.quote_name(DataVersion._meta.db_table)
+    # An upsert, not get_or_create: two writers of a season's first sheet at once would otherwise both insert, and
+    # the loser's transaction would abort. Seasons in order, so that two writers of the same seasons cannot deadlock.
+    with connections[DataVersion.objects.db].cursor() as cursor:
+        for season in sorted({EVERY_SEASON} if seasons is None else set(seasons)):
+            cursor.execute(
+                f"INSERT INTO {table} (season, counter) VALUES (%s, 1) "
+                f"ON CONFLICT (season) DO UPDATE SET counter = {table}.counter + 1",
+                [season],
+            )
+
+
+def bump_sessions_version(session_ids) -> None:
+    """The sheets of these sessions changed: their seasons' versions are bumped (one short read of their seasons)."""
+    seasons = AwarenessSession.objects.filter(pk__in=list(session_ids)).values_list("season", flat=True).distinct()
+    bump_data_version(seasons=seasons.order_by())
+
+
+@dataclass(frozen=True)
+class DataVersions:
+    """The data version counters as read at one moment (one query): `total` changes with any write; `of(last_day)`
+    with the writes that can change a bilan whose period ends on `last_day` (None: open), i.e. the writes of every
+    season that starts by then (the bilan compares a season with the previous one and lists the earlier ones, never
+    later ones) and the writes of every season."""
+
+    counters: dict[str, int]
+
+    @classmethod
+    def read(cls) -> DataVersions:
+        return cls(dict(DataVersion.objects.values_list("season", "counter")))
+
+    @property
+    def total(self) -> int:
+        # Counters only grow, so their sum grows with every write: it tells one state from another.
+        return sum(self.counters.values())
+
+    def of_season(self, season: str) -> int:
+        """What changes with the writes that can change figures of this season's sessions alone."""
+        return self.counters.get(EVERY_SEASON, 0) + self.counters.get(season, 0)
+
+    def of(self, last_day: date | None) -> int:
+        return sum(
+            counter
+            for season, counter in self.counters.items()
+            if season == EVERY_SEASON or last_day is None or season_bounds(season)[0] <= last_day
+        )
 
 
 def data_version_counter() -> int:
-    """The current data version: one primary-key read."""
-    return DataVersion.objects.filter(pk=1).values_list("counter", flat=True).first() or 0
+    """The current data version of everything (any write changes it): one read of a few short rows."""
+    return DataVersions.read().total
 
 
 @transaction.atomic
@@ -68,7 +125,7 @@ def refresh_participant_summaries(session_ids) -> None:
             batch_size=5000,
         )
     if session_ids:
-        bump_data_version()
+        bump_sessions_version(session_ids)
 
 
 def _bump(sender, **kwargs) -> None:

@@ -58,8 +58,14 @@ def test_a_report_pdf_waits_on_a_page_then_is_kept_for_the_same_data(login, clai
     assert again["Content-Type"] == "application/pdf" and again.content == download.content
     assert len(renders) == 1
 
-    # New data (a sheet deleted through its write path, which bumps the data version): a new version to make.
-    delete_response(Response.objects.first(), user=claire)
+    # A sheet of the next season deleted (through its write path, which bumps that season's data version): this
+    # season's report does not read it, and is still served as it was.
+    delete_response(Response.objects.get(session__season="2023-2024"), user=claire)
+    assert client.get(reverse("evaluation:bilan_pdf"), SEASON)["Content-Type"] == "application/pdf"
+    assert len(renders) == 1
+
+    # New data of this season: a new version to make.
+    delete_response(Response.objects.filter(session__season="2022-2023").first(), user=claire)
     assert client.get(reverse("evaluation:bilan_pdf"), SEASON)["Content-Type"].startswith("text/html")
 
 

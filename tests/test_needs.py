@@ -140,11 +140,16 @@ def test_list_query_budget_does_not_grow_with_needs(login, claire, session_a, dj
     assert response.context["page"].paginator.count == 60
 
 
-def test_counts_kept_per_data_version_follow_every_write(login, claire, session_a, other_season_session):
+def test_counts_kept_per_data_version_follow_every_write(login, claire, session_a, other_season_session, monkeypatch):
     """The season's counts and identical texts are cached per data version: a categorisation, a new response and a
-    session moved to another season each show at the next visit."""
+    session moved to another season each show at the next visit; needs typed in another season leave them kept."""
+    from evaluation import views_needs
+
     (need, _other) = add_needs(session_a, "Se former", "se  FORMER")
     client = login(claire)
+    read = []
+    season_groups = views_needs._season_groups
+    monkeypatch.setattr(views_needs, "_season_groups", lambda season: read.append(season) or season_groups(season))
 
     def seen():
         response = client.get(LIST_URL, {"saison": SEASON, "statut": "toutes"})
@@ -158,8 +163,10 @@ def test_counts_kept_per_data_version_follow_every_write(login, claire, session_
     assert seen()[:2] == (2, 1)
     other_season = other_season_session.season
     assert other_season not in [value for value, _label in seen()[2]]
+    reads = len(read)
     add_needs(other_season_session, "Un annuaire")
     assert other_season in [value for value, _label in seen()[2]]
+    assert len(read) == reads  # this season's counts were kept: the need was typed in another season
     session_a.date = other_season_session.date
     session_a.save()
     assert seen()[:2] == (0, 0)

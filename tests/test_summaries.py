@@ -2,11 +2,14 @@
 write that changes a figure bumps the data version (evaluation.documents.data_version)."""
 
 import io
+from datetime import date
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from evaluation.bilan import Scope
+from evaluation.documents import data_version
 from evaluation.models import (
     FollowUp,
     Need,
@@ -16,8 +19,14 @@ from evaluation.models import (
     SessionSummary,
 )
 from evaluation.responses import Sheet, create_response, delete_response, update_response
-from sessions_app.models import AwarenessSession, Participant, SessionParticipantSummary, SessionStructure
-from sessions_app.summaries import data_version_counter
+from sessions_app.models import (
+    AwarenessSession,
+    Participant,
+    SessionParticipantSummary,
+    SessionStructure,
+    season_bounds,
+)
+from sessions_app.summaries import DataVersions, bump_data_version
 from tests.factories import AwarenessSessionFactory, ParticipantFactory, SessionRequestFactory
 from tests.test_import_questionnaires import line, run_import, write_csv
 from tests.test_online_questionnaire import link_a, submit, today  # noqa: F401  (fixtures)
@@ -42,19 +51,27 @@ def summaries() -> dict:
     }
 
 
+def _sessions_in(kept: dict) -> set[int]:
+    return {row[0] for rows in kept.values() for row in rows}
+
+
 @pytest.fixture
 def as_rebuilt():
     """as_rebuilt(): the summaries as the write paths left them equal a rebuild from the raw rows, and the data
-    version moved since the previous call."""
-    seen = {"version": data_version_counter()}
+    version that the bilan of each changed session's season reads moved since the previous call."""
+    seen = {"versions": DataVersions.read(), "summaries": summaries()}
 
     def check():
         kept = summaries()
-        version = data_version_counter()
-        assert version > seen["version"], "the write did not bump the data version"
+        versions = DataVersions.read()
+        assert versions.total > seen["versions"].total, "the write did not bump the data version"
+        changed = {session for kind in kept for session in _sessions_in({kind: kept[kind] ^ seen["summaries"][kind]})}
+        for season in AwarenessSession.objects.filter(pk__in=changed).values_list("season", flat=True):
+            end = season_bounds(season)[1]
+            assert versions.of(end) > seen["versions"].of(end), f"the bilan of {season} would not see the write"
         call_command("rebuild_summaries", stdout=io.StringIO())
         assert summaries() == kept
-        seen["version"] = data_version_counter()
+        seen["versions"], seen["summaries"] = DataVersions.read(), kept
         return kept
 
     return check
@@ -163,3 +180,90 @@ def test_demonstration_data(as_rebuilt):
 def test_a_new_session_with_participants_through_the_factory(clsm_a, as_rebuilt):
     ParticipantFactory(session=AwarenessSessionFactory(clsm=clsm_a, held=True), structure=None)
     assert len(as_rebuilt()["participants"]) == 1
+
+
+def test_a_write_changes_the_data_version_of_the_bilans_that_read_it_and_no_other(clsm_a):
+    earlier = AwarenessSessionFactory(clsm=clsm_a, date=date(2023, 3, 12), held=True)
+    later = AwarenessSessionFactory(clsm=clsm_a, date=date(2024, 10, 1), held=True)
+    scopes = {
+        "2022-2023": Scope.build(season="2022-2023"),
+        "2023-2024": Scope.build(season="2023-2024"),  # compared with 2022-2023: reads its sheets
+        "2024-2025": Scope.build(season="2024-2025"),
+        "year 2023": Scope.build(year=2023),
+        "everything": Scope.build(),
+    }
+
+    def versions():
+        return {name: data_version(scope) for name, scope in scopes.items()}
+
+    before = versions()
+    create_response(later, Sheet(answers={"sat_duree": 4}), channel="papier")  # a sheet of 2024-2025
+    after = versions()
+    moved = {name for name in scopes if after[name] != before[name]}
+    assert moved == {"2024-2025", "everything"}
+
+    before = after
+    create_response(earlier, Sheet(answers={"sat_duree": 2}), channel="papier")  # a sheet of 2022-2023
+    after = versions()
+    assert {name for name in scopes if after[name] != before[name]} == set(scopes)
+
+    before = after
+    earlier.venue = "Salle polyvalente"
+    earlier.save()  # a session saved (its date, status or QPV may have changed): every bilan
+    after = versions()
+    assert {name for name in scopes if after[name] != before[name]} == set(scopes)
+
+
+def test_typing_this_seasons_sheets_keeps_last_seasons_dashboard_and_charts(login, claire, clsm_a, monkeypatch):
+    from evaluation import documents
+
+    last = AwarenessSessionFactory(clsm=clsm_a, date=date(2023, 3, 12), held=True)
+    this = AwarenessSessionFactory(clsm=clsm_a, date=date(2023, 10, 2), held=True)
+    create_response(last, Sheet(answers={"sat_duree": 4}), channel="papier")
+    computed = []
+    compute = documents.compute_bilan
+    monkeypatch.setattr(documents, "compute_bilan", lambda scope: computed.append(scope.label) or compute(scope))
+    client = login(claire)
+    last_season = {"period": "saison", "season": "2022-2023"}
+
+    def visit(params):
+        assert client.get(reverse("evaluation:dashboard"), params).status_code == 200
+        chart = client.get(reverse("evaluation:bilan_chart", args=["satisfaction"]), params)
+        assert chart.status_code == 200
+        return chart.content
+
+    drawn = visit(last_season)
+    assert computed == ["Saison 2022-2023"]
+    for score in (1, 2, 3):  # the chargée types this season's stack
+        create_response(this, Sheet(answers={"sat_duree": score}), channel="papier")
+        assert visit(last_season) == drawn
+    assert computed == ["Saison 2022-2023"]
+    visit({"period": "saison", "season": "2023-2024"})
+    create_response(this, Sheet(answers={"sat_duree": 5}), channel="papier")
+    visit({"period": "saison", "season": "2023-2024"})
+    assert computed == ["Saison 2022-2023", "Saison 2023-2024", "Saison 2023-2024"]
+    # A sheet of last season: its dashboard is computed again, with it.
+    create_response(last, Sheet(answers={"sat_duree": 1}), channel="papier")
+    visit(last_season)
+    assert computed[-1] == "Saison 2022-2023" and len(computed) == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_to_one_row_per_season_keeps_the_counter_and_makes_room_for_new_rows():
+    """Before, the one row was created with id 1 given explicitly, which left PostgreSQL's identity behind: the first
+    season's row inserted after the migration took id 1 again, and every save of a sheet failed (seen in the load
+    test on a migrated database)."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = [("sessions_app", "0005_self_run")], [("sessions_app", "0006_data_version_per_season")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old_model = executor.loader.project_state(before).apps.get_model("sessions_app", "DataVersion")
+    old_model.objects.create(pk=1, counter=41)
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    bump_data_version(seasons=["2024-2025"])
+    versions = DataVersions.read()
+    assert versions.counters == {"": 41, "2024-2025": 1}
+    assert versions.total == 42  # never a number already used for a kept document or a cache key
