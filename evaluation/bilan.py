@@ -241,18 +241,27 @@ def _held_ids(held):
 SMALL_SCOPE = 500
 
 
-def _held_source(held) -> tuple[str, list]:
-    """SQL for « the ids of the held sessions » and its parameters: a literal list for small scopes, the scope's
-    subquery otherwise (still built from Scope.held_sessions, so its filters apply to every figure)."""
+def _held_source(held, *, territorial: bool = False) -> tuple[str, list, str, list]:
+    """SQL for « the ids of the held sessions » and its parameters, and a common table expression to put before the
+    statement (or ""): a literal list for small scopes; else the scope's subquery (still built from
+    Scope.held_sessions, so its filters apply to every figure), computed once in a common table expression when the
+    scope is `territorial` (a région's or a département's sessions are found through their QPV: 12 to 17 ms each
+    time, and the statement reads them about a dozen times; région 11 of the national data: 286 → 143 ms), and in
+    each part otherwise (a filter on the sessions' own columns costs less again than the planner's blind estimates
+    of a CTE's rows: all seasons 238 ms in parts, 554 ms through a CTE)."""
     # The list is repeated in each part of `_figures` (about a dozen): within the backend's parameter limit (999 on
     # SQLite builds that have it, none on PostgreSQL).
-    max_params = connections[held.db].features.max_query_params
+    connection = connections[held.db]
+    max_params = connection.features.max_query_params
     limit = SMALL_SCOPE if max_params is None else min(SMALL_SCOPE, max_params // 16)
     ids = list(held.order_by().values_list("pk", flat=True)[: limit + 1])
     if len(ids) <= limit:
-        return (", ".join(["%s"] * len(ids)) or "NULL"), ids
+        return (", ".join(["%s"] * len(ids)) or "NULL"), ids, "", []
     held_sql, params = _held_ids(held).query.sql_with_params()
-    return held_sql, list(params)
+    if not territorial:
+        return held_sql, list(params), "", []
+    materialized = "MATERIALIZED " if connection.vendor == "postgresql" else ""
+    return "SELECT held.pk FROM held", [], f"WITH held AS {materialized}({held_sql}) ", list(params)
 
 
 def _profile(totals: dict[str, int]) -> dict:
@@ -321,7 +330,7 @@ def _reference() -> dict[str, list[tuple]]:
     return rows
 
 
-def _figures(held) -> dict[str, list[tuple]]:
+def _figures(held, need_codes: list[str], *, territorial: bool = False) -> dict[str, list[tuple]]:
     """Every grouped read of the bilan over the held sessions and their summaries, in one statement (UNION ALL),
     read without ORM conversion: kind → [(key, label, figures…)], each row WIDTH figures long (zeros at the end).
 
@@ -331,8 +340,9 @@ def _figures(held) -> dict[str, list[tuple]]:
     - clsm_name: (clsm id, name, …) of the held sessions' CLSM;
     - item: (item code, None, answers, total, 0); effect: (effect code, None, answered follow-ups reporting it, …);
     - qpv, structures, followups: (None, None, distinct count, 0, 0);
-    - participants: (None, None, the PARTICIPANT_COUNTS sums); need: (category code or "", None, needs, …)."""
-    held_sql, params = _held_source(held)
+    - participants: (None, None, the PARTICIPANT_COUNTS sums); need: (category code or "", None, needs, …), for
+      each of `need_codes`."""
+    held_sql, params, prefix, prefix_params = _held_source(held, territorial=territorial)
     connection = connections[held.db]
     session = AwarenessSession._meta.db_table
     links = AwarenessSession.qpvs.through._meta.db_table
@@ -345,7 +355,7 @@ def _figures(held) -> dict[str, list[tuple]]:
         return values + ", 0" * (WIDTH - count)
 
     def grouped(kind: str, pairs_sql: str):
-        # `pairs_sql`: the distinct (session, territory) pairs of the held sessions.
+        # `pairs_sql`: the distinct (session, key) pairs of the held sessions.
         source = f"({pairs_sql.format(held=held_sql)}) p"
         parts.append(
             f"SELECT '{kind}', CAST(p.key AS TEXT), CAST(NULL AS TEXT), "
@@ -375,8 +385,7 @@ def _figures(held) -> dict[str, list[tuple]]:
     )
     pending_args = [Mode.TERRITORY, AwarenessSession.Validation.VALIDATED]
     arguments.extend([*pending_args, *params, *pending_args])
-    grouped("region", _territorial_pairs("region"))
-    grouped("department", _territorial_pairs("department"))
+    grouped("territory", _territorial_pairs())
     simple(
         f"SELECT 'clsm_name', CAST(c.id AS TEXT), c.name, {padded('0', 1)} FROM {CLSM._meta.db_table} c "
         f"WHERE c.id IN (SELECT a.clsm_id FROM {session} a WHERE a.id IN ({held_sql}))"
@@ -385,15 +394,16 @@ def _figures(held) -> dict[str, list[tuple]]:
         f"SELECT 'item', s.item_code, CAST(NULL AS TEXT), {padded('SUM(s.answers), SUM(s.total)', 2)} "
         f"FROM {SessionItemSummary._meta.db_table} s WHERE s.session_id IN ({held_sql}) GROUP BY s.item_code"
     )
+    # Distinct counts as a count of a DISTINCT subquery: hashed, where COUNT(DISTINCT …) sorts (the structures of the
+    # national data, 294,000 pairs: 33 ms against 64 to 80 ms).
     simple(
-        f"SELECT 'qpv', CAST(NULL AS TEXT), CAST(NULL AS TEXT), {padded('COUNT(DISTINCT l.qpv_id)', 1)} "
-        f"FROM {links} l "
-        f"WHERE l.awarenesssession_id IN ({held_sql})"
+        f"SELECT 'qpv', CAST(NULL AS TEXT), CAST(NULL AS TEXT), {padded('COUNT(*)', 1)} "
+        f"FROM (SELECT DISTINCT l.qpv_id FROM {links} l WHERE l.awarenesssession_id IN ({held_sql})) x"
     )
     simple(
-        "SELECT 'structures', CAST(NULL AS TEXT), CAST(NULL AS TEXT), "
-        + padded("COUNT(DISTINCT s.structure_id)", 1)
-        + f" FROM {SessionStructure._meta.db_table} s WHERE s.session_id IN ({held_sql})"
+        f"SELECT 'structures', CAST(NULL AS TEXT), CAST(NULL AS TEXT), {padded('COUNT(*)', 1)} "
+        f"FROM (SELECT DISTINCT s.structure_id FROM {SessionStructure._meta.db_table} s "
+        f"WHERE s.session_id IN ({held_sql})) x"
     )
     # Answered follow-ups (FollowUp.objects.answered(): answered_at set), and how many report each effect.
     simple(
@@ -414,19 +424,26 @@ def _figures(held) -> dict[str, list[tuple]]:
         + padded(", ".join(f"SUM(ps.{name})" for name in PARTICIPANT_COUNTS), len(PARTICIPANT_COUNTS))
         + f" FROM {SessionParticipantSummary._meta.db_table} ps WHERE ps.session_id IN ({held_sql})"
     )
-    # Needs per category code ("" for those not categorised yet), from each session's summary (a JSON object).
-    each = "jsonb_each_text(ss.needs)" if connection.vendor == "postgresql" else "json_each(ss.needs)"
-    simple(
-        "SELECT 'need', j.key, CAST(NULL AS TEXT), " + padded("SUM(CAST(j.value AS INTEGER))", 1) + " "
-        f"FROM {SessionSummary._meta.db_table} ss CROSS JOIN {each} j WHERE ss.session_id IN ({held_sql}) "
-        "GROUP BY j.key"
-    )
+    # Needs per category code ("" for those not categorised yet), from each session's summary (a JSON object): one
+    # sum per known code (WIDTH codes a row), 21 ms on the national data where expanding every object into rows
+    # (jsonb_each) took 64 to 82 ms. Codes are parameters, never part of the SQL.
+    if connection.vendor == "postgresql":
+        value, path = "CAST(ss.needs ->> %s AS INTEGER)", str
+    else:
+        value, path = "CAST(json_extract(ss.needs, %s) AS INTEGER)", lambda code: '$."' + code + '"'
+    for start in range(0, len(need_codes), WIDTH):
+        chunk = need_codes[start : start + WIDTH]
+        parts.append(
+            f"SELECT 'need', '{start}', CAST(NULL AS TEXT), "
+            + padded(", ".join(f"SUM({value})" for _code in chunk), len(chunk))
+            + f" FROM {SessionSummary._meta.db_table} ss WHERE ss.session_id IN ({held_sql})"
+        )
+        arguments.extend([*(path(code) for code in chunk), *params])
     figures: dict[str, list[tuple]] = {
         kind: []
         for kind in (
             "sessions",
-            "region",
-            "department",
+            "territory",
             "clsm_name",
             "item",
             "qpv",
@@ -438,7 +455,7 @@ def _figures(held) -> dict[str, list[tuple]]:
         )
     }
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), arguments)
+        cursor.execute(prefix + " UNION ALL ".join(parts), [*prefix_params, *arguments])
         for kind, key, label, *values in cursor.fetchall():
             figures[kind].append((key, label, *(int(value or 0) for value in values)))
     by_clsm: dict[str, list[int]] = {}
@@ -454,6 +471,14 @@ def _figures(held) -> dict[str, list[tuple]]:
             target[2] += responses
     for kind, grouped_rows in (("clsm", by_clsm), ("mode", by_mode), ("pending", pending)):
         figures[kind] = [(key, None, *counts) for key, counts in grouped_rows.items()]
+    figures["region"], figures["department"] = [], []
+    for key, *counts in figures.pop("territory"):
+        figures["department" if key[0] == "d" else "region"].append((key[1:], *counts))
+    figures["need"] = [
+        (code, None, count)
+        for start, _label, *counts in figures["need"]
+        for code, count in zip(need_codes[int(start) : int(start) + WIDTH], counts, strict=False)
+    ]
     return figures
 
 
@@ -491,13 +516,17 @@ def _rows(grouped: list[tuple]) -> list[tuple]:
     return [(key, n, p, r) for key, _label, n, p, r, *_zeros in grouped]
 
 
-def _territorial_pairs(level: str) -> str:
+def _territorial_pairs() -> str:
+    """The distinct (session, « d » + département, or « r » + région) pairs of the held sessions, from one read of
+    their QPV links for both levels (41 + 41 ms read apart on the national data, 60 ms together): a session counts
+    once in each territory its QPV are in, even with two QPV in two départements of one région."""
     links = AwarenessSession.qpvs.through._meta.db_table
-    key = "q.department_id" if level == "department" else "COALESCE(d.region_id, '')"
     return (
-        f"SELECT DISTINCT l.awarenesssession_id AS session_id, {key} AS key FROM {links} l "
-        f"JOIN {QPV._meta.db_table} q ON q.id = l.qpv_id "
+        "SELECT DISTINCT l.awarenesssession_id AS session_id, "
+        "CASE k.level WHEN 'd' THEN 'd' || q.department_id ELSE 'r' || COALESCE(d.region_id, '') END AS key "
+        f"FROM {links} l JOIN {QPV._meta.db_table} q ON q.id = l.qpv_id "
         f"LEFT JOIN {Department._meta.db_table} d ON d.code = q.department_id "
+        "CROSS JOIN (SELECT 'd' AS level UNION ALL SELECT 'r') k "
         "WHERE l.awarenesssession_id IN ({held})"
     )
 
@@ -528,8 +557,9 @@ def compute_bilan(scope: Scope, *, funder: bool = False, today: date | None = No
         scope = dataclasses.replace(scope, pending=False)
     held = scope.held_sessions()
     reference = _reference()
-    figures = _figures(held)
     categories = reference["category"]
+    territorial = scope.region is not None or bool(scope.department)
+    figures = _figures(held, [*(code for code, _label in categories), ""], territorial=territorial)
     participant_totals = dict(zip(PARTICIPANT_COUNTS, figures["participants"][0][2:], strict=True))
     counted = {code: n for code, _label, n, *_zeros in figures["need"]}
     need_counts = {code: counted.get(code, 0) for code in [*(code for code, _label in categories), ""]}

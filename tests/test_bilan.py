@@ -274,15 +274,18 @@ def test_one_sessions_bilan_takes_a_fixed_small_number_of_queries(programme, dja
 
 @pytest.mark.parametrize(
     "filters",
-    [{"season": "2022-2023"}, {"clsm": "CLSM A de Lille"}, {"region": "32"}, {}],
-    ids=["season", "clsm", "region", "all"],
+    [{"season": "2022-2023"}, {"clsm": "CLSM A de Lille"}, {"region": "32"}, {"department": "59"}, {}],
+    ids=["season", "clsm", "region", "department", "all"],
 )
 def test_small_scopes_read_as_a_literal_id_list_give_the_same_figures(programme, monkeypatch, filters):
+    """Three ways to name the held sessions in the statement give the same figures: a literal list (small scopes),
+    the scope's subquery in every part, and (région, département) that subquery computed once before the parts."""
     from evaluation import bilan
 
     scope = Scope.build(**filters)
     listed = compute_bilan(scope)
-    monkeypatch.setattr(bilan, "SMALL_SCOPE", 0)  # the scope's subquery in every part instead
+    assert listed["key_figures"]["sessions"] > 0
+    monkeypatch.setattr(bilan, "SMALL_SCOPE", 0)  # the scope's subquery instead
     assert compute_bilan(scope) == listed
 
 
@@ -302,3 +305,21 @@ def test_the_literal_id_list_stays_within_the_backends_parameter_limit(clsm_a):
     assert compute_bilan(Scope.build())["key_figures"]["participants"] == 2 * limit
     AwarenessSessionFactory(clsm=clsm_a, date=date(2023, 3, 2), held=True, actual_attendance=2)
     assert compute_bilan(Scope.build())["key_figures"]["sessions"] == len(sessions) + 1
+
+
+def test_a_session_counts_once_in_each_territory_whatever_its_number_of_qpv_there(clsm_a):
+    """Three QPV: two in the Nord, one in the Pas-de-Calais, all three in Hauts-de-France: the session is one session
+    (and its 12 participants) in each of the three territories, never two in the Nord or three in the région."""
+    AwarenessSessionFactory(
+        clsm=clsm_a,
+        date=date(2023, 3, 1),
+        held=True,
+        actual_attendance=12,
+        qpv_codes=["QN05901M", "QN05902M", "QN06201M"],
+    )
+    breakdown = compute_bilan(Scope.build())["breakdown"]
+    assert [(row["code"], row["sessions"], row["participants"]) for row in breakdown["regions"]] == [("32", 1, 12)]
+    assert sorted((row["code"], row["sessions"], row["participants"]) for row in breakdown["departments"]) == [
+        ("59", 1, 12),
+        ("62", 1, 12),
+    ]
