@@ -160,6 +160,7 @@ def main():
         default=float(os.environ.get("LOAD_THINK", "1")),
         help="mean pause in seconds between a person's actions (0: none, the server's saturation)",
     )
+    parser.add_argument("--keep", action="store_true", help="keep the sheets the run typed (deleted otherwise)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("LOAD_PORT", "8799")))
     parser.add_argument("--no-downloads", dest="downloads", action="store_false", help="no downloading users")
     args = parser.parse_args()
@@ -194,6 +195,7 @@ def main():
         user.set_password(PASSWORD)
         user.save()
     responses_before = Response.objects.count()
+    last_before = Response.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
     env = {
         **os.environ,
@@ -401,7 +403,26 @@ def main():
     )
     for kind, status, _seconds, _path in errors[:10]:
         print(f"  error: {kind} -> HTTP {status if status < 600 else status - 600}")
+    if not args.keep:
+        _remove_typed_sheets(last_before)
     sys.exit(1 if errors or lost else 0)
+
+
+def _remove_typed_sheets(last_before: int) -> None:
+    """The sheets the run typed are deleted (and their sessions' summaries refreshed), so that the next run starts
+    from the same data: otherwise each run adds about 40 sheets to each typist's session, and the entry page, which
+    lists a session's sheets, grows from run to run."""
+    from django.db import transaction
+
+    from evaluation.models import Response
+    from evaluation.responses import refresh_summaries
+
+    typed = Response.objects.filter(pk__gt=last_before)
+    sessions = set(typed.values_list("session_id", flat=True))
+    with transaction.atomic():
+        typed.delete()
+        refresh_summaries(sessions)
+    print(f"  the run's sheets deleted ({len(sessions)} sessions' summaries refreshed; --keep keeps them)")
 
 
 if __name__ == "__main__":
