@@ -36,12 +36,14 @@ def report_context(
         "funder_version": funder,
         "threshold": THRESHOLD,
         "edited_on": timezone.localdate(),
+        # Drawn as the dashboard draws them, and kept by what they draw: those the dashboard drew are not drawn again.
         "item_charts": [
-            (label, scale, charts.items_chart(shown["items"], group, previous_items)) for group, label, scale in groups
+            (label, scale, charts.drawn("items_chart", shown["items"], group, previous_items))
+            for group, label, scale in groups
         ],
-        "needs_chart": charts.needs_chart(shown["needs"]),
-        "profile_chart": charts.profile_chart(shown["profile"]),
-        "map": charts.france_map(shown["breakdown"]["departments"], charts.qpv_points_for(held)),
+        "needs_chart": charts.drawn("needs_chart", shown["needs"]),
+        "profile_chart": charts.drawn("profile_chart", shown["profile"]),
+        "map": charts.drawn("france_map", shown["breakdown"]["departments"], charts.qpv_points_for(held)),
         "item_groups": groups,
         "annex": _annex(shown["breakdown"]),
     }

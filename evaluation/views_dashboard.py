@@ -1,7 +1,6 @@
 """The bilan in the browser: dashboard, charts, downloads (PDF, spreadsheets, JSON) and official editions."""
 
 import hashlib
-import json
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -147,16 +146,9 @@ def _draw_chart(name: str, scope: Scope, version: str, funder: bool) -> str:
     else:
         points = _cached("qpv-points", scope, version, lambda: _qpv_points(scope))
         draw, args = "france_map", (data["breakdown"]["departments"], points)
-    # A chart is kept by what it draws: a write that leaves its figures as they were (a sheet typed changes
-    # no map) finds it drawn already.
-    key = "bilan:chart:" + hashlib.sha1(json.dumps([draw, args], sort_keys=True, default=str).encode()).hexdigest()
-    svg = cache.get(key)
-    if svg is None:
-        from evaluation import charts
+    from evaluation import charts
 
-        svg = getattr(charts, draw)(*args)
-        cache.set(key, svg, CACHE_SECONDS)
-    return svg
+    return charts.drawn(draw, *args)  # kept by what it draws, shared with the PDF
 
 
 @require_safe
