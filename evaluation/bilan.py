@@ -237,26 +237,33 @@ def _held_ids(held):
 
 
 # Up to this many held sessions (a session, a CLSM, a small territory), their ids are read once and every grouped read
-# takes them as a literal list, instead of re-running the scope's subquery in each part of the statement.
+# takes them as a list of values, instead of re-running the scope's subquery in each part of the statement.
 SMALL_SCOPE = 500
+# Up to this many, the list is written in each part (the fewest statements to plan: one session); more, once, in a
+# common table expression the parts read (a CLSM's 75 sessions: 825 parameters to quote and parse otherwise,
+# 14 to 17 ms against 11 ms).
+INLINE_IDS = 16
 
 
 def _held_source(held, *, territorial: bool = False) -> tuple[str, list, str, list]:
     """SQL for « the ids of the held sessions » and its parameters, and a common table expression to put before the
-    statement (or ""): a literal list for small scopes; else the scope's subquery (still built from
-    Scope.held_sessions, so its filters apply to every figure), computed once in a common table expression when the
-    scope is `territorial` (a région's or a département's sessions are found through their QPV: 12 to 17 ms each
-    time, and the statement reads them about a dozen times; région 11 of the national data: 286 → 143 ms), and in
-    each part otherwise (a filter on the sessions' own columns costs less again than the planner's blind estimates
-    of a CTE's rows: all seasons 238 ms in parts, 554 ms through a CTE)."""
-    # The list is repeated in each part of `_figures` (about a dozen): within the backend's parameter limit (999 on
-    # SQLite builds that have it, none on PostgreSQL).
+    statement (or ""): a list of values for small scopes (in each part up to INLINE_IDS, else in a CTE); else the
+    scope's subquery (still built from Scope.held_sessions, so its filters apply to every figure), computed once in a
+    CTE when the scope is `territorial` (a région's or a département's sessions are found through their QPV: 12 to
+    17 ms each time, and the statement reads them about a dozen times; région 11 of the national data: 286 → 143
+    ms), and in each part otherwise (a filter on the sessions' own columns costs less again than the planner's blind
+    estimates of a CTE's rows: all seasons 238 ms in parts, 554 ms through a CTE)."""
+    # Within the backend's parameter limit (999 on SQLite builds that have it, none on PostgreSQL): the inline list
+    # is repeated in each part (about a dozen), the CTE's is written once.
     connection = connections[held.db]
     max_params = connection.features.max_query_params
-    limit = SMALL_SCOPE if max_params is None else min(SMALL_SCOPE, max_params // 16)
+    limit = SMALL_SCOPE if max_params is None else min(SMALL_SCOPE, max_params - 100)
     ids = list(held.order_by().values_list("pk", flat=True)[: limit + 1])
-    if len(ids) <= limit:
+    if len(ids) <= INLINE_IDS:
         return (", ".join(["%s"] * len(ids)) or "NULL"), ids, "", []
+    if len(ids) <= limit:
+        values = ", ".join(["(%s)"] * len(ids))
+        return "SELECT held.pk FROM held", [], f"WITH held(pk) AS (VALUES {values}) ", ids
     held_sql, params = _held_ids(held).query.sql_with_params()
     if not territorial:
         return held_sql, list(params), "", []

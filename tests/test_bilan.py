@@ -278,33 +278,43 @@ def test_one_sessions_bilan_takes_a_fixed_small_number_of_queries(programme, dja
     ids=["season", "clsm", "region", "department", "all"],
 )
 def test_small_scopes_read_as_a_literal_id_list_give_the_same_figures(programme, monkeypatch, filters):
-    """Three ways to name the held sessions in the statement give the same figures: a literal list (small scopes),
-    the scope's subquery in every part, and (région, département) that subquery computed once before the parts."""
+    """Four ways to name the held sessions in the statement give the same figures: a literal list in every part, a
+    list of values in a CTE, the scope's subquery in every part, and (région, département) that subquery computed
+    once in a CTE."""
     from evaluation import bilan
 
     scope = Scope.build(**filters)
     listed = compute_bilan(scope)
     assert listed["key_figures"]["sessions"] > 0
+    monkeypatch.setattr(bilan, "INLINE_IDS", 0)  # the list of values in a CTE
+    assert compute_bilan(scope) == listed
     monkeypatch.setattr(bilan, "SMALL_SCOPE", 0)  # the scope's subquery instead
     assert compute_bilan(scope) == listed
 
 
-def test_the_literal_id_list_stays_within_the_backends_parameter_limit(clsm_a):
-    """The ids are repeated in each part of the statement: as many as the limit allows, and one more (the subquery
-    again), both run and agree."""
+def test_each_way_of_naming_the_held_sessions_counts_them_all_at_its_bounds(clsm_a, monkeypatch):
+    """Up to INLINE_IDS ids written in each part, up to SMALL_SCOPE in a list of values read by every part, beyond
+    it the scope's subquery: at each bound and one past it, every session counts."""
+    from evaluation import bilan
+
+    monkeypatch.setattr(bilan, "INLINE_IDS", 3)
+    monkeypatch.setattr(bilan, "SMALL_SCOPE", 6)
+    for count in range(1, 8):
+        AwarenessSessionFactory(clsm=clsm_a, date=date(2023, 3, count), held=True, actual_attendance=2)
+        figures = compute_bilan(Scope.build())["key_figures"]
+        assert (figures["sessions"], figures["participants"]) == (count, 2 * count)
+
+
+def test_the_list_of_values_stays_within_the_backends_parameter_limit():
+    """SQLite builds limit a statement to 999 parameters: the list is written once (in its CTE), within the limit
+    with room for the statement's own parameters."""
     from django.db import connection
 
     from evaluation import bilan
 
-    max_params = connection.features.max_query_params or 16 * bilan.SMALL_SCOPE
-    limit = min(bilan.SMALL_SCOPE, max_params // 16)
-    sessions = [
-        AwarenessSessionFactory(clsm=clsm_a, date=date(2023, 3, 1), held=True, actual_attendance=2)
-        for _ in range(limit)
-    ]
-    assert compute_bilan(Scope.build())["key_figures"]["participants"] == 2 * limit
-    AwarenessSessionFactory(clsm=clsm_a, date=date(2023, 3, 2), held=True, actual_attendance=2)
-    assert compute_bilan(Scope.build())["key_figures"]["sessions"] == len(sessions) + 1
+    max_params = connection.features.max_query_params
+    assert max_params is None or max_params - 100 >= bilan.SMALL_SCOPE
+    assert (max_params or 999) >= bilan.INLINE_IDS * 16  # the inline list is repeated in about a dozen parts
 
 
 def test_a_session_counts_once_in_each_territory_whatever_its_number_of_qpv_there(clsm_a):
