@@ -50,9 +50,12 @@ INTERACTIVE = ("page", "dashboard", "save")
 class Browser:
     """One person's browser: cookies, and the servers it alternates between (one, or several sharing state)."""
 
-    def __init__(self, bases: list[str], offset: int = 0, think: float = 0.0):
+    def __init__(self, bases: list[str], offset: int = 0, think: float = 0.0, cache: bool = True):
         self.bases, self.n = bases, offset
         self.think = think
+        # As a browser does, a response the server allows to be kept (Cache-Control: max-age, the charts) is not
+        # asked for again before it expires: path -> (expiry, content, headers). None: every request is sent.
+        self.cache: dict | None = {} if cache else None
         self.random = random.Random(offset)  # the same pauses at each run
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), NoRedirect)
@@ -62,6 +65,11 @@ class Browser:
         return self.bases[self.n % len(self.bases)]
 
     def request(self, method, path, data=None, headers=None):
+        """(status, content, seconds, headers); seconds is None when the browser's cache answered (no request)."""
+        if method == "GET" and self.cache is not None and path in self.cache:
+            expiry, content, kept_headers = self.cache[path]
+            if time.monotonic() < expiry:
+                return 200, content, None, kept_headers
         base = self.base()
         body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
         request = urllib.request.Request(
@@ -75,7 +83,11 @@ class Browser:
             content, status, headers = error.read(), error.code, error.headers
         except OSError:
             content, status, headers = b"", 599, {}
-        return status, content, time.perf_counter() - start, headers
+        seconds = time.perf_counter() - start
+        max_age = re.search(r"max-age=(\d+)", (headers or {}).get("Cache-Control", "") or "")
+        if method == "GET" and status == 200 and max_age and self.cache is not None:
+            self.cache[path] = (time.monotonic() + int(max_age.group(1)), content, headers)
+        return status, content, seconds, headers
 
     def pause(self):
         """The person reads the page or types the sheet before the next click: a random pause (exponential, mean
@@ -160,6 +172,15 @@ def main():
         default=float(os.environ.get("LOAD_THINK", "1")),
         help="mean pause in seconds between a person's actions (0: none, the server's saturation)",
     )
+    parser.add_argument(
+        "--no-browser-cache",
+        dest="browser_cache",
+        action="store_false",
+        help="send every request, even those a browser would answer from its cache (Cache-Control: max-age)",
+    )
+    parser.add_argument(
+        "--warm-up", type=float, default=10, help="seconds run first and reported apart, not counted (10)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the sheets the run typed (deleted otherwise)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("LOAD_PORT", "8799")))
     parser.add_argument("--no-downloads", dest="downloads", action="store_false", help="no downloading users")
@@ -216,7 +237,8 @@ def main():
         f"Machine: {machine()}; {args.servers} server(s) on {', '.join(str(p) for p in ports)}, each "
         f"{args.workers} process(es) × {args.threads} thread(s), preload {'on' if args.preload else 'off'}; "
         f"cache and queue: {'Redis' if redis_url else 'file and SQLite'}; season {season}; "
-        f"think time {args.think:g} s (mean pause between a person's actions)"
+        f"think time {args.think:g} s (mean pause between a person's actions); browser cache "
+        f"{'on' if args.browser_cache else 'off'}"
     )
     started_at = time.monotonic()
     servers, worker = start_servers(args, env, ports)
@@ -224,17 +246,29 @@ def main():
     results: list[tuple[str, int, float]] = []
     saved = []
     pdfs: list[float] = []
+    kept: list[str] = []
+    warm_up: list[tuple] = []
     lock = threading.Lock()
     try:
-        deadline = time.monotonic() + args.seconds
+        # The first seconds after a start are not a server's usual state (each process renders its first pages,
+        # PostgreSQL reads its first pages from disk, the first figures are computed): they are run, and reported
+        # apart, not counted in the percentiles.
+        warm_until = time.monotonic() + args.warm_up
+        deadline = warm_until + args.seconds
 
         def record(kind, status, seconds, path=""):
             with lock:
-                results.append((kind, status, seconds, path))
+                if seconds is None:  # answered by the browser's cache: no request
+                    kept.append(kind)
+                    return time.monotonic() < deadline
+                if time.monotonic() < warm_until:
+                    warm_up.append((kind, status, seconds, path))
+                else:
+                    results.append((kind, status, seconds, path))
                 return len(results) < MAX_REQUESTS and time.monotonic() < deadline
 
         def browse(index):
-            browser = Browser(bases, index, args.think)
+            browser = Browser(bases, index, args.think, args.browser_cache)
             browser.log_in("load-staff")
             pages = [
                 "/",
@@ -257,7 +291,7 @@ def main():
                 browser.pause()
 
         def type_questionnaires(index):
-            browser = Browser(bases, index, args.think)
+            browser = Browser(bases, index, args.think, args.browser_cache)
             browser.log_in("load-staff")
             session = sessions[(index * 7) % len(sessions)]
             n = 0
@@ -280,7 +314,7 @@ def main():
                     return
 
         def dashboard(index):
-            browser = Browser(bases, index, args.think)
+            browser = Browser(bases, index, args.think, args.browser_cache)
             browser.log_in("load-funder")
             query = f"period=saison&season={season}"
             charts = ["satisfaction", "capacites", "engagement", "besoins", "profil", "carte"]
@@ -326,7 +360,7 @@ def main():
             return False
 
         def download(index):
-            browser = Browser(bases, index, args.think)
+            browser = Browser(bases, index, args.think, args.browser_cache)
             browser.log_in("load-funder")
             query = f"period=saison&season={season}"
             paths = [
@@ -363,14 +397,24 @@ def main():
     finally:
         stop([*servers, worker])
 
-    errors = [r for r in results if r[1] >= 400]
+    errors = [r for r in [*warm_up, *results] if r[1] >= 400]
+    if warm_up:
+        times = sorted(r[2] for r in warm_up if r[0] in INTERACTIVE)
+        print(
+            f"  warm-up, first {args.warm_up:g} s (not counted below): {len(warm_up)} requests, pages and saves p50 "
+            f"{statistics.median(times) * 1000:.0f} ms, p95 {_percentile(times, 0.95) * 1000:.0f} ms"
+        )
+    if kept:
+        kinds = ", ".join(sorted(set(kept)))
+        print(f"  answered by the browsers' caches (Cache-Control: max-age), not sent: {len(kept)} ({kinds})")
     by_path: dict[str, list[float]] = {}
     for kind, _status, seconds, path in results:
         if kind == "page":
             by_path.setdefault(path, []).append(seconds)
+    measured = max(elapsed - args.warm_up, 1)
     print(
-        f"Load test: {len(threads)} users, {elapsed:.0f} s, {len(results)} requests ({len(results) / elapsed:.1f}/s), "
-        f"{len(errors)} errors"
+        f"Load test: {len(threads)} users, {measured:.0f} s after the warm-up, {len(results)} requests "
+        f"({len(results) / measured:.1f}/s), {len(errors)} errors (warm-up included)"
     )
     for kind in ("page", "dashboard", "save", "chart", "download"):
         times = sorted(r[2] for r in results if r[0] == kind)
