@@ -7,6 +7,7 @@ import traceback
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import ngettext
 from huey import signals as S
 
 # Tasks the page names in French; others show their code name.
@@ -43,7 +44,8 @@ def describe(task) -> str:
     if task.name == "send_email" and args and isinstance(args[0], dict):
         payload = args[0]
         count = len(payload.get("to", [])) + len(payload.get("cc", [])) + len(payload.get("bcc", []))
-        return f"« {payload.get('subject', '')} », {count} destinataire(s)"[:300]
+        recipients = ngettext("%(n)s destinataire", "%(n)s destinataires", count) % {"n": count}
+        return f"« {payload.get('subject', '')} », {recipients}"[:300]
     parts = []
     for arg in args:
         if hasattr(arg, "label"):  # a bilan's scope

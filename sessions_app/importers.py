@@ -11,6 +11,7 @@ from collections import defaultdict
 from datetime import time
 
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from imports.base import Column, Importer
 from imports.bulk import CHUNK, chunks, copy_to_history, through_pairs
@@ -362,7 +363,9 @@ class ParticipantImporter(Importer):
             copy_to_history(Participant.objects.filter(session_id__in=part), "+", self.user)
         refresh_participant_summaries(written)  # bulk writes send no signal: the bilan's summaries, explicitly
         if replaced:
-            result.warnings.append(
-                f"{replaced_rows} participant(s) déjà enregistré(s) pour {len(replaced)} séance(s) "
-                "remplacé(s) par les lignes du fichier."
-            )
+            rows = ngettext(
+                "%(n)s participant déjà enregistré", "%(n)s participants déjà enregistrés", replaced_rows
+            ) % {"n": replaced_rows}
+            sessions = ngettext("%(n)s séance", "%(n)s séances", len(replaced)) % {"n": len(replaced)}
+            replaced_word = ngettext("remplacé", "remplacés", replaced_rows)
+            result.warnings.append(f"{rows} pour {sessions} {replaced_word} par les lignes du fichier.")

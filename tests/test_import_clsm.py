@@ -251,7 +251,8 @@ def test_bad_row_is_reported_and_nothing_is_written(existing_clsm, tmp_path, bad
     message, errors = run_failing(path)
     assert errors == expected
     assert message == (
-        f"{len(expected)} erreur(s) dans {path} : rien n'a été importé. Corrigez le fichier et relancez."
+        f"{len(expected)} erreur{'s' if len(expected) > 1 else ''} dans {path} : rien n'a été importé. "
+        "Corrigez le fichier et relancez."
     )
     assert_nothing_written()
 
@@ -278,7 +279,7 @@ def test_every_bad_row_is_reported_in_line_order(existing_clsm, tmp_path):
         "ligne 8, colonne communes : commune inconnue « ABCDE » (code INSEE du COG 2024 attendu)",
         "ligne 9, colonne nom : valeur obligatoire manquante",
     ]
-    assert message == f"7 erreur(s) dans {path} : rien n'a été importé. Corrigez le fichier et relancez."
+    assert message == f"7 erreurs dans {path} : rien n'a été importé. Corrigez le fichier et relancez."
     assert_nothing_written()
 
 
@@ -290,7 +291,7 @@ def test_missing_nom_column(existing_clsm, tmp_path):
     )
     message, errors = run_failing(path)
     assert errors == ["ligne 1, colonne nom : colonne obligatoire absente de la ligne d'en-têtes"]
-    assert message == f"1 erreur(s) dans {path} : rien n'a été importé. Corrigez le fichier et relancez."
+    assert message == f"1 erreur dans {path} : rien n'a été importé. Corrigez le fichier et relancez."
     assert_nothing_written()
 
 

@@ -341,7 +341,7 @@ def test_xlsx_error_reports_spreadsheet_row(db, tmp_path):
     )
     message, errors = run_failing(path)
     assert errors == ["ligne 4, colonne insee_com : commune inconnue « 99999 » (absente du COG 2024)"]
-    assert message == f"1 erreur(s) dans {path} : aucun QPV n'a été importé."
+    assert message == f"1 erreur dans {path} : aucun QPV n'a été importé."
     assert QPV.objects.get(code="QN00102M").name == "Croix Blanche"
     assert not QPV.objects.filter(code="QN00199M").exists()
 
@@ -506,7 +506,7 @@ def test_bad_row_is_reported_and_nothing_is_written(db, tmp_path, bad_row, expec
     path = write_csv(tmp_path, [*GOOD_ROWS, bad_row])
     message, errors = run_failing(path)
     assert errors == [expected]
-    assert message == f"1 erreur(s) dans {path} : aucun QPV n'a été importé."
+    assert message == f"1 erreur dans {path} : aucun QPV n'a été importé."
     assert_nothing_written()
 
 
@@ -529,7 +529,7 @@ def test_every_bad_row_is_reported_in_line_order(db, tmp_path):
         "ligne 6, colonne insee_com : commune inconnue « 99999 » (absente du COG 2024)",
         "ligne 7, colonne code_qp : QPV QN00199M en double (déjà présent ligne 4)",
     ]
-    assert message == f"5 erreur(s) dans {path} : aucun QPV n'a été importé."
+    assert message == f"5 erreurs dans {path} : aucun QPV n'a été importé."
     assert_nothing_written()
 
 
@@ -541,7 +541,7 @@ def test_missing_required_column(db, tmp_path):
         "ligne 1, colonne lib_qp : colonne obligatoire absente de la ligne d'en-têtes "
         "(noms reconnus : lib_qp, nom_qp, libelle_qp, lib_qpv, nom_qpv)"
     ]
-    assert message == f"1 erreur(s) dans {path} : aucun QPV n'a été importé."
+    assert message == f"1 erreur dans {path} : aucun QPV n'a été importé."
     assert_nothing_written()
 
 

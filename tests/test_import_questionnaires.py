@@ -264,7 +264,7 @@ def test_every_error_is_reported_and_nothing_is_written(tmp_path, session_a, ses
         "est vide",
         "ligne 11, colonne besoin_1 : texte trop long (1001 caractères, 1000 au maximum)",
     ]
-    assert message.startswith("13 erreur(s) dans ") and message.endswith(
+    assert message.startswith("13 erreurs dans ") and message.endswith(
         "rien n'a été importé. Corrigez le fichier et relancez."
     )
     assert counts() == (0, 0, 0, 0)

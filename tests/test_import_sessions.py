@@ -65,7 +65,8 @@ def run_failing(kind, path, *args) -> list[str]:
     assert out.getvalue() == ""
     errors = err.getvalue().splitlines()
     assert str(excinfo.value) == (
-        f"{len(errors)} erreur(s) dans {path} : rien n'a été importé. Corrigez le fichier et relancez."
+        f"{len(errors)} erreur{'s' if len(errors) > 1 else ''} dans {path} : rien n'a été importé. "
+        "Corrigez le fichier et relancez."
     )
     return errors
 
@@ -610,7 +611,7 @@ def test_reimporting_one_sessions_rows_replaces_only_that_session(session_a, ses
     ]
     output = run_import("participants", write_csv(tmp_path, PARTICIPANT_HEADER, modified, name="modifie.csv"))
     assert output.splitlines() == [
-        "4 participant(s) déjà enregistré(s) pour 1 séance(s) remplacé(s) par les lignes du fichier.",
+        "4 participants déjà enregistrés pour 1 séance remplacés par les lignes du fichier.",
         "3 participants importés (0 créé, 2 mis à jour)",
     ]
     assert sheet(session_a) == [

@@ -202,8 +202,8 @@ def test_the_commands(alice, claire, clsm_a, next_week, django_capture_on_commit
         call_command("send_practical_kits", "--date", "2030-05-14", "--base-url", BASE, stdout=out)
         call_command("send_sheets_to_type", "--date", "2030-05-14", "--base-url", BASE, stdout=out)
     assert out.getvalue().splitlines() == [
-        "Kit pratique : 1 séance(s) (2030-010), 1 e-mail(s).",
-        "Feuilles à saisir : 1 séance(s) (2030-020), 1 e-mail(s).",
+        "Kit pratique : 1 séance (2030-010), 1 e-mail.",
+        "Feuilles à saisir : 1 séance (2030-020), 1 e-mail.",
     ]
     assert sorted(m.to[0] for m in mail.outbox) == sorted([alice.email, claire.email])
     out = io.StringIO()

@@ -66,7 +66,7 @@ def test_send_email_later_sends_through_the_worker_on_commit_only():
     assert mail.outbox[0].attachments[0] == ("seance.ics", ICS, "text/calendar")
     run = TaskRun.objects.get()
     assert (run.name, run.state, run.attempts) == ("send_email", TaskRun.State.DONE, 1)
-    assert run.description == "« Séance du 12 mars », 2 destinataire(s)"  # never the addresses
+    assert run.description == "« Séance du 12 mars », 2 destinataires"  # never the addresses
 
 
 def test_a_rolled_back_change_sends_nothing():
@@ -140,7 +140,7 @@ def test_the_tasks_page_lists_failures_first_with_their_error(login, claire, ali
     html = response.content.decode()
     assert response.status_code == 200
     rows = [run.description for run in response.context["page"].object_list]
-    assert rows == ["« En échec », 2 destinataire(s)", "« Réussi », 2 destinataire(s)"]
+    assert rows == ["« En échec », 2 destinataires", "« Réussi », 2 destinataires"]
     assert "OSError: réseau" in html and "Envoi d&#x27;un e-mail" in html
     assert "Échouée\xa0: 1" in html
     assert login(alice).get(reverse("task_runs")).status_code == 403

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
 from accounts.retention import purge_inactive_accounts
 from smdq.formatting import fr_date
@@ -17,12 +18,19 @@ class Command(BaseCommand):
 
     def handle(self, *args, apply, months, **options):
         report = purge_inactive_accounts(months=months, apply=apply)
-        verb = "anonymisé(s)" if apply else "à anonymiser (simulation, relancez avec --apply)"
-        self.stdout.write(
-            f"Comptes désactivés jusqu'au {fr_date(report.limit.date())} : {report.accounts} compte(s) {verb}."
-        )
+        n = report.accounts
+        if apply:
+            accounts = ngettext("%(n)s compte anonymisé", "%(n)s comptes anonymisés", n)
+        else:
+            accounts = ngettext(
+                "%(n)s compte à anonymiser (simulation, relancez avec --apply)",
+                "%(n)s comptes à anonymiser (simulation, relancez avec --apply)",
+                n,
+            )
+        self.stdout.write(f"Comptes désactivés jusqu'au {fr_date(report.limit.date())} : {accounts % {'n': n}}.")
         if report.undated:
             self.stdout.write(
-                f"{report.undated} compte(s) désactivé(s) sans date de désactivation : "
+                ngettext("%(n)s compte désactivé", "%(n)s comptes désactivés", report.undated) % {"n": report.undated}
+                + " sans date de désactivation : "
                 + ("datés d'aujourd'hui, la durée court à partir de là." if apply else "seront datés d'aujourd'hui.")
             )

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
 from evaluation.responses import refresh_summaries
 from sessions_app.models import AwarenessSession
@@ -14,4 +15,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         session_ids = list(AwarenessSession.objects.order_by("pk").values_list("pk", flat=True))
         refresh_summaries(session_ids, participants=True)
-        self.stdout.write(f"Synthèses reconstruites pour {len(session_ids)} séance(s).")
+        n = len(session_ids)
+        self.stdout.write(
+            ngettext("Synthèses reconstruites pour %(n)s séance.", "Synthèses reconstruites pour %(n)s séances.", n)
+            % {"n": n}
+        )

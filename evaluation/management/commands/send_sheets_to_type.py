@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
 from evaluation.management.commands.send_followup_reminders import _parse_date, default_base_url
 from evaluation.reminders import send_sheets_to_type
@@ -21,7 +22,6 @@ class Command(BaseCommand):
         if not report.sessions:
             self.stdout.write("Feuilles à saisir : rien à signaler.")
             return
-        self.stdout.write(
-            f"Feuilles à saisir : {fr_int(report.sessions)} séance(s) ({', '.join(report.references)}), "
-            f"{fr_int(report.emails)} e-mail(s)."
-        )
+        sessions = ngettext("%(n)s séance", "%(n)s séances", report.sessions) % {"n": fr_int(report.sessions)}
+        emails = ngettext("%(n)s e-mail", "%(n)s e-mails", report.emails) % {"n": fr_int(report.emails)}
+        self.stdout.write(f"Feuilles à saisir : {sessions} ({', '.join(report.references)}), {emails}.")

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 
 from imports import registry
 from imports.base import ImportFailed
@@ -23,9 +24,12 @@ class Command(BaseCommand):
         except ImportFailed as exc:
             for error in exc.errors:
                 self.stderr.write(str(error))
-            raise CommandError(
-                f"{len(exc.errors)} erreur(s) dans {file} : rien n'a été importé. Corrigez le fichier et relancez."
-            ) from None
+            message = ngettext(
+                "%(n)s erreur dans %(file)s : rien n'a été importé. Corrigez le fichier et relancez.",
+                "%(n)s erreurs dans %(file)s : rien n'a été importé. Corrigez le fichier et relancez.",
+                len(exc.errors),
+            )
+            raise CommandError(message % {"n": len(exc.errors), "file": file}) from None
         for warning in result.warnings:
             self.stdout.write(self.style.WARNING(warning))
         self.stdout.write(result.summary())

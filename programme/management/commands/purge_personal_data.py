@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
 from programme.privacy import purge_personal_data
 from smdq.formatting import fr_date
@@ -17,7 +18,10 @@ class Command(BaseCommand):
     def handle(self, *args, apply, months, **options):
         report = purge_personal_data(months=months, apply=apply)
         verb = "effacé·es" if apply else "à effacer (simulation, relancez avec --apply)"
-        self.stdout.write(
-            f"Séances jusqu'au {fr_date(report.limit)} : {report.participants} participant·es avec nom ou e-mail, "
-            f"{report.comments} commentaire(s) libre(s) {verb}."
-        )
+        participants = ngettext(
+            "%(n)s participant·e avec nom ou e-mail", "%(n)s participant·es avec nom ou e-mail", report.participants
+        ) % {"n": report.participants}
+        comments = ngettext("%(n)s commentaire libre", "%(n)s commentaires libres", report.comments) % {
+            "n": report.comments
+        }
+        self.stdout.write(f"Séances jusqu'au {fr_date(report.limit)} : {participants}, {comments} {verb}.")

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 
 from imports.base import ImportFailed
 from imports.tables import FileError
@@ -22,5 +23,10 @@ class Command(BaseCommand):
         except ImportFailed as exc:
             for error in exc.errors:
                 self.stderr.write(str(error))
-            raise CommandError(f"{len(exc.errors)} erreur(s) dans {file} : aucun QPV n'a été importé.") from None
+            message = ngettext(
+                "%(n)s erreur dans %(file)s : aucun QPV n'a été importé.",
+                "%(n)s erreurs dans %(file)s : aucun QPV n'a été importé.",
+                len(exc.errors),
+            )
+            raise CommandError(message % {"n": len(exc.errors), "file": file}) from None
         self.stdout.write(result.summary())

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
 from smdq.formatting import fr_date
 from territories.retention import purge_contact_requests
@@ -16,5 +17,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, apply, months, **options):
         report = purge_contact_requests(months=months, apply=apply)
-        verb = "supprimée(s)" if apply else "à supprimer (simulation, relancez avec --apply)"
-        self.stdout.write(f"Demandes de contact traitées avant le {fr_date(report.limit)} : {report.requests} {verb}.")
+        n = report.requests
+        if apply:
+            line = ngettext("%(n)s supprimée", "%(n)s supprimées", n)
+        else:
+            line = ngettext(
+                "%(n)s à supprimer (simulation, relancez avec --apply)",
+                "%(n)s à supprimer (simulation, relancez avec --apply)",
+                n,
+            )
+        self.stdout.write(f"Demandes de contact traitées avant le {fr_date(report.limit)} : {line % {'n': n}}.")
