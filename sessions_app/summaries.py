@@ -61,9 +61,16 @@ def bump_data_version(*, seasons=None) -> None:
 
 
 def bump_sessions_version(session_ids) -> None:
-    """The sheets of these sessions changed: their seasons' versions are bumped (one short read of their seasons)."""
-    seasons = AwarenessSession.objects.filter(pk__in=list(session_ids)).values_list("season", flat=True).distinct()
-    bump_data_version(seasons=seasons.order_by())
+    """The sheets of these sessions changed: their seasons' versions are bumped (a short read of their seasons, in
+    batches: a rebuild names every session, more than SQLite takes in one statement)."""
+    session_ids = sorted(set(session_ids))
+    seasons: set[str] = set()
+    for start in range(0, len(session_ids), BATCH):
+        batch = session_ids[start : start + BATCH]
+        seasons.update(
+            AwarenessSession.objects.filter(pk__in=batch).values_list("season", flat=True).order_by().distinct()
+        )
+    bump_data_version(seasons=seasons)
 
 
 @dataclass(frozen=True)

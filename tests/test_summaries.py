@@ -267,3 +267,20 @@ def test_the_migration_to_one_row_per_season_keeps_the_counter_and_makes_room_fo
     versions = DataVersions.read()
     assert versions.counters == {"": 41, "2024-2025": 1}
     assert versions.total == 42  # never a number already used for a kept document or a cache key
+
+
+def test_the_seasons_of_many_sessions_are_read_in_batches_and_all_bumped(clsm_a, monkeypatch):
+    """A rebuild names every session, more than SQLite takes in one statement: their seasons are read in batches,
+    and every one of them is bumped."""
+    from sessions_app import summaries
+
+    monkeypatch.setattr(summaries, "BATCH", 2)
+    sessions = [
+        AwarenessSessionFactory(clsm=clsm_a, date=day, held=True)
+        for day in (date(2021, 10, 1), date(2022, 10, 1), date(2022, 11, 1), date(2023, 10, 1), date(2023, 11, 1))
+    ]
+    before = DataVersions.read()
+    summaries.bump_sessions_version([session.pk for session in sessions])
+    after = DataVersions.read()
+    moved = {season for season in after.counters if after.counters[season] != before.counters.get(season, 0)}
+    assert moved == {"2021-2022", "2022-2023", "2023-2024"}
