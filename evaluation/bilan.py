@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import connections
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, Sum, Value
+from django.db.models.functions import Coalesce
 
 from evaluation.models import (
     Effect,
@@ -644,14 +645,19 @@ def previous_season(season: str) -> str:
 def _season_rows(held) -> dict[str, dict]:
     """Key figures, item means and their numbers of answers per season of the `held` sessions, in three grouped
     queries over the per-session summaries (never one bilan per season)."""
-    totals: dict[str, list[int]] = {}
-    for season, attendance, signed, responses in held.order_by().values_list(
-        "season", "actual_attendance", "participant_summary__rows", "response_summary__responses"
-    ):
-        row = totals.setdefault(season, [0, 0, 0])
-        row[0] += 1
-        row[1] += attendance if attendance is not None else (signed or 0)
-        row[2] += responses or 0
+    # Summed by the database (the contract's participants, or the sign-in rows where it is blank), not one row per
+    # session brought into Python.
+    totals = {
+        season: (sessions, int(participants or 0), int(responses or 0))
+        for season, sessions, participants, responses in held.order_by()
+        .values("season")
+        .annotate(
+            sessions=Count("pk"),
+            participants=Sum(Coalesce("actual_attendance", "participant_summary__rows", Value(0))),
+            responses=Sum(Coalesce("response_summary__responses", Value(0))),
+        )
+        .values_list("season", "sessions", "participants", "responses")
+    }
     if not totals:
         return {}
     qpvs = dict(
