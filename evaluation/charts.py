@@ -814,10 +814,6 @@ def qpv_points_for(sessions) -> list[tuple[float, float]]:
     )
 
 
-# Kept as long as the figures they are drawn from (documents.FIGURES_CACHE_SECONDS).
-DRAWN_SECONDS = 24 * 3600
-
-
 def drawn(draw: str, *args) -> str:
     """The chart `draw(*args)` (the name of a function of this module), kept in the cache by what it draws: the
     dashboard and the PDF draw the same charts from the same figures, so a funder's PDF asked after the dashboard
@@ -825,9 +821,7 @@ def drawn(draw: str, *args) -> str:
     figures as they were (a typed sheet changes no map) finds it drawn too."""
     from django.core.cache import cache
 
+    from evaluation.documents import FIGURES_CACHE_SECONDS  # kept as long as the figures they are drawn from
+
     key = "bilan:chart:" + hashlib.sha1(json.dumps([draw, args], sort_keys=True, default=str).encode()).hexdigest()
-    svg = cache.get(key)
-    if svg is None:
-        svg = globals()[draw](*args)
-        cache.set(key, svg, DRAWN_SECONDS)
-    return svg
+    return cache.get_or_set(key, lambda: globals()[draw](*args), FIGURES_CACHE_SECONDS)

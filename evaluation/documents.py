@@ -66,11 +66,9 @@ def figures(scope: Scope, *, funder: bool = False, version: str | None = None) -
     key = _figures_key(scope, version)
     if funder:
         # The financeur's version is derived once per version too: suppression walks every figure.
-        hidden = cache.get(f"{key}:funder")
-        if hidden is None:
-            hidden = suppress_for_funder(figures(scope, version=version))
-            cache.set(f"{key}:funder", hidden, FIGURES_CACHE_SECONDS)
-        return hidden
+        return cache.get_or_set(
+            f"{key}:funder", lambda: suppress_for_funder(figures(scope, version=version)), FIGURES_CACHE_SECONDS
+        )
     data = cache.get(key)
     if data is None:
         lock = f"{key}:lock"

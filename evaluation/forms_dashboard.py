@@ -20,11 +20,12 @@ def season_choices(version: str | None = None) -> list[tuple[str, str]]:
     """The seasons with a session, and the current one, latest first. `version`: the data version the caller has
     read already (evaluation.documents.data_version), so that a warm dashboard or chart reads no season at all."""
     key = f"bilan:seasons:{version or f'v{data_version_counter()}'}"
-    seasons = cache.get(key)
-    if seasons is None:
-        # order_by(): with the model's ordering (date, time) DISTINCT would keep one row per session, not per season.
-        seasons = set(AwarenessSession.objects.order_by().values_list("season", flat=True).distinct())
-        cache.set(key, seasons, SEASONS_CACHE_SECONDS)
+    # order_by(): with the model's ordering (date, time) DISTINCT would keep one row per session, not per season.
+    seasons = cache.get_or_set(
+        key,
+        lambda: set(AwarenessSession.objects.order_by().values_list("season", flat=True).distinct()),
+        SEASONS_CACHE_SECONDS,
+    )
     seasons = set(seasons) | {season_of(timezone.localdate())}
     return [(s, s) for s in sorted(seasons, reverse=True)]
 

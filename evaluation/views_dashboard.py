@@ -43,11 +43,7 @@ CACHE_SECONDS = documents.FIGURES_CACHE_SECONDS
 def _cached(kind: str, scope: Scope, version: str, build):
     # The whole scope, not its URL parameters: a coordinator's « all my CLSM » has the national parameters.
     key = f"bilan:{kind}:{hashlib.sha1((repr(scope) + version).encode()).hexdigest()}"
-    value = cache.get(key)
-    if value is None:
-        value = build()
-        cache.set(key, value, CACHE_SECONDS)
-    return value
+    return cache.get_or_set(key, build, CACHE_SECONDS)
 
 
 def _qpv_points(scope: Scope) -> list:
@@ -107,10 +103,9 @@ def _breakdowns(scope: Scope, version: str, funder: bool, shown: dict) -> str:
     """The breakdown tables (a row per région, département, CLSM and mode: most of the page's markup at national
     size), rendered once per scope, variant, data version and language."""
     key = f"bilan:breakdowns:{int(funder)}:{get_language()}:{_scope_hash(scope, version)}"
-    html = cache.get(key)
-    if html is None:
-        html = render_to_string("evaluation/dashboard/_breakdowns.html", {"data": shown})
-        cache.set(key, html, CACHE_SECONDS)
+    html = cache.get_or_set(
+        key, lambda: render_to_string("evaluation/dashboard/_breakdowns.html", {"data": shown}), CACHE_SECONDS
+    )
     return mark_safe(html)  # rendered by the template engine above, escaped there
 
 
@@ -125,10 +120,7 @@ def bilan_chart(request, name):
     funder = request.user.is_funder
     # A warm chart is served as it was drawn for this scope, variant and data version: no figures read again.
     served = f"bilan:chart-served:{name}:{int(funder)}:{_scope_hash(scope, version)}"
-    svg = cache.get(served)
-    if svg is None:
-        svg = _draw_chart(name, scope, version, funder)
-        cache.set(served, svg, CACHE_SECONDS)
+    svg = cache.get_or_set(served, lambda: _draw_chart(name, scope, version, funder), CACHE_SECONDS)
     response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
     response["Cache-Control"] = "private, max-age=300"
     return response

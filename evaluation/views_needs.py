@@ -68,12 +68,7 @@ def _season_needs(season: str):
 def _per_version(name: str, version: int, read):
     """`read()`, kept in the cache for this data version (read the version before the data: an entry may then
     hold slightly newer data than its version, never older)."""
-    key = f"needs:{name}:v{version}"
-    value = cache.get(key)
-    if value is None:
-        value = read()
-        cache.set(key, value, CACHE_SECONDS)
-    return value
+    return cache.get_or_set(f"needs:{name}:v{version}", read, CACHE_SECONDS)
 
 
 def _seasons_with_needs(version: int) -> list[str]:
