@@ -127,11 +127,16 @@ class StatusTransitions:
 # Requests --------------------------------------------------------------------------------------------
 
 
+# A request still to answer: SessionRequest.Status.NEW and UNDER_REVIEW, written out because the inbox's index is
+# declared in the model's own class body (tested to stay the Status values).
+OPEN_REQUEST_STATUSES = ("nouvelle", "en_etude")
+
+
 class SessionRequestQuerySet(CLSMScopedQuerySet):
     # The funder sees aggregates only, never a request's message: funder_reads stays False.
 
     def open(self):
-        return self.filter(status__in=[SessionRequest.Status.NEW, SessionRequest.Status.UNDER_REVIEW])
+        return self.filter(status__in=OPEN_REQUEST_STATUSES)
 
     def inbox_order(self):
         """Open requests first, the oldest at the top: the one waiting longest is answered first. Then the closed
@@ -143,7 +148,7 @@ class SessionRequestQuerySet(CLSMScopedQuerySet):
 def inbox_order_expressions() -> tuple:
     """The inbox's ORDER BY, shared by the query and its index (SessionRequest.Meta.indexes), which PostgreSQL uses
     only for the very same expressions."""
-    is_open = Q(status__in=["nouvelle", "en_etude"])  # SessionRequest.Status.NEW, UNDER_REVIEW (tested)
+    is_open = Q(status__in=OPEN_REQUEST_STATUSES)
     # The second and third keys are blank for every closed request, which the first key already puts after the open
     # ones: where blanks sort (the backends differ, and SQLite's indexes know no NULLS LAST) changes nothing.
     return (
@@ -211,7 +216,7 @@ class SessionRequest(StatusTransitions, models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status in (self.Status.NEW, self.Status.UNDER_REVIEW)
+        return self.status in OPEN_REQUEST_STATUSES
 
     def start_review(self, user):
         self._move(self.Status.UNDER_REVIEW, user)
