@@ -178,20 +178,9 @@ class Scope:
             requests = requests.filter(sessions__reference=self.session)
         # A request without QPV belongs to the territory of its CLSM's perimeter.
         if self.region is not None:
-            region = self.region or None
-            requests = requests.filter(
-                pk__in=SessionRequest.objects.filter(
-                    Q(qpvs__department__region_id=region)
-                    | Q(qpvs__isnull=True, clsm__qpvs__department__region_id=region)
-                ).values("pk")
-            )
+            requests = requests.in_territory(QPV.objects.filter(department__region_id=self.region or None))
         if self.department:
-            requests = requests.filter(
-                pk__in=SessionRequest.objects.filter(
-                    Q(qpvs__department_id=self.department)
-                    | Q(qpvs__isnull=True, clsm__qpvs__department_id=self.department)
-                ).values("pk")
-            )
+            requests = requests.in_territory(QPV.objects.filter(department_id=self.department))
         return requests
 
 

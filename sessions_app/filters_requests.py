@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sessions_app.models import SessionRequest
-from territories.models import CLSM, Region
+from territories.models import CLSM, QPV, Region
 
 OPEN = "ouvertes"
 STATUS_CHOICES = [(OPEN, _("ouvertes (nouvelles ou en étude)")), *SessionRequest.Status.choices]
@@ -71,10 +71,7 @@ class SessionRequestFilter(django_filters.FilterSet):
 
     def filter_region(self, queryset, name, value):
         """A request is in the région of its QPVs; one filed without QPV, in the région of its CLSM."""
-        in_region = RequestQPV.objects.filter(sessionrequest_id=OuterRef("pk"), qpv__department__region=value)
-        any_qpv = RequestQPV.objects.filter(sessionrequest_id=OuterRef("pk"))
-        clsms = CLSM.objects.in_region(value.pk).values("pk")
-        return queryset.filter(Q(Exists(in_region)) | (~Exists(any_qpv) & Q(clsm__in=clsms)))
+        return queryset.in_territory(QPV.objects.filter(department__region=value))
 
     def filter_age(self, queryset, name, value):
         """Age in whole days since the request was filed: « 7 à 30 jours » includes both 7 and 30."""

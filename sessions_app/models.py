@@ -138,6 +138,16 @@ class SessionRequestQuerySet(CLSMScopedQuerySet):
     def open(self):
         return self.filter(status__in=OPEN_REQUEST_STATUSES)
 
+    def in_territory(self, qpvs):
+        """The requests of a territory, `qpvs` its QPV (a QPV queryset): those naming one of them, and those naming
+        none whose CLSM's perimeter holds one. Two semi-joins: one OR across the joins of both paths multiplied every
+        request by its CLSM's QPV (region 11 of the national data: 63 ms to count, against 6 ms)."""
+        names_none = ~models.Exists(self.model.qpvs.through.objects.filter(sessionrequest_id=models.OuterRef("pk")))
+        return self.filter(
+            Q(pk__in=self.model.qpvs.through.objects.filter(qpv__in=qpvs).values("sessionrequest_id"))
+            | (names_none & Q(clsm__in=CLSM.objects.filter(qpvs__in=qpvs).values("pk")))
+        )
+
     def inbox_order(self):
         """Open requests first, the oldest at the top: the one waiting longest is answered first. Then the closed
         ones, the most recent first (an index on these expressions: a page is read from it, not sorted out of

@@ -333,3 +333,20 @@ def test_a_session_counts_once_in_each_territory_whatever_its_number_of_qpv_ther
         ("59", 1, 12),
         ("62", 1, 12),
     ]
+
+
+def test_requests_of_a_territory_are_those_of_its_qpv_or_without_qpv_of_its_clsm(clsm_a, clsm_b):
+    """A request counts in each territory of the QPV it names (once, whatever their number there); one that names
+    none, in the territories of its CLSM's perimeter."""
+    SessionRequestFactory(clsm=clsm_a)  # Nord (59), Hauts-de-France (32)
+    SessionRequestFactory(clsm=clsm_a, qpv_codes=["QN01330M"])  # Bouches-du-Rhône (13), PACA (93)
+    SessionRequestFactory(clsm=clsm_a, qpv_codes=["QN05971M", "QN05972M", "QN01330M"])  # both, once each
+    SessionRequestFactory(clsm=clsm_b).qpvs.clear()  # its CLSM's perimeter: 13, 93
+
+    def requests(**territory):
+        return compute_bilan(Scope.build(**territory))["key_figures"]["sollicitations"]
+
+    assert (requests(region="32"), requests(region="93")) == (2, 3)
+    assert (requests(department="59"), requests(department="13")) == (2, 3)
+    assert requests(region="11") == 0
+    assert requests() == 4
