@@ -280,7 +280,7 @@ def test_one_sessions_bilan_takes_a_fixed_small_number_of_queries(programme, dja
 def test_small_scopes_read_as_a_literal_id_list_give_the_same_figures(programme, monkeypatch, filters):
     """Four ways to name the held sessions in the statement give the same figures: a literal list in every part, a
     list of values in a CTE, the scope's subquery in every part, and (région, département) that subquery computed
-    once in a CTE."""
+    once in a CTE (the ids of the per-session CTE that every part reads)."""
     from evaluation import bilan
 
     scope = Scope.build(**filters)
