@@ -740,13 +740,15 @@ def france_map(departments: list[dict], qpv_points: list[tuple[float, float]]) -
             grey = fill(count)
             # Borders in white on the dark greys, where a grey line would vanish.
             edge = "#ffffff" if int(grey[1:3], 16) < 0x80 else EDGE
-            ax.add_patch(PathPatch(outline, facecolor=grey, edgecolor=edge, linewidth=0.35, gid=f"tip-{code}"))
+            # add_artist, not add_patch: the limits are set above, and add_patch would measure every outline's
+            # curves to update them (a national season's map: 0.33 → 0.13 s, the same SVG).
+            ax.add_artist(PathPatch(outline, facecolor=grey, edgecolor=edge, linewidth=0.35, gid=f"tip-{code}"))
         x0, x1, y0, y1 = extent
         inside = (points[:, 0] >= x0) & (points[:, 0] <= x1) & (points[:, 1] >= y0) & (points[:, 1] <= y1)
         shown[inside] = True
         dots = _dots_path(_merged_dots(points[inside], extent, aspect, box_height), extent, aspect, box_height)
         if dots is not None:
-            ax.add_patch(PathPatch(dots, facecolor=INK, edgecolor="white", linewidth=DOT_STYLE["mew"]))
+            ax.add_artist(PathPatch(dots, facecolor=INK, edgecolor="white", linewidth=DOT_STYLE["mew"]))
         if title:
             ax.set_title(title, fontsize=FONT_SIZE, pad=3)
         return ax
