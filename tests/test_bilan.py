@@ -274,8 +274,17 @@ def test_one_sessions_bilan_takes_a_fixed_small_number_of_queries(programme, dja
 
 @pytest.mark.parametrize(
     "filters",
-    [{"season": "2022-2023"}, {"clsm": "CLSM A de Lille"}, {"region": "32"}, {"department": "59"}, {}],
-    ids=["season", "clsm", "region", "department", "all"],
+    [
+        {"season": "2022-2023"},
+        {"season": "2023-2024"},
+        {"season": "2023-2024", "clsm": "CLSM A de Lille"},
+        {"season": "2023-2024", "region": "32"},
+        {"clsm": "CLSM A de Lille"},
+        {"region": "32"},
+        {"department": "59"},
+        {},
+    ],
+    ids=["season", "compared season", "compared clsm", "compared region", "clsm", "region", "department", "all"],
 )
 def test_small_scopes_read_as_a_literal_id_list_give_the_same_figures(programme, monkeypatch, filters):
     """Four ways to name the held sessions in the statement give the same figures: a literal list in every part, a
@@ -286,6 +295,8 @@ def test_small_scopes_read_as_a_literal_id_list_give_the_same_figures(programme,
     scope = Scope.build(**filters)
     listed = compute_bilan(scope)
     assert listed["key_figures"]["sessions"] > 0
+    if filters.get("season") == "2023-2024":  # compared with 2022-2023, its sessions named the same way
+        assert listed["comparison"]["key_figures"]["sessions"] > 0
     monkeypatch.setattr(bilan, "INLINE_IDS", 0)  # the list of values in a CTE
     assert compute_bilan(scope) == listed
     monkeypatch.setattr(bilan, "SMALL_SCOPE", 0)  # the scope's subquery instead
@@ -350,3 +361,15 @@ def test_requests_of_a_territory_are_those_of_its_qpv_or_without_qpv_of_its_clsm
     assert (requests(department="59"), requests(department="13")) == (2, 3)
     assert requests(region="11") == 0
     assert requests() == 4
+
+
+def test_a_finished_season_is_compared_with_the_whole_previous_one(programme, clsm_b):
+    AwarenessSessionFactory(clsm=clsm_b, date=date(2023, 4, 1), held=True, actual_attendance=5, qpv_codes=["QN05972M"])
+    data = compute_bilan(Scope.build(season="2023-2024"), today=date(2026, 1, 1))
+    comparison = data["comparison"]
+    assert (comparison["label"], comparison["partial"]) == ("saison 2022-2023", False)
+    assert comparison["key_figures"] == {"sessions": 3, "qpv": 3, "participants": 18, "responses": 3}
+    assert comparison["items"]["sat_logistique"] == {"mean": pytest.approx(11 / 3), "answers": 3}
+    assert comparison["items"]["eng_investir"] == {"mean": 4.0, "answers": 1}
+    assert comparison["differences"]["key_figures"] == {"sessions": -2, "qpv": -1, "participants": -11, "responses": -2}
+    assert comparison["differences"]["means"] == {"sat_logistique": pytest.approx(1 - 11 / 3)}
