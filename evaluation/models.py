@@ -510,3 +510,7 @@ class FollowUp(models.Model):
 
     def __str__(self):
         return f"Suivi {self.session.reference}"
+
+    def figure_seasons(self) -> set[str]:
+        """The season of its session, whose bilan counts the follow-up's effects."""
+        return set(AwarenessSession.objects.filter(pk=self.session_id).values_list("season", flat=True))

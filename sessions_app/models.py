@@ -224,6 +224,10 @@ class SessionRequest(StatusTransitions, models.Model):
     def save(self, *args, **kwargs):
         return _save_with_reference(self, f"D{(self.requested_on or timezone.localdate()).year}-", *args, **kwargs)
 
+    def figure_seasons(self) -> set[str]:
+        """The season whose bilan counts this request (« sollicitations », by date of request)."""
+        return {season_of(self.requested_on)} if isinstance(self.requested_on, date) else set()
+
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_REQUEST_STATUSES
@@ -500,6 +504,10 @@ class AwarenessSession(StatusTransitions, models.Model):
         if any(name not in self.__dict__ for name in self.CALENDAR_FIELDS):
             return None
         return tuple(self.__dict__[name] for name in self.CALENDAR_FIELDS)
+
+    def figure_seasons(self) -> set[str]:
+        """The seasons whose bilan figures this row counts in (a write bumps their data version)."""
+        return {season_of(self.date)}
 
     @property
     def calendar_changed(self) -> bool:
@@ -857,9 +865,10 @@ class SessionStructure(models.Model):
 class DataVersion(models.Model):
     """Counters bumped (in the writer's transaction) by every write that changes a figure of the bilan, so that
     cached figures, charts and documents are kept per value and freshness is a read of a few short rows instead of
-    whole-table aggregates. One row per season for the writes of one season's sheets (responses, needs, sign-in
-    rows: typing this season's sheets leaves last season's national bilan, its charts and PDF as they were), and the
-    row of season "" for every other write (sessions, requests, follow-ups, imports), which every scope reads."""
+    whole-table aggregates. One row per season for the writes of what that season counts (its sheets: responses,
+    needs, sign-in rows; its sessions, requests and follow-ups, before and after the write: typing or scheduling this
+    season's sessions leaves last season's national bilan, its charts and PDF as they were), and the row of season ""
+    for the writes that may touch any season (imports, bulk writes), which every scope reads."""
 
     season = models.CharField(_("saison"), max_length=9, unique=True, blank=True, default="")
     counter = models.PositiveBigIntegerField(default=0)

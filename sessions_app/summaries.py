@@ -46,8 +46,8 @@ EVERY_SEASON = ""  # the DataVersion row of writes not tied to one season's shee
 
 def bump_data_version(*, seasons=None) -> None:
     """One more change of the bilan's figures, in the caller's transaction (readers see it when it commits).
-    `seasons`: the seasons whose sheets changed (responses, needs, sign-in rows); None: any figure may have changed
-    (a session, a request, a follow-up, an import), which every scope sees."""
+    `seasons`: the seasons whose figures changed (their sheets, sessions, requests, follow-ups); None: any figure
+    may have changed (an import, a bulk write), which every scope sees."""
     table = connections[DataVersion.objects.db].ops.quote_name(DataVersion._meta.db_table)
     # An upsert, not get_or_create: two writers of a season's first sheet at once would otherwise both insert, and
     # the loser's transaction would abort. Seasons in order, so that two writers of the same seasons cannot deadlock.
@@ -135,23 +135,44 @@ def refresh_participant_summaries(session_ids) -> None:
         bump_sessions_version(session_ids)
 
 
-def _bump(sender, **kwargs) -> None:
-    bump_data_version()
+def _seasons_before(sender, instance, raw=False, **kwargs) -> None:
+    """pre_save: the seasons the row counted in before this write, read from the database (the instance in hand
+    may have been loaded long ago, or built from a form): a session moved to another date leaves its old season's
+    figures too."""
+    instance._figure_seasons_before = set()
+    if raw or instance.pk is None:
+        return
+    before = sender._base_manager.filter(pk=instance.pk).first()
+    if before is not None:
+        instance._figure_seasons_before = set(before.figure_seasons())
 
 
-def _bump_on_links(sender, action, **kwargs) -> None:
+def _bump_seasons(sender, instance, raw=False, **kwargs) -> None:
+    """post_save and post_delete: the seasons the row counts in now and counted in before. A fixture load (raw)
+    bumps every scope."""
+    # Taken, not read: the same instance's later deletion must not bump the seasons it had before this save.
+    before = instance.__dict__.pop("_figure_seasons_before", set())
+    seasons = None if raw else set(instance.figure_seasons()) | before
+    bump_data_version(seasons=seasons or None)
+
+
+def _bump_on_links(sender, instance, action, reverse, **kwargs) -> None:
     if action in ("post_add", "post_remove", "post_clear"):
-        bump_data_version()
+        # From the other side (a QPV's sessions changed), the rows are many: every scope.
+        bump_data_version(seasons=None if reverse else (set(instance.figure_seasons()) or None))
 
 
 def bump_on_changes_of(*models) -> None:
-    """Single-object writes of these models (forms, admin, transitions) bump the data version through their
-    signals, in the writer's transaction; their bulk writes call `bump_data_version()` themselves."""
-    from django.db.models.signals import m2m_changed, post_delete, post_save
+    """Single-object writes of these models (forms, admin, transitions) bump the data version of the seasons their
+    row counts in (`figure_seasons()`: before and after the write) through their signals, in the writer's
+    transaction: editing this season's sessions, requests and follow-ups leaves last season's bilan, charts, PDF and
+    needs counts as they were kept. Their bulk writes call `bump_data_version()` themselves."""
+    from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
     for model in models:
         uid = f"bump-data-version-{model._meta.label_lower}"
-        post_save.connect(_bump, sender=model, dispatch_uid=f"{uid}-save")
-        post_delete.connect(_bump, sender=model, dispatch_uid=f"{uid}-delete")
+        pre_save.connect(_seasons_before, sender=model, dispatch_uid=f"{uid}-before")
+        post_save.connect(_bump_seasons, sender=model, dispatch_uid=f"{uid}-save")
+        post_delete.connect(_bump_seasons, sender=model, dispatch_uid=f"{uid}-delete")
         for field in model._meta.many_to_many:
             m2m_changed.connect(_bump_on_links, sender=field.remote_field.through, dispatch_uid=f"{uid}-{field.name}")

@@ -27,6 +27,7 @@ from sessions_app.models import (
     season_bounds,
 )
 from sessions_app.summaries import DataVersions, bump_data_version
+from territories.models import QPV
 from tests.factories import AwarenessSessionFactory, ParticipantFactory, SessionRequestFactory
 from tests.test_import_questionnaires import line, run_import, write_csv
 from tests.test_online_questionnaire import link_a, submit, today  # noqa: F401  (fixtures)
@@ -207,11 +208,29 @@ def test_a_write_changes_the_data_version_of_the_bilans_that_read_it_and_no_othe
     after = versions()
     assert {name for name in scopes if after[name] != before[name]} == set(scopes)
 
-    before = after
-    earlier.venue = "Salle polyvalente"
-    earlier.save()  # a session saved (its date, status or QPV may have changed): every bilan
-    after = versions()
-    assert {name for name in scopes if after[name] != before[name]} == set(scopes)
+    def moved_by(write) -> set[str]:
+        before = versions()
+        write()
+        after = versions()
+        return {name for name in scopes if after[name] != before[name]}
+
+    # Sessions, requests and follow-ups: the bilans that count them, before and after the write.
+    this_season = {"2024-2025", "everything"}
+    assert moved_by(lambda: earlier.save()) == set(scopes)  # 2022-2023 is read by every later bilan
+    assert moved_by(lambda: later.save()) == this_season
+    assert moved_by(lambda: later.qpvs.set(QPV.objects.filter(code="QN01330M"))) == this_season
+    assert moved_by(lambda: FollowUp.objects.create(session=later, due_on=later.date)) == this_season
+    assert moved_by(lambda: FollowUp.objects.get(session=later).delete()) == this_season
+    request = SessionRequestFactory(clsm=clsm_a, requested_on=date(2024, 11, 5))
+    assert moved_by(lambda: request.save()) == this_season
+    request.requested_on = date(2023, 1, 10)  # moved from 2024-2025 to 2022-2023: both
+    assert moved_by(lambda: request.save()) == set(scopes)
+    moved = AwarenessSession.objects.get(pk=later.pk)
+    moved.date = date(2023, 2, 1)  # from 2024-2025 to 2022-2023: both
+    assert moved_by(lambda: moved.save()) == set(scopes)
+    # Back to 2024-2025 from an instance loaded before the move: the season it leaves is read from the database.
+    assert moved_by(lambda: later.save()) == set(scopes)
+    assert moved_by(lambda: later.delete()) == this_season
 
 
 def test_typing_this_seasons_sheets_keeps_last_seasons_dashboard_and_charts(login, claire, clsm_a, monkeypatch):
