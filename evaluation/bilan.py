@@ -178,9 +178,9 @@ class Scope:
             requests = requests.filter(sessions__reference=self.session)
         # A request without QPV belongs to the territory of its CLSM's perimeter.
         if self.region is not None:
-            requests = requests.in_territory(QPV.objects.filter(department__region_id=self.region or None))
+            requests = requests.in_region(self.region or None)
         if self.department:
-            requests = requests.in_territory(QPV.objects.filter(department_id=self.department))
+            requests = requests.in_department(self.department)
         return requests
 
 

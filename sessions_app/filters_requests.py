@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sessions_app.models import SessionRequest
-from territories.models import CLSM, QPV, Region
+from territories.models import CLSM, Region
 
 OPEN = "ouvertes"
 STATUS_CHOICES = [(OPEN, _("ouvertes (nouvelles ou en étude)")), *SessionRequest.Status.choices]
@@ -71,7 +71,7 @@ class SessionRequestFilter(django_filters.FilterSet):
 
     def filter_region(self, queryset, name, value):
         """A request is in the région of its QPVs; one filed without QPV, in the région of its CLSM."""
-        return queryset.in_territory(QPV.objects.filter(department__region=value))
+        return queryset.in_region(value.pk)
 
     def filter_age(self, queryset, name, value):
         """Age in whole days since the request was filed: « 7 à 30 jours » includes both 7 and 30."""

@@ -138,14 +138,27 @@ class SessionRequestQuerySet(CLSMScopedQuerySet):
     def open(self):
         return self.filter(status__in=OPEN_REQUEST_STATUSES)
 
-    def in_territory(self, qpvs):
-        """The requests of a territory, `qpvs` its QPV (a QPV queryset): those naming one of them, and those naming
-        none whose CLSM's perimeter holds one. Two semi-joins: one OR across the joins of both paths multiplied every
-        request by its CLSM's QPV (region 11 of the national data: 63 ms to count, against 6 ms)."""
+    def in_region(self, region_code):
+        """The requests of a région (None: outside any région, where a CLSM is placed by its QPV only: one without
+        communes is not « outside » for that); see `_in_territory`."""
+        qpvs = QPV.objects.filter(department__region_id=region_code)
+        clsms = CLSM.objects.in_region(region_code) if region_code else CLSM.objects.filter(qpvs__in=qpvs)
+        return self._in_territory(qpvs, clsms)
+
+    def in_department(self, department_code):
+        """The requests of a département; see `_in_territory`."""
+        return self._in_territory(
+            QPV.objects.filter(department_id=department_code), CLSM.objects.in_department(department_code)
+        )
+
+    def _in_territory(self, qpvs, clsms):
+        """Those naming one of the territory's `qpvs`, and those naming none whose CLSM is one of its `clsms` (a
+        perimeter of QPV or communes there). Two semi-joins: one OR across the joins of both paths multiplied every
+        request by its CLSM's QPV (région 11 of the national data: 63 → 35 ms to count them)."""
         names_none = ~models.Exists(self.model.qpvs.through.objects.filter(sessionrequest_id=models.OuterRef("pk")))
         return self.filter(
             Q(pk__in=self.model.qpvs.through.objects.filter(qpv__in=qpvs).values("sessionrequest_id"))
-            | (names_none & Q(clsm__in=CLSM.objects.filter(qpvs__in=qpvs).values("pk")))
+            | (names_none & Q(clsm__in=clsms.values("pk")))
         )
 
     def inbox_order(self):

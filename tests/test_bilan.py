@@ -11,7 +11,7 @@ from evaluation.bilan import Scope, compute_bilan, compute_seasons, previous_sea
 from evaluation.models import Questionnaire, Response
 from evaluation.responses import Sheet, create_response, refresh_summaries
 from sessions_app.models import Structure
-from tests.factories import AwarenessSessionFactory, ParticipantFactory, SessionRequestFactory
+from tests.factories import AwarenessSessionFactory, CLSMFactory, ParticipantFactory, SessionRequestFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -353,14 +353,17 @@ def test_requests_of_a_territory_are_those_of_its_qpv_or_without_qpv_of_its_clsm
     SessionRequestFactory(clsm=clsm_a, qpv_codes=["QN01330M"])  # Bouches-du-Rhône (13), PACA (93)
     SessionRequestFactory(clsm=clsm_a, qpv_codes=["QN05971M", "QN05972M", "QN01330M"])  # both, once each
     SessionRequestFactory(clsm=clsm_b).qpvs.clear()  # its CLSM's perimeter: 13, 93
+    by_communes = CLSMFactory(name="CLSM de Marseille, par communes")
+    by_communes.communes.set(["13055"])  # a perimeter of communes only: Marseille
+    SessionRequestFactory(clsm=by_communes).qpvs.clear()
 
     def requests(**territory):
         return compute_bilan(Scope.build(**territory))["key_figures"]["sollicitations"]
 
-    assert (requests(region="32"), requests(region="93")) == (2, 3)
-    assert (requests(department="59"), requests(department="13")) == (2, 3)
+    assert (requests(region="32"), requests(region="93")) == (2, 4)
+    assert (requests(department="59"), requests(department="13")) == (2, 4)
     assert requests(region="11") == 0
-    assert requests() == 4
+    assert requests() == 5
 
 
 def test_a_finished_season_is_compared_with_the_whole_previous_one(programme, clsm_b):

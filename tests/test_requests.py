@@ -610,7 +610,12 @@ def test_the_age_limits_are_inclusive(login, claire, clsm_a, today):
 def test_a_request_without_qpv_is_found_in_its_clsm_region(login, claire, clsm_b):
     without_qpv = SessionRequestFactory(clsm=clsm_b)
     without_qpv.qpvs.clear()
-    assert listed(login(claire).get(url("request_list"), {"region": "93"})) == [without_qpv.reference]
+    by_communes = CLSMFactory(name="CLSM de Marseille, par communes")
+    by_communes.communes.set(["13055"])  # a perimeter of communes only
+    of_communes = SessionRequestFactory(clsm=by_communes)
+    of_communes.qpvs.clear()
+    found = listed(login(claire).get(url("request_list"), {"region": "93"}))
+    assert sorted(found) == sorted([without_qpv.reference, of_communes.reference])
 
 
 def test_the_inbox_results_are_an_htmx_fragment(login, claire, request_a):
