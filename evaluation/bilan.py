@@ -271,18 +271,19 @@ class HeldSource:
         return ctes, params
 
 
-def _held_source(held, *, territorial: bool = False, name: str = "h") -> HeldSource:
+def _held_source(held, *, territorial: bool = False, name: str = "h", shares: int = 1) -> HeldSource:
     """How the statement names the held sessions: a list of values for small scopes (in each part up to INLINE_IDS,
     else in a CTE); else the scope's own queryset (built from Scope.held_sessions, so its filters apply to every
     figure): its subquery in each part (a filter on the sessions' own columns costs less again than the planner's
     blind estimates of a CTE's rows: all seasons 238 ms in parts, 554 ms through a CTE), but for a `territorial`
     scope, whose sessions are found through their QPV (12 to 17 ms each time, about a dozen times a statement), the
     ids of the per-session CTE, computed once (région 11 of the national data: 286 → 143 ms)."""
-    # Within the backend's parameter limit (999 on SQLite builds that have it, none on PostgreSQL): the inline list
-    # is repeated in each part (about a dozen), the CTE's is written once.
+    # Within the backend's parameter limit (999 on SQLite builds that have it, none on PostgreSQL), which the
+    # statement's `shares` sources (a season and the season it is compared with) share: the inline list is repeated
+    # in each part (about a dozen), the CTE's is written once.
     connection = connections[held.db]
     max_params = connection.features.max_query_params
-    limit = SMALL_SCOPE if max_params is None else min(SMALL_SCOPE, max_params - 100)
+    limit = SMALL_SCOPE if max_params is None else min(SMALL_SCOPE, (max_params - 100) // shares)
     ids = list(held.order_by().values_list("pk", flat=True)[: limit + 1])
     columns = ", ".join(SESSION_COLUMNS)
     table = AwarenessSession._meta.db_table
@@ -388,11 +389,12 @@ def _figures(held, need_codes: list[str], *, territorial: bool = False, compared
     CTE's distinct values, and read through `h` the 292,500 item summaries of all seasons were joined row by row
     (68 → 216 ms)."""
     connection = connections[held.db]
-    source = _held_source(held, territorial=territorial)
+    shares = 1 if compared is None else 2
+    source = _held_source(held, territorial=territorial, shares=shares)
     held_sql, params = source.ids, source.ids_params
     sources = [source]
     if compared is not None:
-        sources.append(_held_source(compared, territorial=territorial, name="c"))
+        sources.append(_held_source(compared, territorial=territorial, name="c", shares=shares))
     ctes, prefix_params = [], []
     for each in sources:
         each_ctes, each_params = each.ctes(connection.vendor)
@@ -433,8 +435,8 @@ def _figures(held, need_codes: list[str], *, territorial: bool = False, compared
         "CROSS JOIN (SELECT 'd' AS level UNION ALL SELECT 'r') k) x GROUP BY x.key"
     )
     parts.append(
-        f"SELECT 'clsm_name', CAST(c.id AS TEXT), c.name, {padded('0', 1)} FROM {CLSM._meta.db_table} c "
-        "WHERE c.id IN (SELECT h.clsm_id FROM h)"
+        f"SELECT 'clsm_name', CAST(cl.id AS TEXT), cl.name, {padded('0', 1)} FROM {CLSM._meta.db_table} cl "
+        "WHERE cl.id IN (SELECT h.clsm_id FROM h)"
     )
     over_held(
         f"SELECT 'item', s.item_code, CAST(NULL AS TEXT), {padded('SUM(s.answers), SUM(s.total)', 2)} "

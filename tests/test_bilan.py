@@ -376,3 +376,47 @@ def test_a_finished_season_is_compared_with_the_whole_previous_one(programme, cl
     assert comparison["items"]["eng_investir"] == {"mean": 4.0, "answers": 1}
     assert comparison["differences"]["key_figures"] == {"sessions": -2, "qpv": -1, "participants": -11, "responses": -2}
     assert comparison["differences"]["means"] == {"sat_logistique": pytest.approx(1 - 11 / 3)}
+
+
+def test_a_season_and_its_compared_season_share_the_backends_parameter_limit(clsm_a, monkeypatch):
+    """Two lists of values in one statement (the season's sessions and the previous season's) stay within the
+    backend's parameter limit together: each takes half the room (999 on SQLite builds that have a limit)."""
+    from django.db import connection
+
+    from sessions_app.models import AwarenessSession
+
+    limit = 240  # room for 70 ids a list: 121 sessions a season are named by the scope's subquery instead
+    monkeypatch.setattr(connection.features, "max_query_params", limit)
+    AwarenessSession.objects.bulk_create(
+        AwarenessSession(
+            clsm=clsm_a,
+            date=day,
+            season=season,
+            reference=f"T-{season}-{n}",
+            status="realisee",
+            actual_attendance=3,
+            venue="Salle",
+        )
+        for season, day in (("2022-2023", date(2023, 3, 1)), ("2023-2024", date(2024, 3, 1)))
+        for n in range(121)
+    )
+    sizes = []
+
+    def record(execute, sql, params, many, context):
+        sizes.append(len(params or ()))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        data = compute_bilan(Scope.build(season="2023-2024"), today=date(2026, 1, 1))
+    assert max(sizes) <= limit
+    assert data["key_figures"]["participants"] == 363
+    assert data["comparison"]["key_figures"]["sessions"] == 121
+
+
+def test_a_held_session_without_attendance_nor_sign_in_rows_counts_no_participant(clsm_a):
+    AwarenessSessionFactory(clsm=clsm_a, date=date(2023, 3, 1), held=True, actual_attendance=None)
+    AwarenessSessionFactory(clsm=clsm_a, date=date(2024, 3, 1), held=True, actual_attendance=None)
+    data = compute_bilan(Scope.build(season="2023-2024"), today=date(2026, 1, 1))
+    assert (data["key_figures"]["sessions"], data["key_figures"]["participants"]) == (1, 0)
+    assert [row["participants"] for row in data["breakdown"]["regions"]] == [0]
+    assert data["comparison"]["key_figures"]["participants"] == 0
