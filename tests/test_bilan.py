@@ -363,6 +363,7 @@ def test_requests_of_a_territory_are_those_of_its_qpv_or_without_qpv_of_its_clsm
     assert (requests(region="32"), requests(region="93")) == (2, 4)
     assert (requests(department="59"), requests(department="13")) == (2, 4)
     assert requests(region="11") == 0
+    assert requests(region="") == 0  # outside any région: none of these, though three name no QPV
     assert requests() == 5
 
 
