@@ -421,3 +421,4 @@ def test_a_held_session_without_attendance_nor_sign_in_rows_counts_no_participan
     assert (data["key_figures"]["sessions"], data["key_figures"]["participants"]) == (1, 0)
     assert [row["participants"] for row in data["breakdown"]["regions"]] == [0]
     assert data["comparison"]["key_figures"]["participants"] == 0
+    assert [row["participants"] for row in compute_seasons(Scope.build())] == [0, 0]
