@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
+from django.core.management.base import BaseCommand
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -37,3 +38,24 @@ class SessionPersonalData:
     key: str
     holding: Callable[[], QuerySet]
     erase: Callable[[date], None]
+
+
+class PurgeCommand(BaseCommand):
+    """A management command that purges what has passed its retention period: a simulation by default, `--apply`
+    to act (`acts`: what it does then), and the period as an option (`period`: "months" or "days"; the project's
+    setting by default)."""
+
+    acts = "efface réellement"
+    period = "months"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--apply", action="store_true", help=f"{self.acts} (sinon : simulation)")
+        unit = {"months": "mois", "days": "jours"}[self.period]
+        parser.add_argument(
+            f"--{self.period}", type=int, help=f"durée de conservation en {unit} (défaut : réglage du projet)"
+        )
+
+    @staticmethod
+    def simulated(text: str, apply: bool) -> str:
+        """`text`, marked as a simulation unless the purge was applied."""
+        return text if apply else f"{text} (simulation, relancez avec --apply)"

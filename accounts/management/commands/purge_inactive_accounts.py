@@ -1,20 +1,16 @@
-from django.core.management.base import BaseCommand
 from django.utils.translation import ngettext
 
 from accounts.retention import purge_inactive_accounts
 from smdq.formatting import fr_date
+from smdq.retention import PurgeCommand
 
 
-class Command(BaseCommand):
+class Command(PurgeCommand):
     help = (
         "Efface les données personnelles (identifiant, nom, e-mail, organisme) des comptes désactivés depuis plus "
         "de 12 mois par défaut ; le compte reste, anonyme, pour que l'historique garde son auteur. "
         "Simulation par défaut ; --apply pour agir."
     )
-
-    def add_arguments(self, parser):
-        parser.add_argument("--apply", action="store_true", help="efface réellement (sinon : simulation)")
-        parser.add_argument("--months", type=int, help="durée de conservation en mois (défaut : réglage du projet)")
 
     def handle(self, *args, apply, months, **options):
         report = purge_inactive_accounts(months=months, apply=apply)
@@ -22,12 +18,9 @@ class Command(BaseCommand):
         if apply:
             accounts = ngettext("%(n)s compte anonymisé", "%(n)s comptes anonymisés", n)
         else:
-            accounts = ngettext(
-                "%(n)s compte à anonymiser (simulation, relancez avec --apply)",
-                "%(n)s comptes à anonymiser (simulation, relancez avec --apply)",
-                n,
-            )
-        self.stdout.write(f"Comptes désactivés jusqu'au {fr_date(report.limit.date())} : {accounts % {'n': n}}.")
+            accounts = ngettext("%(n)s compte à anonymiser", "%(n)s comptes à anonymiser", n)
+        accounts = self.simulated(accounts % {"n": n}, apply)
+        self.stdout.write(f"Comptes désactivés jusqu'au {fr_date(report.limit.date())} : {accounts}.")
         if report.undated:
             self.stdout.write(
                 ngettext("%(n)s compte désactivé", "%(n)s comptes désactivés", report.undated) % {"n": report.undated}
