@@ -11,6 +11,7 @@ from datetime import date
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Min
+from django.utils.translation import ngettext
 
 from evaluation.privacy import COMMENTS
 from sessions_app.privacy import PARTICIPANT_NAMES
@@ -25,6 +26,16 @@ class PurgeReport:
     participants: int
     comments: int
     applied: bool
+
+    def counts(self, number=str) -> str:
+        """« 3 participant·es avec nom ou e-mail, 1 commentaire libre », each number written by `number`."""
+        participants = ngettext(
+            "%(n)s participant·e avec nom ou e-mail", "%(n)s participant·es avec nom ou e-mail", self.participants
+        ) % {"n": number(self.participants)}
+        comments = ngettext("%(n)s commentaire libre", "%(n)s commentaires libres", self.comments) % {
+            "n": number(self.comments)
+        }
+        return f"{participants}, {comments}"
 
 
 def purge_personal_data(*, today: date | None = None, months: int | None = None, apply: bool = False) -> PurgeReport:

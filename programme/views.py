@@ -10,7 +10,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.access import session_work_required, staff_required
@@ -133,19 +132,13 @@ def personal_data_purge(request):
     (GET, what will go), then the purge (POST)."""
     if request.method == "POST":
         report = purge_personal_data(apply=True)
-        participants = ngettext(
-            "%(n)s participant·e avec nom ou e-mail", "%(n)s participant·es avec nom ou e-mail", report.participants
-        ) % {"n": fr_int(report.participants)}
-        comments = ngettext("%(n)s commentaire libre", "%(n)s commentaires libres", report.comments) % {
-            "n": fr_int(report.comments)
-        }
         messages.success(
             request,
             _(
-                "Données personnelles effacées pour les séances jusqu'au %(date)s : %(participants)s, "
-                "%(comments)s. Les chiffres du bilan sont inchangés."
+                "Données personnelles effacées pour les séances jusqu'au %(date)s : %(counts)s. Les chiffres du "
+                "bilan sont inchangés."
             )
-            % {"date": fr_date(report.limit), "participants": participants, "comments": comments},
+            % {"date": fr_date(report.limit), "counts": report.counts(fr_int)},
         )
         return redirect("personal_data")
     return render(request, "programme/personal_data_purge.html", {"report": purge_personal_data()})
