@@ -219,12 +219,6 @@ PARTICIPANT_COUNTS = (
 WIDTH = len(PARTICIPANT_COUNTS)  # figures per row of `_figures`
 
 
-def _held_ids(held):
-    """The held sessions of the scope as a subquery: every summary is read through it, so that a filter added to
-    the scope's session queryset (Scope.held_sessions) applies to every figure."""
-    return held.order_by().values("pk")
-
-
 # Up to this many held sessions (a session, a CLSM, a small territory), their ids are read once and every grouped read
 # takes them as a list of values, instead of re-running the scope's subquery in each part of the statement.
 SMALL_SCOPE = 500
@@ -297,7 +291,7 @@ def _held_source(held, *, territorial: bool = False, name: str = "h", shares: in
     sessions, sessions_params = held.order_by().values(*SESSION_COLUMNS).query.sql_with_params()
     if territorial:
         return HeldSource(name, f"SELECT {name}.id FROM {name}", [], sessions, list(sessions_params))
-    held_sql, params = _held_ids(held).query.sql_with_params()
+    held_sql, params = held.order_by().values("pk").query.sql_with_params()
     return HeldSource(name, held_sql, list(params), sessions, list(sessions_params))
 
 
