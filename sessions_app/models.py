@@ -106,8 +106,22 @@ class StatusTransitions:
     transition_refused = ""  # French message with %(from)s and %(to)s
     reason_field = None  # the model field that keeps the reason of the last change, if any
 
+    def _stored(self, field: str):
+        """`field` as the database holds it now, read into the object, the row locked until the transaction ends
+        (inside one): two people moving the same row at once cannot both move it from the same state, the second
+        sees the first one's move and is refused. Outside a transaction, read with no lock to hold."""
+        if self.pk is None:
+            return getattr(self, field)
+        rows = type(self)._base_manager.filter(pk=self.pk)
+        if transaction.get_connection(rows.db).in_atomic_block:
+            rows = rows.select_for_update()
+        stored = rows.values_list(field, flat=True).first()
+        if stored is not None:
+            setattr(self, field, stored)
+        return getattr(self, field)
+
     def _check_move(self, to_status):
-        if to_status not in self.TRANSITIONS[self.status]:
+        if to_status not in self.TRANSITIONS[self._stored("status")]:
             raise InvalidTransition(
                 self.transition_refused % {"from": self.get_status_display(), "to": self.Status(to_status).label}
             )
@@ -603,7 +617,7 @@ class AwarenessSession(StatusTransitions, models.Model):
         return self.mode == self.Mode.CENTRE or self.validation == self.Validation.VALIDATED
 
     def _move_validation(self, to, user, reason=""):
-        if not self.is_self_run or to not in self.VALIDATION_TRANSITIONS[self.validation]:
+        if not self.is_self_run or to not in self.VALIDATION_TRANSITIONS[self._stored("validation")]:
             raise InvalidTransition(
                 _("Les données d'une séance « %(from)s » ne peuvent pas passer à « %(to)s ».")
                 % {"from": self.get_validation_display(), "to": self.Validation(to).label}

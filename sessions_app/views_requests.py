@@ -147,12 +147,6 @@ def _render_detail(request, session_request, *, status=200, **forms):
     return render(request, "sessions_app/requests/request_detail.html", context, status=status)
 
 
-def _locked(session_request) -> SessionRequest:
-    """The request's row, locked until the end of the transaction, so that two people answering it at the
-    same time cannot both move it (the second one gets « ne peut pas passer à … »)."""
-    return SessionRequest.objects.select_for_update().get(pk=session_request.pk)
-
-
 @require_safe
 @role_required(*REQUEST_ROLES)
 def request_detail(request, pk):
@@ -165,7 +159,6 @@ def request_review(request, pk):
     session_request = get_request_for_user(request.user, pk, write=True, roles=STAFF_ROLES)
     try:
         with transaction.atomic():
-            session_request = _locked(session_request)
             session_request.start_review(request.user)
     except InvalidTransition as error:
         messages.error(request, " ".join(error.messages))
@@ -197,7 +190,6 @@ def request_accept(request, pk):
         if form.is_valid():
             try:
                 with transaction.atomic():
-                    session_request = _locked(session_request)
                     session = session_request.accept(request.user, **form.session_fields())
                     session.animators.set(form.cleaned_data["animators"])
             except InvalidTransition as error:
@@ -238,7 +230,6 @@ def request_decline(request, pk):
         reason = form.cleaned_data["reason"]
         try:
             with transaction.atomic():
-                session_request = _locked(session_request)
                 session_request.decline(request.user, reason)
         except InvalidTransition as error:
             # An open request refuses only a blank reason; a closed one refuses any answer.
@@ -263,7 +254,6 @@ def request_withdraw(request, pk):
         reason = form.cleaned_data["reason"]
         try:
             with transaction.atomic():
-                session_request = _locked(session_request)
                 session_request.withdraw(request.user, reason)
         except InvalidTransition as error:
             form.add_error(None, error)

@@ -1,0 +1,55 @@
+"""Two people moving the same session or request at once, through the whole HTTP stack (one thread, one database
+connection each), on PostgreSQL: the row is locked while it moves (StatusTransitions._stored), so it moves once and
+the others are refused, with no server error. PostgreSQL only; in CI (CI=true) it must run, never skip."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from sessions_app.models import AwarenessSessionChange, SessionRequestChange
+from tests.factories import AwarenessSessionFactory, SessionRequestFactory
+from tests.test_concurrent_answers import _require_postgresql, in_parallel
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+PEOPLE = 8
+
+
+def _posts(user, url, forms):
+    """One task per form: log in, wait for the others, post it; the response's status code."""
+
+    def task(data):
+        def run(barrier):
+            client = Client(raise_request_exception=False)
+            client.force_login(user)
+            barrier.wait()
+            return client.post(url, data).status_code
+
+        return run
+
+    return in_parallel([task(data) for data in forms])
+
+
+def test_a_postponed_session_replanned_by_several_people_at_once_moves_once(claire, clsm_a):
+    _require_postgresql()
+    for round_ in range(3):
+        session = AwarenessSessionFactory(clsm=clsm_a, status="reportee", date=date(2026, 3, 2 + round_))
+        url = reverse("sessions_app:session_transition", args=[session.pk])
+        days = [date(2027, 2, 1) + timedelta(days=n) for n in range(PEOPLE)]
+        forms = [{"action": "replan", "new_date": day.isoformat(), "new_time": "09:00"} for day in days]
+        assert _posts(claire, url, forms) == [302] * PEOPLE
+        moves = AwarenessSessionChange.objects.filter(session=session, from_status="reportee", to_status="planifiee")
+        assert moves.count() == 1
+        session.refresh_from_db()
+        assert (session.status, session.date in days) == ("planifiee", True)
+
+
+def test_a_request_put_under_review_by_several_people_at_once_moves_once(claire, clsm_a):
+    _require_postgresql()
+    for _round in range(3):
+        request = SessionRequestFactory(clsm=clsm_a)
+        url = reverse("sessions_app:request_review", args=[request.pk])
+        assert _posts(claire, url, [{}] * PEOPLE) == [302] * PEOPLE
+        assert SessionRequestChange.objects.filter(request=request, to_status="en_etude").count() == 1
