@@ -6,8 +6,9 @@ same run, their ratio and the real number of SQL queries, counted with a connect
 
 Floors:
 - bilan of a scope: the bare SQL the issue names, on the same database and scope: the 13 means and answer counts
-  (item summaries of the scope's held sessions) plus one grouped participant-profile query over the scope's
-  sign-in rows, both through a cursor (no ORM);
+  (item summaries of the scope's held sessions, read by the engine's faster path: the covering index for a period
+  of a year at most) plus one grouped participant-profile query over the scope's sign-in rows, both through a
+  cursor (no ORM);
 - dashboard and PDF: the bilan floor of the same scope (what the page cannot do without).
 « One season » is the latest full season (ended before today), never the current, partial one.
 """
@@ -55,9 +56,12 @@ def line(name: str, value: float, floor: float, queries: int, floor_queries: int
 
 def floor_statements(scope: Scope) -> list[tuple[str, list]]:
     held_sql, held_params = scope.held_sessions().values("pk").query.sql_with_params()
+    # The item sums read as the engine reads them, by the faster of its two paths: looked up in the covering index
+    # with the held ids as one array for a period of a year at most (a national season: 24 → 12 ms), else hashed.
+    sessions = f"= ANY(ARRAY({held_sql}))" if scope.within_a_year else f"IN ({held_sql})"
     means = (
         "SELECT s.item_code, SUM(s.total)::float / NULLIF(SUM(s.answers), 0), SUM(s.answers) "
-        f"FROM evaluation_sessionitemsummary s WHERE s.session_id IN ({held_sql}) GROUP BY s.item_code"
+        f"FROM evaluation_sessionitemsummary s WHERE s.session_id {sessions} GROUP BY s.item_code"
     )
     profile = (
         "SELECT p.gender, p.profile, p.lives_in_qpv, p.acts_in_qpv, COUNT(*) FROM sessions_app_participant p "

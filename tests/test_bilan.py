@@ -2,10 +2,12 @@
 
 import io
 import json
+import os
 from datetime import date
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Count
 
 from evaluation.bilan import Scope, compute_bilan, compute_seasons, previous_season
 from evaluation.models import Questionnaire, Response
@@ -314,6 +316,83 @@ def test_each_way_of_naming_the_held_sessions_counts_them_all_at_its_bounds(clsm
         AwarenessSessionFactory(clsm=clsm_a, date=date(2023, 3, count), held=True, actual_attendance=2)
         figures = compute_bilan(Scope.build())["key_figures"]
         assert (figures["sessions"], figures["participants"]) == (count, 2 * count)
+
+
+def _bilan_statement(scope) -> str:
+    from django.db import connection
+
+    statements = []
+
+    def capture(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        compute_bilan(scope)
+    return next(sql for sql in statements if sql.startswith("WITH "))
+
+
+@pytest.mark.parametrize(
+    "filters, array",
+    [
+        ({"season": "2023-2024"}, True),  # and its compared season
+        ({"year": "2023"}, True),
+        ({"season": "2023-2024", "region": "32"}, True),
+        ({"date_from": date(2019, 9, 1), "date_to": date(2024, 8, 31)}, False),
+        ({}, False),
+        ({"region": "32"}, False),
+    ],
+    ids=["season", "year", "season of a région", "five years", "all", "région"],
+)
+def test_a_period_of_a_year_looks_its_sessions_up_in_the_summaries_indexes(programme, monkeypatch, filters, array):
+    """On PostgreSQL, the held sessions of a year at most are one array that the summaries' indexes are looked up
+    with; longer periods keep `IN`, which hashes them against a full read (the planner takes an array for a few ids:
+    all seasons' 22,500 made the item sums 57 → 80 ms). SQLite has no arrays."""
+    from django.db import connection
+
+    from evaluation import bilan
+
+    monkeypatch.setattr(bilan, "INLINE_IDS", 0)  # as at the national scale: more sessions than a list of values
+    monkeypatch.setattr(bilan, "SMALL_SCOPE", 0)
+    statement = _bilan_statement(Scope.build(**filters))
+    expected = array and connection.vendor == "postgresql"
+    items = "FROM evaluation_sessionitemsummary s WHERE s.session_id "  # the season's, and its compared season's
+    parts = 2 if "season" in filters else 1
+    assert statement.count(items + "= ANY(ARRAY(") == (parts if expected else 0)
+    assert statement.count(items + "IN (") == (0 if expected else parts)
+
+
+def _plan(sql: str, params: list) -> str:
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        # As on a large table whose pages are all visible (a test cannot VACUUM): the index alone if it serves.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_a_periods_item_sums_and_requests_are_read_from_indexes_alone(programme):
+    """A season's item sums (looked up by session) and its requests per CLSM are read from covering indexes, never
+    from the tables (PostgreSQL; a national season: items 24 → 12 ms, requests 8.4 → 1.6 ms)."""
+    from django.db import connection
+
+    from evaluation.models import SessionItemSummary
+
+    if connection.vendor != "postgresql":
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("En CI, ce test se lance sur PostgreSQL (DATABASE_URL=postgres://…)")
+        pytest.skip("les plans de PostgreSQL")
+    items = (
+        f"SELECT s.item_code, SUM(s.answers), SUM(s.total) FROM {SessionItemSummary._meta.db_table} s "
+        "WHERE s.session_id = ANY(ARRAY[%s, %s]) GROUP BY s.item_code"
+    )
+    assert "Index Only Scan using one_summary_per_session_item" in _plan(items, [1, 2])
+    requests = Scope.build(season="2022-2023").requests().order_by().values_list("clsm_id").annotate(n=Count("*"))
+    sql, params = requests.query.sql_with_params()
+    assert "Index Only Scan using request_period_clsm" in _plan(sql, list(params))
+    assert compute_bilan(Scope.build(season="2022-2023"))["key_figures"]["sollicitations"] == 1
 
 
 def test_the_list_of_values_stays_within_the_backends_parameter_limit():
