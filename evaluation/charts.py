@@ -106,6 +106,34 @@ _REFERENCE = re.compile(r'(?:url\(#|xlink:href="#)([^")]+)')
 _ID = re.compile(r'\s+id="([^"]*)"')
 _VIEWBOX = re.compile(r'viewBox="([^"]*)"')
 _GROUP_WITH_TOOLTIP = re.compile(r'<g id="tip-([^"]*)">')
+_GROUP_TAG = re.compile(r"<g\b[^>]*>|</g>")
+
+
+def _without_bare_groups(svg: str) -> str:
+    """`svg` without the groups that have no attribute: matplotlib wraps every artist in one, half the
+    elements of a chart, which change nothing drawn but that a browser and the PDF's layout (its styles computed
+    for every element) pay for."""
+    opened, dropped = [], []
+    for tag in _GROUP_TAG.finditer(svg):
+        if tag.group().endswith("/>"):  # empty: nothing to keep if bare
+            if tag.group() == "<g/>":
+                dropped.append(tag.span())
+        elif tag.group() == "</g>":
+            if opened.pop():
+                dropped.append(tag.span())
+        else:
+            bare = tag.group() == "<g>"
+            opened.append(bare)
+            if bare:
+                dropped.append(tag.span())
+    kept, position = [], 0
+    for start, end in sorted(dropped):
+        kept.append(svg[position:start])
+        position = end
+    kept.append(svg[position:])
+    return "".join(kept)
+
+
 _USE = re.compile(r"<use [^>]*>")
 _STYLE = re.compile(r' style="([^"]*)"')
 # Every property matplotlib writes in style="" has an SVG presentation attribute: as attributes, WeasyPrint
@@ -205,7 +233,7 @@ def _finish(
     # matplotlib names every group (figure_1, patch_3…): in a page holding several charts those ids would
     # repeat. Keep only the ids something refers to, prefixed with this chart's fingerprint.
     referenced = set(_REFERENCE.findall(svg))
-    svg = _ID.sub(lambda m: m.group(0) if m.group(1) in referenced else "", svg)
+    svg = _without_bare_groups(_ID.sub(lambda m: m.group(0) if m.group(1) in referenced else "", svg))
     prefix = "c" + hashlib.sha256(svg.encode()).hexdigest()[:8] + "-"
     svg = _ID.sub(lambda m: f' id="{prefix}{m.group(1)}"', svg)
     svg = _REFERENCE.sub(lambda m: m.group(0).replace("#", "#" + prefix), svg)
@@ -657,38 +685,16 @@ def _merged_dots(points: np.ndarray, extent, aspect: float, box_height: float) -
     return points[np.sort(first)]
 
 
-# A circle as four cubic Bézier arcs (the usual 0.5523 handle length): a dot costs one « M », four « C ».
-_KAPPA = 0.5523
-_CIRCLE = np.array(
-    [
-        (1, 0),
-        (1, _KAPPA),
-        (_KAPPA, 1),
-        (0, 1),
-        (-_KAPPA, 1),
-        (-1, _KAPPA),
-        (-1, 0),
-        (-1, -_KAPPA),
-        (-_KAPPA, -1),
-        (0, -1),
-        (_KAPPA, -1),
-        (1, -_KAPPA),
-        (1, 0),
-        (0, 0),
-    ]
-)
-_CIRCLE_CODES = [Path.MOVETO] + [Path.CURVE4] * 12 + [Path.CLOSEPOLY]
-
-
-def _dots_path(points: np.ndarray, extent, aspect: float, box_height: float):
-    """The dots of a pane as one compound path, in the pane's data coordinates (round on paper whatever the
-    pane's aspect): one SVG element instead of one per dot, which the PDF's layout reads much faster."""
+def _dots_path(points: np.ndarray):
+    """The dots of a pane as one compound path of zero-length segments, drawn with round caps (a dot the width of
+    the line, round on paper whatever the pane's aspect, in PDF as in SVG): 4 numbers a dot where a circle of four
+    Bézier arcs takes 26 (a national map: 29,650 → 10,600 numbers, which WeasyPrint parses and draws one by one)."""
     if not len(points):
         return None
-    per_degree = box_height * 72 / (extent[3] - extent[2])
-    radius = np.array([aspect, 1.0]) * (DOT / 2) / per_degree
-    vertices = (points[:, None, :] + _CIRCLE[None, :, :] * radius).reshape(-1, 2)
-    return Path(vertices, _CIRCLE_CODES * len(points))
+    vertices = np.repeat(points, 2, axis=0)
+    path = Path(vertices, [Path.MOVETO, Path.LINETO] * len(points))
+    path.should_simplify = False  # matplotlib would drop the segments as too short to see
+    return path
 
 
 def france_map(departments: list[dict], qpv_points: list[tuple[float, float]]) -> str:
@@ -746,9 +752,11 @@ def france_map(departments: list[dict], qpv_points: list[tuple[float, float]]) -
         x0, x1, y0, y1 = extent
         inside = (points[:, 0] >= x0) & (points[:, 0] <= x1) & (points[:, 1] >= y0) & (points[:, 1] <= y1)
         shown[inside] = True
-        dots = _dots_path(_merged_dots(points[inside], extent, aspect, box_height), extent, aspect, box_height)
+        dots = _dots_path(_merged_dots(points[inside], extent, aspect, box_height))
         if dots is not None:
-            ax.add_artist(PathPatch(dots, facecolor=INK, edgecolor="white", linewidth=DOT_STYLE["mew"]))
+            # A white ring under the dots, then the dots: each dot stands out from the greys and the borders.
+            for colour, width in (("white", DOT + 2 * DOT_STYLE["mew"]), (INK, DOT)):
+                ax.add_artist(PathPatch(dots, fill=False, edgecolor=colour, linewidth=width, capstyle="round"))
         if title:
             ax.set_title(title, fontsize=FONT_SIZE, pad=3)
         return ax

@@ -103,6 +103,20 @@ def assert_inline_svg(svg: str, title_words: str):
     assert len(ids) == len(set(ids))
     assert set(re.findall(r'(?:url\(#|href="#)([^")]+)', svg)) <= set(ids)
     assert texts(svg) and svg.count("<text ") == svg.count("font-family=\"'DejaVu Sans', Verdana, sans-serif\"")
+    assert not root.iter(f"{SVG}g") or all(group.attrib for group in root.iter(f"{SVG}g"))  # no bare group
+
+
+def test_bare_groups_go_and_their_content_stays():
+    """matplotlib wraps every artist in a group: those without attributes are dropped (half a chart's elements,
+    which change nothing drawn), nested or empty, and their content kept in place."""
+    svg = (
+        '<svg><g><g clip-path="url(#a)"><g><path d="M 0 0"/></g><g/></g><text>A</text></g>'
+        '<g class="departement"><title>Nord</title><g><path d="M 1 1"/></g></g></svg>'
+    )
+    assert charts._without_bare_groups(svg) == (
+        '<svg><g clip-path="url(#a)"><path d="M 0 0"/></g><text>A</text>'
+        '<g class="departement"><title>Nord</title><path d="M 1 1"/></g></svg>'
+    )
 
 
 def assert_black_and_white(svg: str):
@@ -247,9 +261,17 @@ def test_france_map_fills_departments_and_draws_the_qpv():
     assert {"Guadeloupe", "Martinique", "Guyane", "La Réunion", "Mayotte", "Paris et petite couronne"} <= set(words)
     assert {"Séances par département", "aucune séance", "1", "2", "3 à 5", "6 à 12", "QPV couvert"} <= set(words)
     assert "+ 1 QPV dans les collectivités d'outre-mer" in words  # Papeete
-    # Lille, Marseille and Saint-Denis (La Réunion) as dots, drawn as one path a pane; the legend's as a marker.
-    dots = re.findall(r'<path d="([^"]+)"[^>]*fill="#1a1a1a" stroke="#ffffff"', svg)
-    assert len(dots) == 2 and sum(d.count("M ") for d in dots) == 3
+
+    # Lille, Marseille and Saint-Denis (La Réunion) as dots: one path a pane of zero-length segments drawn with round
+    # caps, over the same path in white, wider (the ring); the legend's as a marker.
+    def dots(colour, width):
+        pattern = f'<path d="([^"]+)"[^>]*fill="none" stroke="{colour}" stroke-width="{width}"[^>]*round'
+        return re.findall(pattern, svg)
+
+    ink, rings = dots("#1a1a1a", "3"), dots("#ffffff", "3.8")
+    assert len(ink) == 2 and ink == rings
+    segments = re.findall(r"M ([\d.]+ [\d.]+) L ([\d.]+ [\d.]+)", " ".join(ink))
+    assert len(segments) == 3 and all(start == end for start, end in segments)
     dot = re.search(r'<path id="([^"]+)" d="M 0 1\.\d', svg).group(1)
     assert svg.count(f'href="#{dot}"') == 1
     assert "<title>Nord (59) : 12 séances</title>" in svg and "<title>Seine-Saint-Denis (93) : 1 séance</title>" in svg
