@@ -48,7 +48,7 @@ def test_login_records_are_kept_30_days(alice, bob, password):
     assert (AccessAttempt.objects.count(), AccessLog.objects.count(), Session.objects.count()) == (2, 2, 2)
 
     out = command("purge_login_records")
-    assert "1 tentative(s) bloquante(s), 1 connexion(s), 1 échec(s) ; 1 session(s) expirée(s)" in out
+    assert "1 tentative bloquante, 1 connexion, 1 échec ; 1 session expirée" in out
     assert "simulation" in out
     assert (AccessAttempt.objects.count(), AccessLog.objects.count(), AccessFailureLog.objects.count()) == (2, 2, 1)
 
@@ -59,6 +59,11 @@ def test_login_records_are_kept_30_days(alice, bob, password):
     assert not AccessFailureLog.objects.exists()
     assert Session.objects.count() == 1
     assert purge_login_records(apply=True).attempts == 0  # nothing more to do
+    assert "0 tentative bloquante, 0 connexion, 0 échec ; 0 session expirée" in command("purge_login_records")
+    AccessLog.objects.update(attempt_time=old)
+    AccessFailureLog.objects.bulk_create(AccessFailureLog(username="bob", attempt_time=old) for _ in range(3))
+    AccessFailureLog.objects.update(attempt_time=old)
+    assert "0 tentative bloquante, 1 connexion, 3 échecs ; 0 session expirée" in command("purge_login_records")
 
 
 def test_login_records_retention_follows_the_setting(alice, settings):

@@ -1,3 +1,5 @@
+from django.utils.translation import ngettext
+
 from accounts.retention import purge_login_records
 from smdq.formatting import fr_date
 from smdq.retention import PurgeCommand
@@ -13,8 +15,12 @@ class Command(PurgeCommand):
     def handle(self, *args, apply, days, **options):
         report = purge_login_records(days=days, apply=apply)
         erased = self.simulated("effacé·es" if apply else "à effacer", apply)
+        attempts = ngettext("%(n)s tentative bloquante", "%(n)s tentatives bloquantes", report.attempts)
+        logins = ngettext("%(n)s connexion", "%(n)s connexions", report.logins)
+        failures = ngettext("%(n)s échec", "%(n)s échecs", report.failures)
+        sessions = ngettext("%(n)s session expirée", "%(n)s sessions expirées", report.sessions)
         self.stdout.write(
-            f"Traces de connexion d'avant le {fr_date(report.limit.date())} : {report.attempts} tentative(s) "
-            f"bloquante(s), {report.logins} connexion(s), {report.failures} échec(s) ; {report.sessions} "
-            f"session(s) expirée(s) ; {erased}."
+            f"Traces de connexion d'avant le {fr_date(report.limit.date())} : "
+            f"{attempts % {'n': report.attempts}}, {logins % {'n': report.logins}}, "
+            f"{failures % {'n': report.failures}} ; {sessions % {'n': report.sessions}} ; {erased}."
         )
