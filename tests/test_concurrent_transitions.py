@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from sessions_app.models import AwarenessSessionChange, SessionRequestChange
+from sessions_app.models import AwarenessSessionChange, SessionRequestChange, SessionValidationChange
 from tests.factories import AwarenessSessionFactory, SessionRequestFactory
 from tests.test_concurrent_answers import _require_postgresql, in_parallel
 
@@ -53,3 +53,19 @@ def test_a_request_put_under_review_by_several_people_at_once_moves_once(claire,
         url = reverse("sessions_app:request_review", args=[request.pk])
         assert _posts(claire, url, [{}] * PEOPLE) == [302] * PEOPLE
         assert SessionRequestChange.objects.filter(request=request, to_status="en_etude").count() == 1
+
+
+def test_a_self_run_session_validated_or_sent_again_by_several_people_at_once_moves_once(claire, alice, clsm_a):
+    """Validation moves lock the row the same way: eight validations of one session waiting for it record one move,
+    and eight resubmissions of a session sent back, one."""
+    _require_postgresql()
+    for _round in range(3):
+        session = AwarenessSessionFactory(clsm=clsm_a, self_run=True, held=True)
+        url = reverse("sessions_app:session_validation", args=[session.pk])
+        assert _posts(claire, url, [{"action": "validate"}] * PEOPLE) == [302] * PEOPLE
+        assert SessionValidationChange.objects.filter(session=session, to_status="validee").count() == 1
+        session.refresh_from_db()
+        session.send_back(claire, "Feuille 3 illisible")
+        assert _posts(alice, url, [{"action": "resubmit"}] * PEOPLE) == [302] * PEOPLE
+        resubmitted = SessionValidationChange.objects.filter(session=session, from_status="renvoyee")
+        assert list(resubmitted.values_list("to_status", flat=True)) == ["en_attente"]
