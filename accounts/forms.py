@@ -1,5 +1,9 @@
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
+
+from smdq.mail import send_email_later
 
 
 class LoginForm(AuthenticationForm):
@@ -13,3 +17,20 @@ class LoginForm(AuthenticationForm):
         self.fields["username"].label = _("Identifiant")
         self.fields["username"].widget.attrs.update({"autocomplete": "username", "autofocus": True})
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Django's form, whose e-mail leaves through the worker like every other (`smdq.mail.send_email_later`): a
+    slow or unreachable mail server neither holds a web worker nor loses the message, retried with backoff. The
+    page says the same whether or not the address has an account."""
+
+    def send_mail(
+        self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
+    ):
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())  # a subject has one line
+        message = EmailMultiAlternatives(
+            subject, render_to_string(email_template_name, context), from_email, [to_email]
+        )
+        if html_email_template_name is not None:
+            message.attach_alternative(render_to_string(html_email_template_name, context), "text/html")
+        send_email_later(message)

@@ -2,7 +2,8 @@
 is committed, and a failing mail server never breaks a page nor undoes the change.
 
 The message is handed to the task queue (`smdq.tasks.send_email`), whose worker sends it and retries with backoff
-while the mail server refuses or cannot be reached. Password-reset e-mails stay synchronous (Django's form).
+while the mail server refuses or cannot be reached; the password-reset e-mail too
+(`accounts.forms.QueuedPasswordResetForm`).
 
 Also the e-mail back-end of a server that sends no e-mail (EMAIL_URL=none, see smdq/env.py)."""
 

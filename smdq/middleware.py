@@ -4,6 +4,7 @@ from urllib.parse import unquote_to_bytes
 from django.conf import settings
 from django.db import connections
 from django.http import HttpResponseBadRequest
+from django.urls import Resolver404, resolve
 
 from smdq.net import is_trusted_proxy
 
@@ -20,15 +21,30 @@ def _refuse_writes(execute, sql, params, many, context):
     return execute(sql, params, many, context)
 
 
+def writes_on_get(view):
+    """Marks a view whose GET writes by design, which ReadOnlyGetMiddleware lets through: only Django's own
+    password-reset link, which keeps its token in the session (a write) and redirects, so that the token leaves
+    the address bar before the page can leak it."""
+    view.writes_on_get = True
+    return view
+
+
 class ReadOnlyGetMiddleware:
     """GET and HEAD never write to the database (the rule les-emplois enforces): a write during one is a bug,
-    made loud in development and tests (ENFORCE_READ_ONLY_GET, on when DEBUG is)."""
+    made loud in development and tests (ENFORCE_READ_ONLY_GET, on when DEBUG is). Views marked `writes_on_get`
+    are let through."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         if request.method not in ("GET", "HEAD") or not settings.ENFORCE_READ_ONLY_GET:
+            return self.get_response(request)
+        try:
+            view = resolve(request.path_info).func
+        except Resolver404:
+            view = None
+        if getattr(view, "writes_on_get", False):
             return self.get_response(request)
         wrappers = [connection.execute_wrapper(_refuse_writes) for connection in connections.all()]
         for wrapper in wrappers:

@@ -1,3 +1,5 @@
+import smtplib
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -43,6 +45,20 @@ def test_password_reset_sends_a_french_email(client, alice):
     assert message.to == [alice.email]
     assert "Réinitialisation de votre mot de passe" in message.subject
     assert "/comptes/mot-de-passe/reinitialiser/" in message.body
+
+
+def test_password_reset_waits_in_the_queue_while_the_mail_server_is_down(client, alice, monkeypatch):
+    """The e-mail goes through the worker: a mail server that refuses neither breaks the page nor loses it."""
+    from huey.contrib.djhuey import HUEY
+
+    def refuse(*args, **kwargs):
+        raise smtplib.SMTPException("serveur injoignable")
+
+    monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", refuse)
+    response = client.post(reverse("password_reset"), {"email": alice.email})
+    assert response.status_code == 302 and response["Location"] == reverse("password_reset_done")
+    [retry] = [task for task in HUEY.scheduled() if task.name == "send_email"]
+    assert retry.args[0]["to"] == [alice.email] and "Réinitialisation" in retry.args[0]["subject"]
 
 
 def test_anonymous_is_sent_to_login(client):

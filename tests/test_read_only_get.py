@@ -4,7 +4,7 @@ from django.http import HttpResponse
 from django.test import RequestFactory, override_settings
 from django.urls import path
 
-from smdq.middleware import ReadOnlyGetError, ReadOnlyGetMiddleware
+from smdq.middleware import ReadOnlyGetError, ReadOnlyGetMiddleware, writes_on_get
 from territories.models import CLSM
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,10 @@ def test_the_rule_is_on_in_tests(settings):
     assert settings.ENFORCE_READ_ONLY_GET
 
 
-urlpatterns = [path("ecrit/", writing_view)]
+urlpatterns = [
+    path("ecrit/", writing_view),
+    path("ecrit-par-choix/", writes_on_get(lambda request: writing_view(request))),
+]
 
 
 @pytest.mark.urls(__name__)
@@ -46,6 +49,27 @@ def test_the_middleware_is_installed_in_the_stack(client):
         client.get("/ecrit/")
     assert not CLSM.objects.exists()
     assert client.post("/ecrit/").status_code == 200
+    assert client.get("/ecrit-par-choix/").status_code == 200  # a view marked writes_on_get
+    assert CLSM.objects.count() == 2
+
+
+def test_the_password_reset_link_writes_its_token_in_the_session_and_sets_the_password(client, alice):
+    """Django's reset link keeps its token in the session (a GET that writes, marked `writes_on_get`) and redirects
+    to the form; the new password then logs in."""
+    import re
+
+    from django.core import mail
+    from django.urls import reverse
+
+    client.post(reverse("password_reset"), {"email": alice.email})
+    link = re.search(r"https?://\S+/comptes/mot-de-passe/reinitialiser/\S+/", mail.outbox[0].body).group()
+    form = client.get(link, follow=True)
+    assert form.status_code == 200 and "new_password1" in form.content.decode()
+    password = "Une phrase de passe toute neuve 42"
+    done = client.post(form.redirect_chain[-1][0], {"new_password1": password, "new_password2": password})
+    assert done.status_code == 302 and done["Location"] == reverse("password_reset_complete")
+    alice.refresh_from_db()
+    assert alice.check_password(password)
 
 
 def test_a_long_flash_message_does_not_make_the_next_page_write(login, claire, session_a):
