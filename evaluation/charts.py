@@ -754,8 +754,10 @@ def france_map(departments: list[dict], qpv_points: list[tuple[float, float]]) -
         shown[inside] = True
         dots = _dots_path(_merged_dots(points[inside], extent, aspect, box_height))
         if dots is not None:
-            # A white ring under the dots, then the dots: each dot stands out from the greys and the borders.
-            for colour, width in (("white", DOT + 2 * DOT_STYLE["mew"]), (INK, DOT)):
+            # A white ring under the dots, then the dots: each dot stands out from the greys and the borders. The
+            # legend's marker (DOT_STYLE) strokes its edge across the dot's outline: the same sizes here.
+            edge = DOT_STYLE["mew"]
+            for colour, width in (("white", DOT + edge), (INK, DOT - edge)):
                 ax.add_artist(PathPatch(dots, fill=False, edgecolor=colour, linewidth=width, capstyle="round"))
         if title:
             ax.set_title(title, fontsize=FONT_SIZE, pad=3)

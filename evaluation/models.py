@@ -195,7 +195,7 @@ class Need(models.Model):
 class SessionItemSummary(models.Model):
     """Per session and item code: how many answered and the sum of their values (see module docstring)."""
 
-    # No index of its own: the unique constraint's, which starts with the session, serves every lookup.
+    # No index of its own: the unique constraint's, which starts with the session, serves every lookup by session.
     session = models.ForeignKey(
         AwarenessSession, on_delete=models.CASCADE, related_name="item_summaries", db_index=False
     )
@@ -206,12 +206,12 @@ class SessionItemSummary(models.Model):
     class Meta:
         verbose_name = _("synthèse par séance et question")
         verbose_name_plural = _("synthèses par séance et question")
-        constraints = [
-            # Covering (PostgreSQL): a season's bilan reads its sessions' sums from the index alone, looked up by
-            # session (evaluation.bilan, HeldSource.where: a national season's items 24 → 12 ms).
-            models.UniqueConstraint(
-                fields=["session", "item_code"], include=["answers", "total"], name="one_summary_per_session_item"
-            )
+        constraints = [models.UniqueConstraint(fields=["session", "item_code"], name="one_summary_per_session_item")]
+        indexes = [
+            # Covering: a season's bilan reads its sessions' sums from the index alone, looked up by session
+            # (evaluation.bilan, HeldSource.where: a national season's items 24 → 12 ms on PostgreSQL). Key columns,
+            # not INCLUDE, which SQLite does not have (it would drop the index, and with a constraint the uniqueness).
+            models.Index(fields=["session", "item_code", "answers", "total"], name="item_summary_sums"),
         ]
 
     def __str__(self):

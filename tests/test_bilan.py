@@ -388,11 +388,22 @@ def test_a_periods_item_sums_and_requests_are_read_from_indexes_alone(programme)
         f"SELECT s.item_code, SUM(s.answers), SUM(s.total) FROM {SessionItemSummary._meta.db_table} s "
         "WHERE s.session_id = ANY(ARRAY[%s, %s]) GROUP BY s.item_code"
     )
-    assert "Index Only Scan using one_summary_per_session_item" in _plan(items, [1, 2])
+    assert "Index Only Scan using item_summary_sums" in _plan(items, [1, 2])
     requests = Scope.build(season="2022-2023").requests().order_by().values_list("clsm_id").annotate(n=Count("*"))
     sql, params = requests.query.sql_with_params()
     assert "Index Only Scan using request_period_clsm" in _plan(sql, list(params))
     assert compute_bilan(Scope.build(season="2022-2023"))["key_figures"]["sollicitations"] == 1
+
+
+def test_one_item_summary_per_session_and_item_on_every_backend(programme):
+    """The unique constraint holds on SQLite too (one with INCLUDE columns would be dropped there, silently)."""
+    from django.db import IntegrityError, transaction
+
+    from evaluation.models import SessionItemSummary
+
+    summary = SessionItemSummary.objects.first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SessionItemSummary.objects.create(session=summary.session, item_code=summary.item_code, answers=1, total=4)
 
 
 def test_the_list_of_values_stays_within_the_backends_parameter_limit():
