@@ -235,6 +235,21 @@ INLINE_IDS = 16
 SESSION_COLUMNS = ("id", "clsm_id", "mode", "actual_attendance", "validation")
 
 
+# Per held session `a`, joined with its summaries (`_with_summaries`): the contract's participants_presents, or the
+# number of sign-in rows where it is blank, and its responses.
+SESSION_PARTICIPANTS = "COALESCE(a.actual_attendance, ps.rows, 0)"
+SESSION_RESPONSES = "COALESCE(ss.responses, 0)"
+
+
+def _with_summaries(sessions_sql: str) -> str:
+    """FROM clause: the sessions of `sessions_sql` as `a`, with their participant (`ps`) and response (`ss`)
+    summaries, which a session without sign-in rows or responses has not."""
+    return (
+        f"({sessions_sql}) a LEFT JOIN {SessionParticipantSummary._meta.db_table} ps ON ps.session_id = a.id "
+        f"LEFT JOIN {SessionSummary._meta.db_table} ss ON ss.session_id = a.id"
+    )
+
+
 @dataclass(frozen=True)
 class HeldSource:
     """How a bilan statement names the held sessions of a period (see _held_source)."""
@@ -258,18 +273,14 @@ class HeldSource:
     def ctes(self, vendor: str) -> tuple[list[str], list]:
         """The common table expressions of the statement for these sessions, and their parameters: the list of
         values if any, then the per-session CTE (id, clsm_id, mode, participants, responses, waiting), where
-        participants are the contract's participants_presents, or the number of sign-in rows where it is blank, and
-        waiting 1 for a self-run session not validated yet."""
+        waiting is 1 for a self-run session not validated yet."""
         ctes, params = [], []
         if self.listed:
             ctes.append(f"{self.name}_ids(pk) AS (VALUES {', '.join(['(%s)'] * len(self.listed))})")
             params.extend(self.listed)
         per_session = (
-            "SELECT a.id, a.clsm_id, a.mode, COALESCE(a.actual_attendance, ps.rows, 0), COALESCE(ss.responses, 0), "
-            "CASE WHEN a.mode = %s AND a.validation <> %s THEN 1 ELSE 0 END "
-            f"FROM ({self.sessions}) a "
-            f"LEFT JOIN {SessionParticipantSummary._meta.db_table} ps ON ps.session_id = a.id "
-            f"LEFT JOIN {SessionSummary._meta.db_table} ss ON ss.session_id = a.id"
+            f"SELECT a.id, a.clsm_id, a.mode, {SESSION_PARTICIPANTS}, {SESSION_RESPONSES}, "
+            f"CASE WHEN a.mode = %s AND a.validation <> %s THEN 1 ELSE 0 END FROM {_with_summaries(self.sessions)}"
         )
         materialized = "MATERIALIZED " if vendor == "postgresql" else ""
         columns = "id, clsm_id, mode, participants, responses, waiting"
@@ -404,7 +415,6 @@ def _figures(
     connection = connections[held.db]
     shares = 1 if compared is None else 2
     source = _held_source(held, territorial=territorial, shares=shares, within_a_year=within_a_year)
-    params = source.ids_params
     sources = [source]
     if compared is not None:
         sources.append(
@@ -425,10 +435,22 @@ def _figures(
         # Every part has WIDTH figures (the participant sums need the most): the others end with zeros.
         return values + ", 0" * (WIDTH - count)
 
-    def over_held(sql: str, *arguments_before: object):
-        # A part that reads the held sessions (source.where), with its own arguments before theirs.
+    def over_held(sql: str, *arguments_before: object, held: HeldSource = source):
+        # A part that reads the held sessions (held.where), with its own arguments before theirs.
         parts.append(sql)
-        arguments.extend([*arguments_before, *params])
+        arguments.extend([*arguments_before, *held.ids_params])
+
+    def item_sums(kind: str, held: HeldSource) -> str:
+        return (
+            f"SELECT '{kind}', s.item_code, CAST(NULL AS TEXT), {padded('SUM(s.answers), SUM(s.total)', 2)} "
+            f"FROM {SessionItemSummary._meta.db_table} s WHERE {held.where('s.session_id')} GROUP BY s.item_code"
+        )
+
+    def distinct_qpv(kind: str, held: HeldSource) -> str:
+        return (
+            f"SELECT '{kind}', CAST(NULL AS TEXT), CAST(NULL AS TEXT), {padded('COUNT(*)', 1)} "
+            f"FROM (SELECT DISTINCT l.qpv_id FROM {links} l WHERE {held.where('l.awarenesssession_id')}) x"
+        )
 
     # Per CLSM, mode and « waiting » (self-run, not validated yet): summed in Python into the CLSM, mode and pending
     # rows, so that the held sessions are grouped once for the three.
@@ -453,16 +475,10 @@ def _figures(
         f"SELECT 'clsm_name', CAST(cl.id AS TEXT), cl.name, {padded('0', 1)} FROM {CLSM._meta.db_table} cl "
         "WHERE cl.id IN (SELECT h.clsm_id FROM h)"
     )
-    over_held(
-        f"SELECT 'item', s.item_code, CAST(NULL AS TEXT), {padded('SUM(s.answers), SUM(s.total)', 2)} "
-        f"FROM {SessionItemSummary._meta.db_table} s WHERE {source.where('s.session_id')} GROUP BY s.item_code"
-    )
+    over_held(item_sums("item", source))
     # Distinct counts as a count of a DISTINCT subquery: hashed, where COUNT(DISTINCT …) sorts (the structures of the
     # national data, 294,000 pairs: 33 ms against 64 to 80 ms).
-    over_held(
-        f"SELECT 'qpv', CAST(NULL AS TEXT), CAST(NULL AS TEXT), {padded('COUNT(*)', 1)} "
-        f"FROM (SELECT DISTINCT l.qpv_id FROM {links} l WHERE {source.where('l.awarenesssession_id')}) x"
-    )
+    over_held(distinct_qpv("qpv", source))
     over_held(
         f"SELECT 'structures', CAST(NULL AS TEXT), CAST(NULL AS TEXT), {padded('COUNT(*)', 1)} "
         f"FROM (SELECT DISTINCT s.structure_id FROM {SessionStructure._meta.db_table} s "
@@ -511,16 +527,8 @@ def _figures(
             + padded("COUNT(*), SUM(c.participants), SUM(c.responses)", 3)
             + " FROM c"
         )
-        parts.append(
-            f"SELECT 'compared_qpv', CAST(NULL AS TEXT), CAST(NULL AS TEXT), {padded('COUNT(*)', 1)} "
-            f"FROM (SELECT DISTINCT l.qpv_id FROM {links} l WHERE {other.where('l.awarenesssession_id')}) x"
-        )
-        arguments.extend(other.ids_params)
-        parts.append(
-            f"SELECT 'compared_item', s.item_code, CAST(NULL AS TEXT), {padded('SUM(s.answers), SUM(s.total)', 2)} "
-            f"FROM {SessionItemSummary._meta.db_table} s WHERE {other.where('s.session_id')} GROUP BY s.item_code"
-        )
-        arguments.extend(other.ids_params)
+        over_held(distinct_qpv("compared_qpv", other), held=other)
+        over_held(item_sums("compared_item", other), held=other)
     figures: dict[str, list[tuple]] = {
         kind: []
         for kind in (
@@ -723,11 +731,8 @@ def _season_rows(held) -> dict[str, dict]:
     held_sessions = f"({sessions_sql}) a"
     links = AwarenessSession.qpvs.through._meta.db_table
     statement = (
-        # The contract's participants, or the number of sign-in rows where it is blank.
         "SELECT 'totals', a.season, CAST(NULL AS TEXT), COUNT(*), "
-        "SUM(COALESCE(a.actual_attendance, ps.rows, 0)), SUM(COALESCE(ss.responses, 0)) "
-        f"FROM {held_sessions} LEFT JOIN {SessionParticipantSummary._meta.db_table} ps ON ps.session_id = a.id "
-        f"LEFT JOIN {SessionSummary._meta.db_table} ss ON ss.session_id = a.id GROUP BY a.season "
+        f"SUM({SESSION_PARTICIPANTS}), SUM({SESSION_RESPONSES}) FROM {_with_summaries(sessions_sql)} GROUP BY a.season "
         "UNION ALL SELECT 'qpv', x.season, CAST(NULL AS TEXT), COUNT(*), 0, 0 FROM (SELECT DISTINCT a.season, "
         f"l.qpv_id FROM {links} l JOIN {held_sessions} ON a.id = l.awarenesssession_id) x GROUP BY x.season "
         "UNION ALL SELECT 'item', a.season, s.item_code, 0, SUM(s.answers), SUM(s.total) "
