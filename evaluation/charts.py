@@ -674,7 +674,7 @@ DOT_STYLE = {"ls": "none", "marker": "o", "ms": DOT, "mfc": INK, "mec": "white",
 
 def _merged_dots(points: np.ndarray, extent, aspect: float, box_height: float) -> np.ndarray:
     """The QPV dots of a pane, one per cell of DOT_MERGE × DOT points at print size: dots closer than that overlap
-    on paper anyway, and each dot drawn is an SVG element the PDF's layout pays for (a national map: 1,584 QPV,
+    on paper anyway, and each dot drawn is path data the PDF's layout parses and draws (a national map: 1,584 QPV,
     many in the same towns)."""
     if not len(points):
         return points
@@ -688,7 +688,8 @@ def _merged_dots(points: np.ndarray, extent, aspect: float, box_height: float) -
 def _dots_path(points: np.ndarray):
     """The dots of a pane as one compound path of zero-length segments, drawn with round caps (a dot the width of
     the line, round on paper whatever the pane's aspect, in PDF as in SVG): 4 numbers a dot where a circle of four
-    Bézier arcs takes 26 (a national map: 29,650 → 10,600 numbers, which WeasyPrint parses and draws one by one)."""
+    Bézier arcs takes 26, drawn twice (its ring, then the dot: a national map's path data 29,650 → 15,790 numbers,
+    which WeasyPrint parses and draws one by one)."""
     if not len(points):
         return None
     vertices = np.repeat(points, 2, axis=0)
