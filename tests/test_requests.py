@@ -15,6 +15,7 @@ from sessions_app.models import AwarenessSession, InvalidTransition, SessionRequ
 from territories.models import QPV
 from tests.conftest import CLSM_A_QPVS, CLSM_B_QPVS
 from tests.factories import AwarenessSessionFactory, CLSMFactory, SessionRequestFactory, UserFactory
+from tests.plans import plan
 
 pytestmark = pytest.mark.django_db
 
@@ -563,11 +564,8 @@ def test_the_inbox_is_read_from_its_index_in_order(clsm_a, request_a):
     if connection.vendor != "postgresql":
         return  # SQLite: same order, sorted (tested above)
     sql, params = SessionRequest.objects.inbox_order()[:25].query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")  # as on a large table: the index if it matches at all
-        cursor.execute("EXPLAIN " + sql, params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "request_inbox_order" in plan and "Sort" not in plan, plan
+    inbox = plan(sql, params)
+    assert "request_inbox_order" in inbox and "Sort" not in inbox, inbox
 
 
 def test_the_inbox_filters(login, claire, clsm_a, request_a, request_b, today):
