@@ -1,6 +1,7 @@
 """How long personal data is kept, and the shape each app gives to what it keeps (the top floor's purge walks
 them all: programme/privacy.py). The register (what, why, how long) is docs/personal-data.md."""
 
+from argparse import ArgumentTypeError
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -51,8 +52,17 @@ class PurgeCommand(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--apply", action="store_true", help=f"{self.acts} (sinon : simulation)")
         unit = {"months": "mois", "days": "jours"}[self.period]
+
+        def period(text: str) -> int:
+            # 0 or less would put the limit at today or later: --apply would erase what is still within its period.
+            if not text.strip().isdigit() or int(text) < 1:
+                raise ArgumentTypeError(
+                    f"la durée de conservation est un nombre entier de {unit}, 1 ou plus (reçu : « {text} »)"
+                )
+            return int(text)
+
         parser.add_argument(
-            f"--{self.period}", type=int, help=f"durée de conservation en {unit} (défaut : réglage du projet)"
+            f"--{self.period}", type=period, help=f"durée de conservation en {unit} (défaut : réglage du projet)"
         )
 
     @staticmethod

@@ -26,6 +26,17 @@ def command(name, *args) -> str:
     return out.getvalue()
 
 
+@pytest.mark.parametrize("name, option", [("purge_login_records", "--days"), ("purge_personal_data", "--months")])
+@pytest.mark.parametrize("value", ["-5", "0", "abc", "1.5"])
+def test_a_retention_period_is_a_whole_number_of_at_least_one(name, option, value):
+    """0 or less would put the limit at today or later, and --apply would erase what is still within its period."""
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match=f"la durée de conservation est un nombre entier de .*reçu : « {value} »"):
+        command(name, option, value, "--apply")
+    assert "(simulation, relancez avec --apply)" in command(name, option, "1")
+
+
 # Log-in records: 30 days ------------------------------------------------------------------------------
 
 
