@@ -11,11 +11,9 @@ import json
 import logging
 from datetime import timedelta
 
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from accounts.models import Role, User
 from evaluation.bilan import Scope, compute_bilan, compute_seasons
@@ -23,7 +21,7 @@ from evaluation.forms_dashboard import scope_params
 from evaluation.models import BilanEdition
 from evaluation.spreadsheets import bilan_workbook
 from evaluation.suppression import suppress_for_funder
-from smdq.mail import send_email_later
+from smdq.mail import send_email_later, templated_email
 
 logger = logging.getLogger(__name__)
 
@@ -176,10 +174,7 @@ def notify(edition: BilanEdition, scope: Scope, base_url: str) -> None:
     recipients = list(coordinators_concerned(scope).values_list("email", flat=True))
     if recipients:
         context = {"edition": edition, "url": base_url}
-        with translation.override("fr"):
-            subject = render_to_string("evaluation/emails/edition_subject.txt", context).strip()
-            body = render_to_string("evaluation/emails/edition_body.txt", context)
-        send_email_later(EmailMessage(subject, body, None, recipients))
+        send_email_later(templated_email("evaluation/emails/edition", context, recipients))
     edition.notified_at = timezone.now()
     BilanEdition.objects.filter(pk=edition.pk).update(notified_at=edition.notified_at)
 

@@ -20,7 +20,6 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
@@ -28,7 +27,7 @@ from accounts.access import get_for_user
 from accounts.models import Role, User
 from evaluation.models import FollowUp
 from sessions_app.models import AwarenessSession
-from smdq.mail import send_email_later
+from smdq.mail import send_email_later, templated_email
 from smdq.retention import months_before
 from territories.models import CLSM
 
@@ -191,9 +190,7 @@ def _message(person: User, followups, second: set[int], base_url: str) -> EmailM
         "all_second": all(item["second"] for item in items),
         "list_url": base + reverse("evaluation:followup_list"),
     }
-    subject = " ".join(render_to_string("evaluation/emails/followup_reminder_subject.txt", context).split())
-    body = render_to_string("evaluation/emails/followup_reminder_body.txt", context)
-    return EmailMessage(subject, body, None, [person.email])
+    return templated_email("evaluation/emails/followup_reminder", context, [person.email])
 
 
 @transaction.atomic

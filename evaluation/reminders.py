@@ -17,7 +17,6 @@ from datetime import date, timedelta
 from django.core.mail import EmailMessage
 from django.db.models import F, IntegerField, Prefetch, Q
 from django.db.models.functions import Coalesce
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -26,7 +25,7 @@ from evaluation import online
 from sessions_app import checklist
 from sessions_app.calendar import format_duration, format_time
 from sessions_app.models import AwarenessSession
-from smdq.mail import send_email_later
+from smdq.mail import send_email_later, templated_email
 
 KIT_DAYS_BEFORE = 7
 # A missed run is caught up for a week; an older session is not worth an e-mail any more.
@@ -108,9 +107,7 @@ def _kit_message(session, person, link, base_url: str, today: date | None = None
         if session.is_self_run
         else [],
     }
-    subject = " ".join(render_to_string("evaluation/emails/practical_kit_subject.txt", context).split())
-    body = render_to_string("evaluation/emails/practical_kit_body.txt", context)
-    return EmailMessage(subject, body, None, [person.email])
+    return templated_email("evaluation/emails/practical_kit", context, [person.email])
 
 
 def _site(base_url: str | None) -> str:
@@ -193,9 +190,7 @@ def _sheets_message(person, items, base_url: str) -> EmailMessage:
         "total": sum(count for _session, count in items),
         "profile_url": _absolute(base_url, "profile"),
     }
-    subject = " ".join(render_to_string("evaluation/emails/sheets_to_type_subject.txt", context).split())
-    body = render_to_string("evaluation/emails/sheets_to_type_body.txt", context)
-    return EmailMessage(subject, body, None, [person.email])
+    return templated_email("evaluation/emails/sheets_to_type", context, [person.email])
 
 
 def send_sheets_to_type(today: date | None = None, base_url: str | None = None) -> ReminderReport:

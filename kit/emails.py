@@ -7,12 +7,10 @@ retries while the mail server refuses; a failing mail server never undoes the re
 
 import logging
 
-from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accounts.models import Role, User
-from smdq.mail import send_email_later
+from smdq.mail import send_email_later, templated_email
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +39,8 @@ def _send(request, event: str, recipients: list[str], sheet, **extra) -> bool:
         "queue_url": request.build_absolute_uri(reverse("kit:review_queue")),
         **extra,
     }
-    subject = " ".join(render_to_string(f"kit/emails/{event}_subject.txt", context).split())
-    body = render_to_string(f"kit/emails/{event}_body.txt", context)
     # The worker sends it once the change is committed, and retries while the mail server refuses.
-    send_email_later(EmailMessage(subject, body, None, recipients))
+    send_email_later(templated_email(f"kit/emails/{event}", context, recipients))
     return True
 
 

@@ -8,12 +8,10 @@ retries while the mail server refuses; a failing mail server never undoes the ch
 
 import logging
 
-from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accounts.models import Role, User
-from smdq.mail import send_email_later
+from smdq.mail import send_email_later, templated_email
 
 logger = logging.getLogger(__name__)
 
@@ -48,9 +46,7 @@ def _send(event: str, recipients: list[str], context: dict, attachments=()) -> b
     if not recipients:
         logger.warning("E-mail « %s » de la sollicitation %s : aucun destinataire.", event, context["session_request"])
         return True
-    subject = " ".join(render_to_string(f"sessions_app/emails/{event}_subject.txt", context).split())
-    body = render_to_string(f"sessions_app/emails/{event}_body.txt", context)
-    message = EmailMessage(subject, body, None, recipients)
+    message = templated_email(f"sessions_app/emails/{event}", context, recipients)
     for attachment in attachments:
         message.attach(*attachment)
     # The worker sends it once the change is committed, and retries while the mail server refuses.

@@ -12,13 +12,12 @@ from enum import StrEnum
 
 from django.core.mail import EmailMessage
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import User
 from sessions_app.calendar import build_invitation, format_duration
-from smdq.mail import send_email_later
+from smdq.mail import send_email_later, templated_email
 
 
 class SessionEvent(StrEnum):
@@ -60,10 +59,7 @@ def _message(session, event: SessionEvent, person, attendees, animators, *, base
         "duration": format_duration(session.duration_minutes),
         "animators": animators,
     }
-    with translation.override("fr"):
-        subject = " ".join(render_to_string("sessions_app/emails/session_subject.txt", context).split())
-        body = render_to_string("sessions_app/emails/session_body.txt", context)
-    message = EmailMessage(subject, body, None, [person.email])
+    message = templated_email("sessions_app/emails/session", context, [person.email])
     message.attach(*invitation_attachment(session, url=url, attendees=attendees, cancel=event in CANCELLING))
     return message
 

@@ -13,6 +13,8 @@ import smtplib
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
 
 from smdq.typography import french_html, french_text
 
@@ -80,6 +82,15 @@ def _enqueue(payload: dict) -> None:
         # message is tried once now, and logged if that fails too.
         logger.exception("File des tâches injoignable : courriel « %s » envoyé directement.", payload["subject"])
         _send_now(message_from_payload(payload))
+
+
+def templated_email(templates: str, context: dict, to: list[str]) -> EmailMessage:
+    """The e-mail of the templates `<templates>_subject.txt` (folded to one line: a header has no line break) and
+    `<templates>_body.txt`, rendered in French whatever the language of the request, command or worker."""
+    with translation.override("fr"):
+        subject = " ".join(render_to_string(f"{templates}_subject.txt", context).split())
+        body = render_to_string(f"{templates}_body.txt", context)
+    return EmailMessage(subject, body, None, to)
 
 
 def send_email_later(message: EmailMessage) -> None:

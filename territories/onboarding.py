@@ -10,15 +10,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from smdq.mail import send_email_later
+from smdq.mail import send_email_later, templated_email
 from territories.models import CLSM, ContactRequest, Invitation
 
 # The public form: sent sooner than this after it was shown, it is a robot's; older than a day, it has expired.
@@ -44,10 +42,7 @@ def send_invitation(invitation: Invitation, *, base_url: str) -> None:
         "url": base_url.rstrip("/") + reverse("territories:invitation_accept", args=[invitation.token]),
         "expires_at": timezone.localtime(invitation.expires_at),
     }
-    with translation.override("fr"):
-        subject = " ".join(render_to_string("territories/emails/invitation_subject.txt", context).split())
-        body = render_to_string("territories/emails/invitation_body.txt", context)
-    send_email_later(EmailMessage(subject, body, None, [invitation.email]))
+    send_email_later(templated_email("territories/emails/invitation", context, [invitation.email]))
 
 
 @transaction.atomic

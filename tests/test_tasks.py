@@ -2,6 +2,7 @@
 each task's run, and the « Tâches » page. tests/test_tasks_worker.py runs a real worker on each backend."""
 
 import smtplib
+from datetime import date
 
 import pytest
 from django.core import mail
@@ -9,12 +10,14 @@ from django.core.mail import EmailMessage
 from django.core.mail.backends.locmem import EmailBackend
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
 from huey.contrib.djhuey import HUEY
 
 from programme.models import TaskRun
-from smdq.mail import message_from_payload, message_to_payload, send_email_later
+from smdq.mail import message_from_payload, message_to_payload, send_email_later, templated_email
 from smdq.tasks import EMAIL_RETRIES, send_email
 from tests.commit import commit_callbacks_run_at_the_end
+from tests.factories import AwarenessSessionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +59,19 @@ def test_a_message_survives_the_queue_with_its_attachments_and_their_types():
     # The MIME message the server receives says what each attachment is.
     raw = rebuilt.message().as_string()
     assert 'Content-Type: text/calendar; charset="utf-8"' in raw and "Content-Type: application/pdf" in raw
+
+
+def test_an_email_is_written_in_french_on_one_subject_line_whatever_the_language_in_use():
+    # A command or the worker may run in another language than the pages: the e-mail is French all the same.
+    session = AwarenessSessionFactory(date=date(2026, 3, 12))
+    context = {"event": "created", "session": session, "person": None, "actor": None, "reason": "", "url": "/"}
+    with translation.override("en"):
+        message = templated_email(
+            "sessions_app/emails/session", {**context, "duration": "3 h", "animators": []}, ["a@b.fr"]
+        )
+    assert message.subject == f"Nouvelle séance {session.reference} ({session.clsm.name}) le 12 mars 2026"
+    assert message.to == ["a@b.fr"]
+    assert "12 mars 2026" in message.body
 
 
 def test_send_email_later_sends_through_the_worker_on_commit_only():
