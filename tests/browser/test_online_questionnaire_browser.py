@@ -135,3 +135,25 @@ def test_a_form_without_any_answer_is_not_saved(phone, standard_questionnaire, s
     assert phone.url.endswith(f"/q/{link.token}/")
     expect(phone.get_by_role("radio", name="Je ne souhaite pas répondre", checked=True)).to_have_count(13)
     assert not Response.objects.exists()
+
+
+def test_going_back_after_sending_shows_an_empty_form_not_the_answers_again(
+    phone, standard_questionnaire, session_a, monkeypatch
+):
+    """The page is never cached, so Back fetches a new form (a new nonce): had the browser put the answers back in
+    it, one more tap would count the same person twice."""
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: datetime.date(2024, 3, 12))
+    link = online.link_for(session_a)
+    phone.goto(f"/q/{link.token}/")
+    for group in phone.locator("fieldset[data-item]").all():
+        group.locator("label", has_text=re.compile("^4$")).tap()
+    phone.get_by_label("Un commentaire, une suggestion ? (facultatif)").fill("Très bien.")
+    phone.get_by_role("button", name="Envoyer ma réponse").tap()
+    phone.wait_for_url(f"**/q/{link.token}/merci/")
+
+    phone.go_back()
+    phone.wait_for_url(f"**/q/{link.token}/")
+    expect(phone.get_by_role("heading", name="Votre avis compte")).to_be_visible()
+    expect(phone.locator("input[type=radio]:checked")).to_have_count(0)
+    expect(phone.get_by_label("Un commentaire, une suggestion ? (facultatif)")).to_have_value("")
+    assert Response.objects.count() == 1

@@ -145,6 +145,21 @@ def test_a_stray_enter_on_a_blank_sheet_saves_nothing_and_typing_goes_on(page, l
     assert Response.objects.get().sheet_number == 1
 
 
+def test_back_after_a_save_gives_a_blank_sheet_not_the_one_just_saved(page, log_in, claire, session_a):
+    """Back reloads the entry page (the next sheet): had the browser put the saved sheet's answers back in it, Enter
+    would count that sheet twice."""
+    open_entry(page, log_in, claire, session_a)
+    keyboard = Keyboard(page)
+    keyboard.keys("5432154321432")
+    save(page, keyboard, 1)
+    page.go_back()
+    expect(page.get_by_role("heading", name="Feuille n° 2")).to_be_visible()
+    with page.expect_navigation():
+        keyboard.press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("Questionnaire vide (aucune réponse, aucun besoin")
+    assert Response.objects.count() == 1
+
+
 def test_out_of_scale_digit_is_refused_and_backspace_goes_back(page, log_in, claire, session_a):
     open_entry(page, log_in, claire, session_a)
     keyboard = Keyboard(page)
