@@ -32,10 +32,10 @@ from django.utils.translation import ngettext
 
 from evaluation.forms_entry import COMMENT_MAX_LENGTH, NEED_MAX_LENGTH
 from evaluation.models import Answer, Need, NeedCategory, Questionnaire, Response
-from evaluation.responses import MAX_NEEDS, Sheet, lock_sessions, refresh_summaries
+from evaluation.responses import MAX_NEEDS, Sheet, refresh_summaries
 from imports.base import Column, Importer, RowError
 from imports.bulk import copy_to_history
-from sessions_app.models import AwarenessSession
+from sessions_app.models import AwarenessSession, lock_sessions
 
 # The 13 items of the standard questionnaire, in the order of the import format (shared/interfaces.md).
 ITEM_COLUMNS = (

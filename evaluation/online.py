@@ -20,7 +20,8 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from evaluation.models import ClientSubmission, Item, Questionnaire, QuestionnaireLink, Response
-from evaluation.responses import Sheet, create_response, lock_sessions
+from evaluation.responses import Sheet, create_response
+from sessions_app.models import lock_sessions
 from smdq.formatting import fr_date
 
 # At most QUESTIONNAIRE_CLIENT_LIMIT responses (30 by default) per client address and session in this window, and

@@ -10,7 +10,7 @@ the questionnaire in the same second gets 25 distinct numbers instead of unique-
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +26,7 @@ from evaluation.models import (
     SessionItemSummary,
     SessionSummary,
 )
-from sessions_app.models import AwarenessSession
+from sessions_app.models import lock_sessions
 from sessions_app.summaries import bump_sessions_version, refresh_participant_summaries
 
 MAX_NEEDS = 3
@@ -55,26 +55,6 @@ def empty_sheet_error() -> ValidationError:
         _("Questionnaire vide (aucune réponse, aucun besoin, aucun commentaire) : il n'est pas enregistré."),
         code="empty_sheet",
     )
-
-
-def lock_sessions(session_ids) -> None:
-    """Locks these sessions' rows until the end of the transaction: one writer of their sheets at a time.
-
-    PostgreSQL: FOR NO KEY UPDATE, which waits for another writer of the same session but not for anyone merely
-    inserting a row that points to the session (a participant, an item summary). SQLite has no row lock: there
-    the transaction takes the database's write lock when it begins (transaction_mode IMMEDIATE, smdq/env.py).
-    Sessions are locked in id order, so that two imports naming the same sessions cannot deadlock."""
-    if not transaction.get_connection().in_atomic_block:
-        raise transaction.TransactionManagementError("lock_sessions() needs a transaction (transaction.atomic).")
-    if connection.features.has_select_for_update:
-        ids = sorted(set(session_ids))
-        for start in range(0, len(ids), 2000):
-            list(
-                AwarenessSession.objects.select_for_update(no_key=True)
-                .filter(pk__in=ids[start : start + 2000])
-                .order_by("pk")
-                .values_list("pk", flat=True)
-            )
 
 
 def check_sheet(sheet: Sheet, items: dict[str, Item], categories: dict[str, NeedCategory]) -> dict[str, str]:

@@ -5,6 +5,7 @@ or the beginning of its French label. Structures are grouped by `normalise_struc
 participant keeps the spelling that was typed.
 """
 
+import hashlib
 from dataclasses import dataclass
 
 from django import forms
@@ -18,6 +19,8 @@ from sessions_app.summaries import refresh_participant_summaries
 from smdq.bounds import BoundedFieldsMixin
 
 FORMSET_PREFIX = "participants"
+# The hidden field that carries the sheet as it was when the form was drawn (BaseParticipantFormSet.sheet_state).
+STATE_FIELD = "sheet_state"
 MAX_ROWS = 300
 # Empty rows offered when the page opens, so that the page works without JavaScript.
 MIN_EXTRA_ROWS = 5
@@ -186,6 +189,21 @@ class BaseParticipantFormSet(forms.BaseModelFormSet):
         super().__init__(data, **kwargs)
         if not self.is_bound:
             self.extra = extra_rows(attendance, len(self.get_queryset()))
+
+    def sheet_state(self) -> str:
+        """A digest of the sheet as saved (its rows and every value typed in them). The form carries the digest of
+        the sheet it was drawn from: a second send of the same form (a double click, a re-sent POST) or a form
+        drawn before someone else saved the sheet no longer matches, and saving it would add its new rows again."""
+        digest = hashlib.sha256()
+        for row in self.get_queryset():
+            values = (row.pk, row.line, row.last_name, row.first_name, row.email, row.gender, row.profile)
+            values += (row.structure_id, row.structure_spelling, row.lives_in_qpv, row.acts_in_qpv)
+            digest.update(repr(values).encode())
+        return digest.hexdigest()[:32]
+
+    def is_stale(self) -> bool:
+        """The form was drawn from another state of the sheet than the one saved now (see sheet_state)."""
+        return self.is_bound and self.data.get(STATE_FIELD) != self.sheet_state()
 
     def add_fields(self, form, index):
         super().add_fields(form, index)

@@ -4,7 +4,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -798,6 +798,26 @@ class Structure(models.Model):
 class ParticipantQuerySet(CLSMScopedQuerySet):
     clsm_path = "session__clsm"
     session_path = "session"
+
+
+def lock_sessions(session_ids) -> None:
+    """Locks these sessions' rows until the end of the transaction: one writer of their sheets at a time.
+
+    PostgreSQL: FOR NO KEY UPDATE, which waits for another writer of the same session but not for anyone merely
+    inserting a row that points to the session (a participant, an item summary). SQLite has no row lock: there
+    the transaction takes the database's write lock when it begins (transaction_mode IMMEDIATE, smdq/env.py).
+    Sessions are locked in id order, so that two imports naming the same sessions cannot deadlock."""
+    if not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError("lock_sessions() needs a transaction (transaction.atomic).")
+    if connection.features.has_select_for_update:
+        ids = sorted(set(session_ids))
+        for start in range(0, len(ids), 2000):
+            list(
+                AwarenessSession.objects.select_for_update(no_key=True)
+                .filter(pk__in=ids[start : start + 2000])
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
 
 
 class Participant(models.Model):

@@ -9,11 +9,12 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.access import STAFF_ROLES, role_required, session_work_required
@@ -21,7 +22,7 @@ from accounts.models import Role
 from sessions_app.access import get_session_for_user
 from sessions_app.calendar import format_time
 from sessions_app.forms_participants import ParticipantFormSet, numbered_profiles
-from sessions_app.models import AwarenessSession, Structure
+from sessions_app.models import AwarenessSession, Structure, lock_sessions
 from smdq.downloads import attach
 
 # Rows of one printed page of the sign-in sheet; more pages when more participants are expected.
@@ -88,6 +89,12 @@ def _attendance(session) -> tuple[int | None, str]:
     return None, ""
 
 
+STALE_SHEET_MESSAGE = gettext_lazy(
+    "Rien n'a été enregistré : la feuille a changé depuis l'ouverture de ce formulaire (envoyé deux fois, ou "
+    "feuille enregistrée entre-temps ailleurs). La voici telle qu'elle est : refaites les changements qui y manquent."
+)
+
+
 def _see_other(url: str) -> HttpResponseRedirect:
     """303: after a POST the browser GETs the page again, and reloading it never posts the sheet twice."""
     return HttpResponseRedirect(url, status=303)
@@ -118,14 +125,19 @@ def participant_entry(request, pk):
     closed = _closed_message(session)
     attendance, attendance_label = _attendance(session)
     formset = None
-    if closed is None:
-        formset = ParticipantFormSet(
-            request.POST if request.method == "POST" else None, session=session, attendance=attendance
-        )
-        if request.method == "POST" and formset.is_valid():
-            result = formset.save_sheet()
-            messages.success(request, _saved_message(result))
-            return _see_other(reverse("sessions_app:participant_entry", args=[session.pk]))
+    here = reverse("sessions_app:participant_entry", args=[session.pk])
+    if closed is None and request.method == "POST":
+        with transaction.atomic():
+            lock_sessions([session.pk])  # one writer of the sheet at a time: its state below is the one saved on
+            formset = ParticipantFormSet(request.POST, session=session, attendance=attendance)
+            if formset.is_stale():
+                messages.warning(request, STALE_SHEET_MESSAGE)
+                return _see_other(here)
+            if formset.is_valid():
+                messages.success(request, _saved_message(formset.save_sheet()))
+                return _see_other(here)
+    elif closed is None:
+        formset = ParticipantFormSet(session=session, attendance=attendance)
     elif request.method == "POST":
         messages.error(request, _("Rien n'a été enregistré."))
     saved = list(formset.get_queryset()) if formset is not None else []  # already loaded by the formset
@@ -134,6 +146,7 @@ def participant_entry(request, pk):
         "qpvs": list(session.qpvs.order_by("code")),
         "closed_message": closed,
         "formset": formset,
+        "sheet_state": formset.sheet_state() if formset is not None else "",
         "row_errors": formset.row_errors() if formset is not None and formset.is_bound else [],
         "saved_count": len(saved),
         "attendance": attendance,

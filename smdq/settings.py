@@ -175,6 +175,10 @@ CACHES = {"default": cache_from_env(DEBUG, BASE_DIR)}
 # Django's form renderer, with the select and text widgets in one template each (smdq/forms_renderer.py).
 FORM_RENDERER = "smdq.forms_renderer.FormRenderer"
 
+# The largest form is a sign-in sheet of 300 rows (sessions_app.forms_participants.MAX_ROWS) of 10 fields each: Django's
+# default of 1,000 fields refused any sheet of more than about 100 rows with a bare « Bad Request » and lost it.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 3_100
+
 # Flash messages in a signed cookie, cut to a bounded length: never in the session (smdq/messages.py).
 MESSAGE_STORAGE = "smdq.messages.BoundedCookieStorage"
 

@@ -8,7 +8,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from sessions_app.models import AwarenessSessionChange, SessionRequestChange, SessionValidationChange
+from sessions_app.forms_participants import STATE_FIELD, ParticipantFormSet
+from sessions_app.models import AwarenessSessionChange, Participant, SessionRequestChange, SessionValidationChange
 from tests.factories import AwarenessSessionFactory, SessionRequestFactory
 from tests.test_concurrent_answers import _require_postgresql, in_parallel
 
@@ -69,3 +70,30 @@ def test_a_self_run_session_validated_or_sent_again_by_several_people_at_once_mo
         assert _posts(alice, url, [{"action": "resubmit"}] * PEOPLE) == [302] * PEOPLE
         resubmitted = SessionValidationChange.objects.filter(session=session, from_status="renvoyee")
         assert list(resubmitted.values_list("to_status", flat=True)) == ["en_attente"]
+
+
+def test_a_sign_in_sheet_sent_by_several_people_at_once_saves_its_rows_once(claire, clsm_a):
+    """Eight sends of one sign-in sheet form with two new rows (a double click, a re-sent POST, two tabs): the session
+    is locked while its sheet is saved and each send carries the state it was drawn from, so the rows are saved once
+    and the other sends are told, with no server error (the participant summaries were deleted and inserted again by
+    every send at once: unique violations and deadlocks)."""
+    _require_postgresql()
+    for _round in range(3):
+        session = AwarenessSessionFactory(clsm=clsm_a, held=True, actual_attendance=12)
+        url = reverse("sessions_app:participant_entry", args=[session.pk])
+        form = {
+            "participants-TOTAL_FORMS": "2",
+            "participants-INITIAL_FORMS": "0",
+            STATE_FIELD: ParticipantFormSet(session=session).sheet_state(),
+            "participants-0-last_name": "Durand",
+            "participants-0-gender": "femme",
+            "participants-1-last_name": "Martin",
+            "participants-1-gender": "homme",
+        }
+        assert _posts(claire, url, [form] * PEOPLE) == [303] * PEOPLE
+        assert sorted(Participant.objects.filter(session=session).values_list("last_name", flat=True)) == [
+            "Durand",
+            "Martin",
+        ]
+        session.refresh_from_db()
+        assert session.participant_summary.rows == 2

@@ -6,7 +6,14 @@ from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from sessions_app.forms_participants import FORMSET_PREFIX, extra_rows, numbered_profiles, resolve_profile
+from sessions_app.forms_participants import (
+    FORMSET_PREFIX,
+    STATE_FIELD,
+    ParticipantFormSet,
+    extra_rows,
+    numbered_profiles,
+    resolve_profile,
+)
 from sessions_app.models import Participant, Structure
 from sessions_app.views_participants import sheet_pages, sign_in_sheet_context
 from smdq.pdf import StaticFilesFetcher, base_url_for, render_pdf, static_file_path
@@ -23,12 +30,14 @@ def sheet_url(session):
     return reverse("sessions_app:sign_in_sheet", args=[session.pk])
 
 
-def post_rows(client, session, rows, *, saved=()):
+def post_rows(client, session, rows, *, saved=(), state=None):
     """POST the grid: `saved` are the participants already on the sheet (their rows come first, as on screen),
-    `rows` the values typed in each row, by field name without the formset prefix."""
+    `rows` the values typed in each row, by field name without the formset prefix; `state`, the sheet state the form
+    was drawn from (by default the sheet as saved now, as for a page just opened)."""
     data = {
         f"{FORMSET_PREFIX}-TOTAL_FORMS": str(len(rows)),
         f"{FORMSET_PREFIX}-INITIAL_FORMS": str(len(saved)),
+        STATE_FIELD: ParticipantFormSet(session=session).sheet_state() if state is None else state,
     }
     for index, row in enumerate(rows):
         if index < len(saved):
@@ -408,11 +417,53 @@ def test_too_many_rows_are_refused(login, claire, session_a):
     assert not Participant.objects.exists()
 
 
+def test_a_full_sheet_of_300_rows_with_every_field_is_saved(login, claire, session_a):
+    """Every field of 300 rows, then the same rows sent back with their ids (2,700 fields): Django's default limit of
+    1,000 fields refused any sheet of more than about 100 rows with an English « Bad Request » page."""
+    row = {"first_name": "Léa", "email": "", "gender": "femme", "profile": "1", "structure_name": "CCAS"}
+    row |= {"lives_in_qpv": "true", "acts_in_qpv": "unknown"}
+    client = login(claire)
+    assert post_rows(client, session_a, [{"last_name": f"P{n}", **row} for n in range(300)]).status_code == 303
+    saved = list(Participant.objects.order_by("line"))
+    assert len(saved) == 300
+    response = post_rows(client, session_a, [row_of(p, first_name="Zoé") for p in saved], saved=saved)
+    assert response.status_code == 303
+    assert set(Participant.objects.values_list("first_name", flat=True)) == {"Zoé"}
+
+
 def test_a_tampered_form_is_refused_in_french(login, claire, session_a):
-    response = login(claire).post(entry_url(session_a), {"participants-0-last_name": "Sans formulaire de gestion"})
+    state = ParticipantFormSet(session=session_a).sheet_state()
+    data = {"participants-0-last_name": "Sans formulaire de gestion", STATE_FIELD: state}
+    response = login(claire).post(entry_url(session_a), data)
     assert response.status_code == 200
     assert "ManagementForm sont manquantes ou ont été manipulées" in response.content.decode()
     assert not Participant.objects.exists()
+
+
+def test_the_same_form_sent_twice_saves_its_rows_once_and_says_so(login, claire, session_a):
+    """A double click or a re-sent POST carries the state of the sheet before the first save: its new rows would
+    be added a second time, so nothing is saved and the sheet as saved is shown with a message."""
+    client = login(claire)
+    opened = ParticipantFormSet(session=session_a).sheet_state()
+    rows = [{"last_name": "Durand", "first_name": "Léa", "gender": "femme"}]
+    assert post_rows(client, session_a, rows, state=opened).status_code == 303
+    again = post_rows(client, session_a, rows, state=opened)
+    assert again.status_code == 303 and again["Location"] == entry_url(session_a)
+    assert list(Participant.objects.values_list("last_name", flat=True)) == ["Durand"]
+    page = client.get(again["Location"]).content.decode()
+    assert "la feuille a changé depuis l&#x27;ouverture de ce formulaire (envoyé deux fois" in page
+
+
+def test_a_form_drawn_before_another_save_does_not_undo_it(login, claire, session_a):
+    """Someone else corrected a row after this form was drawn: sending it would put the old spelling back."""
+    participant = ParticipantFactory(session=session_a, last_name="Durnad", line=1)
+    client = login(claire)
+    opened = ParticipantFormSet(session=session_a).sheet_state()
+    post_rows(client, session_a, [row_of(participant, last_name="Durand")], saved=[participant])
+    response = post_rows(client, session_a, [row_of(participant, first_name="Léa")], saved=[participant], state=opened)
+    assert response.status_code == 303
+    participant.refresh_from_db()
+    assert (participant.last_name, participant.first_name) == ("Durand", participant.first_name)
 
 
 def test_more_participants_than_present_is_pointed_out(login, claire, session_a):
