@@ -144,3 +144,18 @@ def test_check_deploy_has_no_warning_with_production_settings(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_a_request_refused_before_any_view_gets_a_french_page(settings):
+    """Django answers these itself: an unexpected Host, a form of too many fields (400), a form without its CSRF
+    token (403): each in French, saying nothing was saved, never Django's English « Bad Request »."""
+    settings.DEBUG = False
+    host = Client(HTTP_HOST="evil.example").get("/comptes/connexion/")
+    assert host.status_code == 400
+    assert "Requête refusée" in host.content.decode() and 'lang="fr"' in host.content.decode()
+    fields = {f"champ{n}": "x" for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)}
+    too_many = Client().post("/comptes/connexion/", fields)
+    assert too_many.status_code == 400 and "Rien n'a été enregistré" in too_many.content.decode()
+    csrf = Client(enforce_csrf_checks=True).post("/comptes/connexion/", {"username": "a", "password": "b"})
+    assert csrf.status_code == 403
+    assert "Ce formulaire n'a pas pu être envoyé" in csrf.content.decode() and 'lang="fr"' in csrf.content.decode()
