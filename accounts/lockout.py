@@ -7,7 +7,7 @@ Two counts over the cool-off period (30 minutes):
   Higher, because a whole office behind one address may mistype a few passwords in a morning.
 
 django-axes (8.x) takes several lockout parameters but compares each count with the same AXES_FAILURE_LIMIT: this
-handler gives the address-only count its own limit. The client's address comes from smdq.net.client_address
+handler gives the address-only count its own limit. The client's address comes from smdq.net.limited_address
 (AXES_CLIENT_IP_CALLABLE), which reads X-Forwarded-For only from TRUSTED_PROXIES.
 """
 

@@ -18,7 +18,7 @@ from evaluation.forms_online import OnlineQuestionnaireForm
 from evaluation.models import QuestionnaireLink, Response
 from sessions_app.access import get_session_for_user
 from smdq.downloads import attach
-from smdq.net import client_address
+from smdq.net import limited_address
 
 # For the session's organisers ------------------------------------------------------------------------
 
@@ -140,7 +140,7 @@ def _submit(request, link: QuestionnaireLink, form: OnlineQuestionnaireForm, non
         )
         return None
     try:
-        online.save_submission(link, sheet, nonce=nonce, address=client_address(request))
+        online.save_submission(link, sheet, nonce=nonce, address=limited_address(request))
     except online.SubmissionRefused as refusal:
         form.add_error(None, refusal.message)
         response = _questionnaire_page(request, link, form, nonce, status=429)

@@ -3,7 +3,7 @@
 Behind the proxy of the README every request comes from the proxy's address; the client's is in the
 X-Forwarded-For header the proxy adds. That header is believed only from a trusted proxy (TRUSTED_PROXIES,
 none by default): from anyone else it is whatever they chose to write. Log-in lockouts (django-axes) and
-the online questionnaire's limits both count per address, through `client_address`.
+the online questionnaire's and the public contact form's limits count per address, through `limited_address`.
 """
 
 import ipaddress
@@ -45,3 +45,16 @@ def client_address(request) -> str:
         if not is_trusted_proxy(hop):
             break
     return str(_address(address) or address)
+
+
+def limited_address(request) -> str:
+    """What a limit counts: the client's address (client_address), an IPv6 one as the first address of its /64,
+    the block a single host is given (a home, a phone): counted address by address, one machine could send as
+    many times as it has addresses, 2^64. An IPv4-mapped address counts as its IPv4 address."""
+    address = client_address(request)
+    ip = _address(address)
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
+    return address

@@ -120,7 +120,7 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_ADDRESS_FAILURE_LIMIT = env_int("AXES_ADDRESS_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
-AXES_CLIENT_IP_CALLABLE = "smdq.net.client_address"
+AXES_CLIENT_IP_CALLABLE = "smdq.net.limited_address"
 # Addresses (or CIDR networks) of the reverse proxies whose X-Forwarded-For is believed; none by default.
 TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 AXES_RESET_ON_SUCCESS = True

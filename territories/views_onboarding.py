@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.access import STAFF_ROLES, role_required, staff_required
 from accounts.models import Role, User
+from smdq.net import limited_address
 from territories import onboarding
 from territories.forms_onboarding import (
     AcceptInvitationForm,
@@ -257,7 +258,7 @@ def contact_request_create(request):
     status = 200
     if form.is_valid():
         data = form.cleaned_data
-        key = onboarding.client_key(request.META.get("REMOTE_ADDR", ""))
+        key = onboarding.client_key(limited_address(request))  # behind the proxy too, never its address
         if onboarding.over_limit(key=key, email=data["email"]):
             form.add_error(
                 None,

@@ -5,7 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
 
 from smdq.env import env_networks
-from smdq.net import client_address
+from smdq.net import client_address, limited_address
 
 
 def address(remote, forwarded=None):
@@ -45,6 +45,21 @@ def test_without_trusted_proxies_the_peer_is_the_client(settings):
 )
 def test_forwarded_address_from_trusted_proxies_only(proxies, remote, forwarded, expected):
     assert address(remote, forwarded) == expected
+
+
+@pytest.mark.parametrize(
+    ("remote", "expected"),
+    [
+        ("198.51.100.7", "198.51.100.7"),
+        ("2001:db8:1:2::1", "2001:db8:1:2::"),
+        ("2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::"),
+        ("2001:db8:1:3::1", "2001:db8:1:3::"),  # the next /64: another home
+        ("::ffff:198.51.100.7", "198.51.100.7"),
+    ],
+)
+def test_a_limit_counts_an_ipv6_client_by_its_64_block(settings, remote, expected):
+    settings.TRUSTED_PROXIES = []
+    assert limited_address(RequestFactory().get("/", REMOTE_ADDR=remote)) == expected
 
 
 def test_trusted_proxies_setting_is_checked(monkeypatch):

@@ -207,6 +207,17 @@ def test_a_form_sent_too_fast_is_refused(client):
     assert not ContactRequest.objects.exists()
 
 
+def test_behind_the_proxy_the_limit_counts_each_visitor_not_the_proxy(client, settings):
+    """Behind the README's reverse proxy every request comes from the proxy's address: counted by it, three
+    visitors closed the public form to everyone for a day."""
+    settings.TRUSTED_PROXIES = ["10.0.0.1"]
+    url = reverse("territories:contact_request_create")
+    for index in range(onboarding.CONTACT_LIMIT_PER_DAY + 2):
+        data = contact_data(email=f"p{index}@x.fr")
+        response = client.post(url, data, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=f"203.0.113.{index}")
+        assert response.status_code == 302, index
+
+
 def test_rate_limit_per_address_kept_in_the_database(client):
     url = reverse("territories:contact_request_create")
     for index in range(onboarding.CONTACT_LIMIT_PER_DAY):

@@ -536,6 +536,16 @@ def test_behind_the_proxy_each_phone_has_its_own_limit(client, link_a, today, se
         assert response.status_code == expected, phone
 
 
+def test_one_host_cannot_go_past_the_limit_by_changing_its_ipv6_address(client, link_a, today, settings):
+    """A host is given a whole /64: address by address it could send 2^64 times, and use up the session's limit."""
+    settings.QUESTIONNAIRE_CLIENT_LIMIT = 3
+    for host in range(1, 4):
+        assert submit(client, link_a, ip=f"2001:db8:1:2::{host}").status_code == 303
+    assert submit(client, link_a, ip="2001:db8:1:2::4").status_code == 429
+    assert submit(client, link_a, ip="2001:db8:1:3::1").status_code == 303  # another /64: another home
+    assert Response.objects.count() == 4
+
+
 def ago(model, minutes, **filters):
     """Moves the rows of `model` `minutes` back in time (auto_now_add cannot be set at creation)."""
     model.objects.filter(**filters).update(created_at=F("created_at") - datetime.timedelta(minutes=minutes))
