@@ -64,6 +64,12 @@ def sees_session_counts(user) -> bool:
     return user.is_authenticated and not user.is_funder
 
 
+def sees_names(user) -> bool:
+    """Names of people (who animates a session, who changed it) are for those who run sessions: the funder reads
+    aggregates only, never a name."""
+    return user.is_authenticated and not user.is_funder
+
+
 def has_bilan(user) -> bool:
     """Whether there is a bilan for `user`: a coordinator's bilan is their CLSMs', so a coordinator attached to
     no CLSM has none (never the national one, nor another CLSM's)."""

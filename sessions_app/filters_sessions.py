@@ -2,6 +2,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.access import sees_names
 from accounts.models import Role, User
 from sessions_app.models import AwarenessSession
 from territories.models import CLSM, Department, Region
@@ -47,6 +48,8 @@ class AwarenessSessionFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         super().__init__(data, queryset, request=request, prefix=prefix)
+        if request is not None and not sees_names(request.user):
+            del self.filters["animator"]  # its choices are people's names
         # One query: the seasons in which the user has sessions, newest first.
         seasons = self.queryset.order_by("-season").values_list("season", flat=True).distinct()
         self.filters["season"].extra["choices"] = [(s, s) for s in seasons]

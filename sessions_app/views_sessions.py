@@ -17,6 +17,7 @@ from accounts.access import (
     has_role,
     login_required,
     role_required,
+    sees_names,
     sees_session_counts,
     session_work_required,
     staff_required,
@@ -279,7 +280,8 @@ def session_detail(request, pk):
     context = {
         "session": session,
         "qpv_rows": [(qpv, qpv.pk in outside) for qpv in qpvs],
-        "animators": session.animators.order_by("last_name", "first_name"),
+        # None: not shown to this user (the funder), which the page says instead of a list.
+        "animators": list(session.animators.order_by("last_name", "first_name")) if sees_names(user) else None,
         "duration": format_duration(session.duration_minutes),
         "can_edit": can_edit,
         # Names and e-mails of coordinators and of who changed a status: the centre and the CLSM's team only.
