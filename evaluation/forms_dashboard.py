@@ -49,7 +49,16 @@ class ScopeForm(BoundedFieldsMixin, forms.Form):
     """The scope of a bilan as people choose it.
 
     A coordinator's bilan covers all their CLSM at once (or one of them, if they narrow it) and opens on the
-    latest season with data for them; a coordinator attached to no CLSM has no bilan (`scope` refuses)."""
+    latest season with data for them; a coordinator attached to no CLSM has no bilan (`scope` refuses).
+
+    The funder chooses a season, nothing else (FUNDER_FIELDS): the national bilan of one season, whose tables the
+    engine suppresses together (evaluation.suppression). Any other choice would let two scopes be subtracted,
+    which no suppression within one bilan prevents: « all seasons » minus « from the next day on » gave the people
+    of one session of 3, a région minus its other département the means of 3 people's answers, a CLSM minus its
+    sessions of one mode, its others; and « all seasons » or a calendar year, minus seasons, a CLSM's cell hidden in
+    one of them."""
+
+    FUNDER_FIELDS = ("season",)
 
     PERIODS = [("saison", _("Saison")), ("annee", _("Année civile")), ("dates", _("Période")), ("tout", _("Tout"))]
 
@@ -84,6 +93,9 @@ class ScopeForm(BoundedFieldsMixin, forms.Form):
         self.fields["season"].choices = season_choices(version)
         self.default_season = season_of(timezone.localdate())
         self.fields["clsm"].queryset = own
+        if user.is_funder:
+            for name in set(self.fields) - set(self.FUNDER_FIELDS):
+                del self.fields[name]
         if user.is_coordinator:
             # A coordinator's bilan is their CLSMs': no national or regional scope.
             self.fields["clsm"].empty_label = _("Tous mes CLSM")

@@ -178,3 +178,33 @@ def test_effects_are_shown_with_their_counts(login, claire, fanny, effects_answe
     data = funder.get(reverse("evaluation:bilan_json"), season).json()
     assert data["effects"]["effects"]["partenariats"]["count"] is None
     assert "effects/effects/partenariats/count" in data["suppressed"]
+
+
+def test_the_funder_reads_the_national_bilan_of_a_season_and_nothing_narrower(
+    login, fanny, claire, clsm_a, programme  # noqa: F811
+):
+    """A range of days, a CLSM, a mode, a région, all seasons or a calendar year would let two scopes be subtracted
+    down to a few people (« all seasons » minus « from the next day on »: one session of 3), which no suppression
+    within one bilan prevents. Whatever the address asks, the funder reads the season, nationally."""
+    client = login(fanny)
+    url = reverse("evaluation:bilan_json")
+    season = {"season": "2022-2023"}
+    national = client.get(url, season).json()
+    assert national["scope"]["filters"] == {} and national["key_figures"]["sessions"] == 2
+    narrower = [
+        {"period": "dates", "date_from": "2023-03-12", "date_to": "2023-03-12"},
+        {"period": "tout"},
+        {"period": "annee", "year": "2023"},
+        {"clsm": clsm_a.pk},
+        {"mode": "territoire"},
+        {"region": "32"},
+        {"department": "59"},
+    ]
+    for asked in narrower:
+        assert client.get(url, {**season, **asked}).json() == national, asked
+    html = client.get(reverse("evaluation:dashboard"), season).content.decode()
+    for field in ("period", "year", "date_from", "date_to", "region", "department", "clsm", "mode"):
+        assert f'name="{field}"' not in html, field
+    # The national centre still chooses any scope.
+    staff = login(claire).get(url, {**season, "clsm": clsm_a.pk}).json()
+    assert staff["key_figures"]["sessions"] == 1

@@ -130,12 +130,13 @@ def test_the_pdf_finds_the_charts_the_dashboard_drew(login, fanny, session_a, mo
     from evaluation.report import report_context
 
     client = login(fanny)
-    assert client.get(reverse("evaluation:dashboard"), {"period": "tout"}).status_code == 200
+    season = {"season": session_a.season}  # the funder chooses a season, nothing else
+    assert client.get(reverse("evaluation:dashboard"), season).status_code == 200
     for name in ("satisfaction", "capacites", "engagement", "besoins", "profil", "carte"):
-        assert client.get(reverse("evaluation:bilan_chart", args=[name]), {"period": "tout"}).status_code == 200
+        assert client.get(reverse("evaluation:bilan_chart", args=[name]), season).status_code == 200
     for draw in ("items_chart", "needs_chart", "profile_chart", "france_map"):
         monkeypatch.setattr(charts, draw, lambda *args, draw=draw: pytest.fail(f"{draw} drawn again for the PDF"))
-    scope = Scope.build()
+    scope = Scope.build(season=session_a.season, pending=False)
     context = report_context(scope, funder=True, data=documents.figures(scope, funder=True))
     assert context["map"].startswith("<svg") and len(context["item_charts"]) == 3
 
@@ -149,7 +150,7 @@ def test_the_dashboard_breakdowns_are_rendered_once_per_variant(login, claire, f
     monkeypatch.setattr(views_dashboard, "render_to_string", lambda *a, **k: rendered.append(a[0]) or original(*a, **k))
     pages = {}
     for user in (claire, fanny, claire, fanny):
-        html = login(user).get(reverse("evaluation:dashboard"), {"period": "tout"}).content.decode()
+        html = login(user).get(reverse("evaluation:dashboard"), {"season": session_a.season}).content.decode()
         assert "Par département" in html and session_a.clsm.name in html
         tables = html[html.index("Par région") : html.index("Par mode d")]
         assert tables == pages.setdefault(user.username, tables)  # the same tables, warm
