@@ -329,7 +329,7 @@ class QuestionnaireLink(models.Model):
 class BilanEditionQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Editions are aggregates: everyone logged in sees national and territorial ones; a CLSM's edition
-        is for its coordinators and the national level."""
+        is for its coordinators and the national level. Which version each reads: BilanEdition.hides_small_for."""
         if not user.is_authenticated:
             return self.none()
         if user.is_national_staff or user.is_funder:
@@ -386,6 +386,12 @@ class BilanEdition(models.Model):
 
     def __str__(self):
         return f"{self.label} – édition {self.number}"
+
+    def hides_small_for(self, user) -> bool:
+        """Whether `user` reads the funder's version (small numbers hidden): everyone but the national centre, and
+        but the coordinators of the edition's own CLSM. A coordinator reading a national or territorial edition
+        reads other CLSMs' figures, which their own bilan never shows them: the hidden version, as the funder."""
+        return not (user.is_national_staff or (self.clsm_name and user.is_coordinator))
 
     @property
     def is_ready(self) -> bool:

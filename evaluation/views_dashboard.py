@@ -253,7 +253,7 @@ def edition_detail(request, pk):
     """An edition's page: its progress while the worker prepares it (htmx asks again every 2 s), then its
     downloads."""
     edition = get_object_or_404(BilanEdition.objects.visible_to(request.user).defer("data", "pdf", "pdf_funder"), pk=pk)
-    context = {"edition": edition, "is_funder": request.user.is_funder}
+    context = {"edition": edition, "small_hidden": edition.hides_small_for(request.user)}
     if request.htmx:
         return render(request, "evaluation/dashboard/_edition_status.html", context)
     return render(request, "evaluation/dashboard/edition.html", context)
@@ -267,10 +267,11 @@ def edition_download(request, pk, fmt):
         return redirect("evaluation:edition_detail", pk=edition.pk)
     filename = f"bilan-edition-{edition.number}-{edition.pk}.{fmt}"
     if fmt == "json":
-        data = suppress_for_funder(edition.data) if request.user.is_funder else edition.data
+        data = suppress_for_funder(edition.data) if edition.hides_small_for(request.user) else edition.data
         response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
     else:
         response = HttpResponse(
-            bytes(edition.pdf_funder if request.user.is_funder else edition.pdf), content_type="application/pdf"
+            bytes(edition.pdf_funder if edition.hides_small_for(request.user) else edition.pdf),
+            content_type="application/pdf",
         )
     return attach(response, filename)

@@ -181,7 +181,11 @@ def test_effects_are_shown_with_their_counts(login, claire, fanny, effects_answe
 
 
 def test_the_funder_reads_the_national_bilan_of_a_season_and_nothing_narrower(
-    login, fanny, claire, clsm_a, programme  # noqa: F811
+    login,
+    fanny,
+    claire,
+    clsm_a,
+    programme,  # noqa: F811
 ):
     """A range of days, a CLSM, a mode, a région, all seasons or a calendar year would let two scopes be subtracted
     down to a few people (« all seasons » minus « from the next day on »: one session of 3), which no suppression

@@ -8,6 +8,7 @@ from openpyxl import load_workbook
 
 from evaluation.bilan import Scope, compute_bilan
 from evaluation.models import BilanEdition
+from evaluation.suppression import suppress_for_funder
 from tests.test_bilan import programme  # noqa: F401  (fixture)
 from tests.test_bilan_pdf import text_of
 
@@ -131,5 +132,8 @@ def test_publish_editions_and_notify_coordinators(login, claire, alice, bob, fan
     assert list(BilanEdition.objects.values_list("number", flat=True)) == [2, 1]
     assert len(mail.outbox) == 2
     assert login(fanny).get(reverse("evaluation:edition_pdf", args=[first.pk])).content == bytes(first.pdf_funder)
-    assert login(alice).get(reverse("evaluation:edition_json", args=[first.pk])).json() == first.data
+    # A national edition holds other CLSMs' figures: a coordinator reads its hidden version, as the funder.
+    assert login(alice).get(reverse("evaluation:edition_json", args=[first.pk])).json() == suppress_for_funder(
+        first.data
+    )
     assert "n° 1" in login(alice).get(reverse("evaluation:edition_list")).content.decode()

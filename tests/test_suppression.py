@@ -173,7 +173,9 @@ def test_staff_bilan_is_untouched_and_the_funder_version_is_made_once(programme)
     assert shown["items"]["sat_duree"]["mean"] is None  # no answer at all: « – », not hidden
 
 
-def test_the_funder_edition_json_is_the_suppressed_one(login, claire, fanny, programme):  # noqa: F811
+def test_the_funder_edition_json_is_the_suppressed_one(login, claire, fanny, alice, programme):  # noqa: F811
+    """And a coordinator's: a national edition holds other CLSMs' figures, which their own bilan never shows them
+    (only the editions of their own CLSM come whole)."""
     from evaluation.models import BilanEdition
 
     # An edition as published: the staff's figures frozen (its PDFs do not matter here).
@@ -192,6 +194,10 @@ def test_the_funder_edition_json_is_the_suppressed_one(login, claire, fanny, pro
     assert login(claire).get(url).json()["breakdown"]["regions"][0]["responses"] == 3
     funder = login(fanny).get(url).json()
     assert funder["breakdown"]["regions"][0]["responses"] is None and "key_figures/responses" in funder["suppressed"]
+    assert login(alice).get(url).json() == funder
+    edition.clsm_name = alice.clsms.get().name
+    edition.save()
+    assert login(alice).get(url).json()["breakdown"]["regions"][0]["responses"] == 3
 
 
 def test_the_bilan_command_writes_the_funder_version(programme, tmp_path):  # noqa: F811
