@@ -79,7 +79,24 @@ class LocalAnimatorInvitationForm(forms.ModelForm):
         self.helper = _helper(_("Envoyer l'invitation"))
 
     def clean_email(self):
-        return check_new_coordinator_email(self.cleaned_data["email"])
+        """As for a coordinator, but told to a coordinator: never whose account an address is (a person of another
+        CLSM, perhaps), and only what a coordinator can do about it."""
+        email = self.cleaned_data["email"].strip().lower()
+        if account_with_email(email) is not None:
+            raise forms.ValidationError(
+                _(
+                    "Un compte existe déjà pour cette adresse : demandez au centre national de l'ouvrir à "
+                    "l'animation de votre CLSM."
+                )
+            )
+        if Invitation.objects.pending().filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                _(
+                    "Une invitation est déjà en attente pour cette adresse : si vous l'avez envoyée, renvoyez-la "
+                    "depuis la liste des animateur·rices locaux·ales ; sinon, demandez au centre national."
+                )
+            )
+        return email
 
 
 class AcceptInvitationForm(SetPasswordForm):

@@ -69,10 +69,29 @@ def test_a_coordinator_invites_a_local_animator_who_creates_her_account(send, lo
     assert "Vous êtes invité·e à animer, pour le CLSM «\xa0CLSM A de Lille\xa0»" in message.body
     url = re.search(r"http://testserver(/territoires/invitation/[^/\s]+/)", message.body).group(1)
     client.logout()
+    welcome = " ".join(client.get(url).content.decode().split())
+    assert "Vous êtes invité·e à animer les séances de" in welcome and "coordonner" not in welcome
     client.post(url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     nina = User.objects.get(email="nina@asso.fr")
     assert nina.role == Role.LOCAL_ANIMATOR
     assert list(nina.local_animator_clsms.all()) == [clsm_a] and not nina.clsms.exists()  # not a coordinator
+
+
+def test_an_address_already_known_is_refused_without_naming_its_owner(send, login, alice, bob, clsm_a):
+    """The address of a person of another CLSM: a coordinator learns that it has an account, never whose, and only
+    what she can do about it (the pages the national centre's message pointed to answer her 403)."""
+    coordinator = login(alice)
+    url = reverse("territories:local_animator_invite")
+    data = {"first_name": "Paul", "last_name": "Test", "email": bob.email.upper(), "clsms": [clsm_a.pk]}
+    response, sent = send(coordinator, url, data)
+    (error,) = response.context["form"].errors["email"]
+    assert not sent and "Un compte existe déjà pour cette adresse" in error and "centre national" in error
+    assert bob.last_name not in error and "coordinateur·rices" not in error
+    data["email"] = "paul.test@example.fr"
+    send(coordinator, url, data)
+    response, sent = send(coordinator, url, {**data, "email": "PAUL.test@example.fr"})
+    (error,) = response.context["form"].errors["email"]
+    assert not sent and "renvoyez-la depuis la liste des animateur·rices locaux·ales" in error
 
 
 def test_the_local_animator_list_shows_a_coordinator_her_own_team_only(login, alice, bob, lea_of_a, leo):
