@@ -111,3 +111,20 @@ class User(AbstractUser):
 
 def new_calendar_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+class PasswordResetRequest(models.Model):
+    """One « mot de passe oublié » asked, kept an hour to limit them (accounts.views.ThrottledPasswordResetView):
+    who asked and for which address, each as a keyed hash (never the IP address nor the e-mail itself). Counted in
+    the database, like every limit of the application, so that they hold across web servers and restarts."""
+
+    client = models.CharField(max_length=64, db_index=True)
+    email = models.CharField(max_length=64, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("demande de réinitialisation")
+        verbose_name_plural = _("demandes de réinitialisation")
+
+    def __str__(self):
+        return f"Demande du {self.created_at:%d/%m/%Y %H:%M}"

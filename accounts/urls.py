@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts import views
-from accounts.forms import LoginForm, QueuedPasswordResetForm
+from accounts.forms import LoginForm
 from smdq.middleware import writes_on_get
 
 urlpatterns = [
@@ -17,7 +17,7 @@ urlpatterns = [
     path("mot-de-passe/modifie/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path(
         "mot-de-passe/oubli/",
-        auth_views.PasswordResetView.as_view(form_class=QueuedPasswordResetForm),
+        views.ThrottledPasswordResetView.as_view(),
         name="password_reset",
     ),
     path("mot-de-passe/oubli/envoye/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),

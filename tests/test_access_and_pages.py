@@ -61,6 +61,34 @@ def test_password_reset_waits_in_the_queue_while_the_mail_server_is_down(client,
     assert retry.args[0]["to"] == [alice.email] and "Réinitialisation" in retry.args[0]["subject"]
 
 
+def test_password_reset_is_limited_per_address_and_per_connection(client, alice):
+    """25 requests for one address filled its mailbox: 3 e-mails an hour at most, the others answered as any request
+    is (never telling whether the address has an account); and 10 requests an hour from one connection."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import PasswordResetRequest
+    from accounts.views import RESET_EMAILS_PER_ADDRESS, RESET_REQUESTS_PER_CLIENT
+
+    url, done = reverse("password_reset"), reverse("password_reset_done")
+    for n in range(RESET_EMAILS_PER_ADDRESS + 3):
+        response = client.post(url, {"email": alice.email.upper()}, REMOTE_ADDR=f"198.51.100.{n}")
+        assert response.status_code == 302 and response["Location"] == done
+    assert len(mail.outbox) == RESET_EMAILS_PER_ADDRESS
+    for n in range(RESET_REQUESTS_PER_CLIENT):
+        client.post(url, {"email": f"personne{n}@example.fr"}, REMOTE_ADDR="203.0.113.9")
+    refused = client.post(url, {"email": "autre@example.fr"}, REMOTE_ADDR="203.0.113.9")
+    assert refused.status_code == 429 and refused["Retry-After"] == "3600"
+    assert "Trop de demandes depuis cette connexion" in refused.content.decode()
+    # An hour later, both may ask again.
+    PasswordResetRequest.objects.update(created_at=timezone.now() - timedelta(hours=1, minutes=1))
+    assert client.post(url, {"email": "autre@example.fr"}, REMOTE_ADDR="203.0.113.9").status_code == 302
+    client.post(url, {"email": alice.email}, REMOTE_ADDR="198.51.100.1")
+    assert len(mail.outbox) == RESET_EMAILS_PER_ADDRESS + 1
+    assert PasswordResetRequest.objects.count() == 2  # the expired requests are forgotten
+
+
 def test_anonymous_is_sent_to_login(client):
     for name in ("home", "territories:clsm_list", "territories:clsm_create", "imports:upload"):
         response = client.get(reverse(name))
