@@ -26,13 +26,21 @@
     if (label && label.id) select.setAttribute("aria-labelledby", label.id);
   }
 
+  // In French, in every list (Tom Select's own reads « No results found »).
+  function noResults() { return '<div class="no-results">Aucun résultat</div>'; }
+
   function enhanceAutocomplete(select) {
     if (select.tomselect) return;
     var url = select.dataset.autocompleteUrl;
+    // The values the server found for the text typed last: the server searches (accents, hyphens, postcodes), so
+    // the list shows its results alone. Scored on nothing, the option already chosen (« Lille ») stayed first in
+    // every list, and Enter kept it instead of the commune just typed.
+    var found = {};
     new TomSelect(select, {
       valueField: "value",
       labelField: "text",
       searchField: [],
+      score: function () { return function (option) { return found[option.value] ? 1 : 0; }; },
       plugins: PLUGINS,
       placeholder: select.dataset.placeholder || "",
       loadThrottle: 200,
@@ -40,11 +48,15 @@
       load: function (query, callback) {
         fetch(url + "?q=" + encodeURIComponent(query), { headers: { "Accept": "application/json" } })
           .then(function (response) { return response.json(); })
-          .then(function (data) { callback(data.results); })
-          .catch(function () { callback(); });
+          .then(function (data) {
+            found = {};
+            data.results.forEach(function (result) { found[result.value] = true; });
+            callback(data.results);
+          })
+          .catch(function () { found = {}; callback(); });
       },
       render: {
-        no_results: function () { return '<div class="no-results">Aucun résultat</div>'; },
+        no_results: noResults,
         loading: function () { return '<div class="spinner-border spinner-border-sm m-2" role="status"><span class="visually-hidden">Chargement…</span></div>'; },
       },
     });
@@ -55,7 +67,7 @@
     root.querySelectorAll("select[data-autocomplete-url]").forEach(enhanceAutocomplete);
     root.querySelectorAll("select[data-enhance=select]").forEach(function (select) {
       if (select.tomselect) return;
-      new TomSelect(select, { plugins: PLUGINS });
+      new TomSelect(select, { plugins: PLUGINS, render: { no_results: noResults } });
       keepLabel(select);
     });
   }

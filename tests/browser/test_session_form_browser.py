@@ -23,6 +23,25 @@ def test_commune_is_filled_from_the_qpv_and_warned_outside(page, log_in, claire,
     expect(hint).to_contain_text("Cette commune n'est pas celle des QPV choisis (Lille (59350, Nord))")
 
 
+def test_a_commune_typed_over_the_chosen_one_is_the_one_enter_picks(page, log_in, claire, clsm_a):
+    """The commune already chosen (Lille) stayed first in the list of every search, and Enter kept it."""
+    log_in(claire)
+    page.goto(reverse("sessions_app:session_create"))
+    commune = page.locator("#id_commune-ts-control")
+    commune.fill("Lille")
+    page.get_by_role("option", name=re.compile(r"^Lille \(59350")).click()
+    expect(page.locator("#id_commune")).to_have_value("59350")
+    commune.fill("Hellemmes")
+    expect(page.locator("#id_commune-ts-dropdown .option")).to_have_text([re.compile(r"^Hellemmes-Lille \(59298")])
+    page.keyboard.press("Enter")
+    expect(page.locator("#id_commune")).to_have_value("59298")
+    commune.fill("zzzz")
+    expect(page.locator("#id_commune-ts-dropdown .no-results")).to_have_text("Aucun résultat")
+    # The lists that search what the page holds say it in French too.
+    page.locator("#id_clsm-ts-control").fill("zzzz")
+    expect(page.locator("#id_clsm-ts-dropdown .no-results")).to_have_text("Aucun résultat")
+
+
 def test_a_form_with_errors_opens_on_its_summary(page, log_in, claire, clsm_a):
     log_in(claire)
     page.goto(reverse("sessions_app:session_create"))
