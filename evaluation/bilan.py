@@ -848,6 +848,16 @@ def _comparison(period: ComparedPeriod | None, figures: dict, data: dict) -> dic
     }
 
 
+def comparison_legend(data: dict) -> tuple[str, str] | None:
+    """What the charts call the two periods they compare (« saison 2025-2026 », « saison 2024-2025 »), never « en
+    cours » for a season that ended."""
+    comparison = data.get("comparison")
+    if not comparison:
+        return None
+    start = int(comparison["season"][:4]) + 1
+    return f"saison {start}-{start + 1}", comparison["label"]
+
+
 def with_previous_means(data: dict) -> dict | None:
     """The bilan's items with the compared season's means, for the charts' comparison markers."""
     comparison = data.get("comparison")

@@ -280,10 +280,12 @@ GROUP_TITLES = {
 }
 
 
-def items_chart(items: dict, group: str, previous: dict | None = None) -> str:
+def items_chart(items: dict, group: str, previous: dict | None = None, legend: tuple[str, str] | None = None) -> str:
     """One bar per question of `group` (« satisfaction », « capacites », « engagement »): its mean on the scale,
     written « 4,5/5 », with its number of answers. `previous`, the items of the compared season, adds a
-    marker at each earlier mean. A mean the engine hid from the funder (`Hidden`) is written, not drawn."""
+    marker at each earlier mean; `legend` names the two seasons (bilan.comparison_legend). A mean the engine hid
+    from the funder (`Hidden`) is written, not drawn."""
+    shown_label, earlier_label = legend or (_("période affichée"), _("période comparée"))
     rows = [(code, item) for code, item in items.items() if item.get("group") == group]
     title = _("{group}, moyenne par question").format(group=GROUP_TITLES.get(group, group))
     if not rows:
@@ -350,7 +352,9 @@ def items_chart(items: dict, group: str, previous: dict | None = None) -> str:
             if code in earlier:
                 ax.plot(earlier[code], y, marker="D", markersize=MARKER, mfc="white", mec=INK, mew=0.9, ls="none")
                 end = max(end, earlier[code] + marker_radius)  # the value is written after the marker too
-                text += _(", saison précédente : {mean}").format(mean=fr_mean(earlier[code], item["scale"]))
+                text += ", {label}{colon}{mean}".format(
+                    label=earlier_label, colon=_colon(earlier_label), mean=fr_mean(earlier[code], item["scale"])
+                )
             summary.append(text)
             previous_mean = fr_mean(earlier[code], item["scale"]) if code in earlier else ""
             table.append((item["label"], fr_mean(mean, item["scale"]), _answers(answers), previous_mean))
@@ -377,7 +381,7 @@ def items_chart(items: dict, group: str, previous: dict | None = None) -> str:
             marker = Line2D([], [], marker="D", markersize=MARKER, mfc="white", mec=INK, mew=0.9, ls="none")
             ax.legend(
                 [Patch(color=BAR), marker],
-                [_("saison en cours"), _("saison précédente")],
+                [shown_label, earlier_label],
                 loc="lower left",
                 bbox_to_anchor=(0, 1.0),
                 ncols=2,
@@ -386,7 +390,7 @@ def items_chart(items: dict, group: str, previous: dict | None = None) -> str:
                 handlelength=1.4,
                 handleheight=0.8,
             )
-        columns = [_("Question"), _("Moyenne"), _("Réponses"), _("Saison précédente")]
+        columns = [_("Question"), _("Moyenne"), _("Réponses"), earlier_label[:1].upper() + earlier_label[1:]]
         if not earlier:
             columns, table = columns[:3], [row[:3] for row in table]
         return _finish(fig, title=title, description=" ; ".join(summary) + ".", table=(columns, table))

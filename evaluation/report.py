@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from evaluation.bilan import Scope, compute_bilan, compute_seasons, with_previous_means
+from evaluation.bilan import Scope, comparison_legend, compute_bilan, compute_seasons, with_previous_means
 from evaluation.suppression import THRESHOLD, for_display, suppress_for_funder, suppress_season_for_funder
 
 
@@ -22,7 +22,7 @@ def report_context(
         seasons = [suppress_season_for_funder(row) for row in seasons]
     shown = for_display(data)
     seasons = [for_display(row) for row in seasons]
-    previous_items = with_previous_means(shown)
+    previous_items, legend = with_previous_means(shown), comparison_legend(shown)
     held = scope.held_sessions()
     groups = [
         ("satisfaction", "Satisfaction des participant·es", 5),
@@ -38,7 +38,7 @@ def report_context(
         "edited_on": timezone.localdate(),
         # Drawn as the dashboard draws them, and kept by what they draw: those the dashboard drew are not drawn again.
         "item_charts": [
-            (label, scale, charts.drawn("items_chart", shown["items"], group, previous_items))
+            (label, scale, charts.drawn("items_chart", shown["items"], group, previous_items, legend))
             for group, label, scale in groups
         ],
         "needs_chart": charts.drawn("needs_chart", shown["needs"]),

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import STAFF_ROLES, has_bilan, has_role, login_required, staff_required
 from evaluation import documents
-from evaluation.bilan import Scope, with_previous_means
+from evaluation.bilan import Scope, comparison_legend, with_previous_means
 from evaluation.documents import data_version
 from evaluation.editions import publish, scope_key
 from evaluation.forms_dashboard import ScopeForm, scope_params
@@ -130,7 +130,7 @@ def _draw_chart(name: str, scope: Scope, version: str, funder: bool) -> str:
     # The figures the page computed for this data version (one computation per scope), never the bilan again.
     data = for_display(documents.figures(scope, funder=funder, version=version))
     if name in ("satisfaction", "capacites", "engagement"):
-        draw, args = "items_chart", (data["items"], name, with_previous_means(data))
+        draw, args = "items_chart", (data["items"], name, with_previous_means(data), comparison_legend(data))
     elif name == "besoins":
         draw, args = "needs_chart", (data["needs"],)
     elif name == "profil":

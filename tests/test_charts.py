@@ -10,7 +10,7 @@ import matplotlib
 import pytest
 
 from evaluation import charts
-from evaluation.bilan import Scope, compute_bilan
+from evaluation.bilan import Scope, comparison_legend, compute_bilan
 from evaluation.responses import Sheet, create_response
 from evaluation.suppression import HIDDEN
 from smdq.formatting import NBSP, THIN_NBSP
@@ -140,7 +140,7 @@ def test_items_chart_writes_each_mean_and_its_answers_in_french():
     # A bar per answered question, none for the one without answers; the values repeat in the description.
     assert svg.count(f'fill="{charts.BAR}"') == 2
     assert "Durée de l'animation : sans réponse" in svg and f"4,5/5 (1{THIN_NBSP}234 réponses)" in svg
-    assert "saison précédente" not in svg
+    assert "période comparée" not in svg
 
 
 def test_items_chart_wraps_long_labels_and_uses_the_scale_of_the_group():
@@ -155,9 +155,11 @@ def test_items_chart_wraps_long_labels_and_uses_the_scale_of_the_group():
 def test_items_chart_marks_the_previous_season():
     previous = {code: {**item, "mean": item["mean"] and item["mean"] - 0.2} for code, item in ITEMS.items()}
     previous["sat_animation"]["mean"] = None  # not asked last season: no marker
-    svg = charts.items_chart(ITEMS, "satisfaction", previous)
-    assert {"saison précédente", "saison en cours"} <= set(texts(svg))
-    assert "saison précédente : 4,3/5" in svg
+    # A season that ended, compared with the one before: never « en cours » (bilan.comparison_legend).
+    legend = comparison_legend({"comparison": {"season": "2024-2025", "label": "saison 2024-2025"}})
+    svg = charts.items_chart(ITEMS, "satisfaction", previous, legend)
+    assert {"saison 2025-2026", "saison 2024-2025"} <= set(texts(svg)) and "en cours" not in svg
+    assert "saison 2024-2025 : 4,3/5" in svg
     # One hollow diamond on the first bar, one in the legend (markers are <use> of one shape).
     diamond = re.search(r'<path id="([^"]+)" d="M -?0 [\d.]+ L [\d.]+ 0 L 0 -[\d.]+ L -[\d.]+ -?0 z"', svg).group(1)
     assert svg.count(f'href="#{diamond}"') == 2
@@ -171,7 +173,7 @@ def test_items_chart_writes_what_the_engine_hid_and_hides_nothing_itself():
     assert "moyenne masquée (< 5 réponses)" in words and "3 réponses" not in words
     assert "3 réponses" in texts(charts.items_chart(ITEMS, "capacites"))  # shown when the engine shows it
     previous = {code: {**item, "mean": HIDDEN} for code, item in ITEMS.items()}
-    assert "saison précédente" not in charts.items_chart(ITEMS, "satisfaction", previous)  # no hidden marker
+    assert "période comparée" not in charts.items_chart(ITEMS, "satisfaction", previous)  # no hidden marker
 
 
 def test_items_chart_of_an_empty_group_says_so():
