@@ -42,7 +42,7 @@ from sessions_app.models import (
     SessionStructure,
     season_bounds,
 )
-from smdq.formatting import MONTHS
+from smdq.formatting import MONTHS, fr_date
 from territories.models import CLSM, QPV, Department, Region
 
 Mode = AwarenessSession.Mode
@@ -95,8 +95,8 @@ class Scope:
         elif date_from or date_to:
             period = "range"
             label = "Du {} au {}".format(
-                date_from.strftime("%d/%m/%Y") if date_from else "début",
-                date_to.strftime("%d/%m/%Y") if date_to else "…",
+                fr_date(date_from) if date_from else "début",
+                fr_date(date_to) if date_to else "…",
             )
         else:
             label, period = "Toutes les données", "all"

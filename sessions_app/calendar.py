@@ -52,8 +52,8 @@ def format_duration(minutes: int | None) -> str:
 
 
 def format_time(value) -> str:
-    """14:00 → « 14 h 00 » (French typography)."""
-    return f"{value:%H} h {value:%M}"
+    """14:00 → « 14 h 00 », 09:30 → « 9 h 30 » (French typography: no leading zero to the hour)."""
+    return f"{value.hour} h {value:%M}"
 
 
 @dataclass
@@ -115,7 +115,7 @@ class MonthGrid:
             if session.date in days:
                 session.calendar_url = detail.replace("/0/", f"/{session.pk}/")
                 session.calendar_status = labels.get(session.status, session.status)
-                session.calendar_time = f"{session.start_time:%H} h {session.start_time:%M}"
+                session.calendar_time = format_time(session.start_time)
                 session.calendar_struck = session.status in struck
                 days[session.date].sessions.append(session)
         return self

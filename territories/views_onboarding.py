@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.access import STAFF_ROLES, role_required, staff_required
 from accounts.models import Role, User
+from smdq.formatting import fr_date
 from smdq.net import limited_address
 from territories import onboarding
 from territories.forms_onboarding import (
@@ -84,7 +85,7 @@ def invitation_create(request):
         messages.success(
             request,
             _("L'invitation est envoyée à %(email)s : le lien est valable jusqu'au %(day)s.")
-            % {"email": invitation.email, "day": timezone.localtime(invitation.expires_at).strftime("%d/%m/%Y")},
+            % {"email": invitation.email, "day": fr_date(timezone.localtime(invitation.expires_at).date())},
         )
         return redirect("territories:coordinator_list")
     return render(request, "territories/onboarding/invitation_form.html", {"form": form})
@@ -203,7 +204,7 @@ def local_animator_invite(request):
         messages.success(
             request,
             _("L'invitation est envoyée à %(email)s : le lien est valable jusqu'au %(day)s.")
-            % {"email": invitation.email, "day": timezone.localtime(invitation.expires_at).strftime("%d/%m/%Y")},
+            % {"email": invitation.email, "day": fr_date(timezone.localtime(invitation.expires_at).date())},
         )
         return redirect("territories:local_animator_list")
     return render(request, "territories/onboarding/local_animator_invite.html", {"form": form})

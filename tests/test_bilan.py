@@ -515,3 +515,11 @@ def test_a_held_session_without_attendance_nor_sign_in_rows_counts_no_participan
     assert [row["participants"] for row in data["breakdown"]["regions"]] == [0]
     assert data["comparison"]["key_figures"]["participants"] == 0
     assert [row["participants"] for row in compute_seasons(Scope.build())] == [0, 0]
+
+
+def test_a_range_of_days_is_labelled_in_words():
+    """The heading of the bilan and of its documents: « 01/09/2026 » read as a form field, not as a title."""
+    assert Scope.build(date_from=date(2026, 9, 1), date_to=date(2026, 11, 19)).label == (
+        "Du 1er septembre 2026 au 19 novembre 2026"
+    )
+    assert Scope.build(date_to=date(2026, 11, 19)).label == "Du début au 19 novembre 2026"

@@ -150,7 +150,7 @@ def test_times_format_as_14_h_00_without_an_explicit_format():
     from django.utils import translation
 
     with translation.override("fr"):
-        assert Template("{{ t }}|{{ t|time }}").render(Context({"t": datetime.time(9, 5)})) == "09 h 05|09 h 05"
+        assert Template("{{ t }}|{{ t|time }}").render(Context({"t": datetime.time(9, 5)})) == "9 h 05|9 h 05"
 
 
 @pytest.mark.django_db

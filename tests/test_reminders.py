@@ -64,7 +64,7 @@ def test_the_kit_goes_to_the_coordinators_a_week_before_once(outbox, alice, bob,
     body = message.body
     link = QuestionnaireLink.objects.get(session=next_week)  # created so that the poster exists
     for expected in (
-        "mardi 21 mai 2030, à 09\xa0h\xa030 (3 h)",
+        "mardi 21 mai 2030, à 9\xa0h\xa030 (3 h)",
         "Centre social du quartier, 3 rue du Marché, Lille",
         f"{BASE}/seances/{next_week.pk}/feuille-emargement.pdf",
         f"{BASE}/seances/{next_week.pk}/affiche.pdf",
