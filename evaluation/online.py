@@ -45,6 +45,12 @@ def link_for(session) -> QuestionnaireLink:
     return link
 
 
+def answering_window_left(session, today=None) -> bool:
+    """Whether a link created today would still be open some day: the session's answering days are not over."""
+    today = today or timezone.localdate()
+    return today <= session.date + timedelta(days=settings.QUESTIONNAIRE_LINK_DAYS)
+
+
 def public_url(request, link: QuestionnaireLink) -> str:
     return request.build_absolute_uri(reverse("evaluation:public_questionnaire", args=[link.token]))
 

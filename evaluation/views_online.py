@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -37,13 +38,21 @@ def _organiser_link(request, pk) -> tuple:
     return session, link
 
 
+WINDOW_OVER_MESSAGE = gettext_lazy(
+    "Les %(days)s jours de réponse en ligne de cette séance sont passés : ses questionnaires se saisissent sur papier."
+)
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @session_work_required
 def link_page(request, pk):
     session = get_session_for_user(request.user, pk, write=True)
     link = _link_of(session)
     if request.method == "POST":
-        if link is None:
+        if link is None and session.accepts_questionnaires and not online.answering_window_left(session):
+            # Created now, it would be closed already (it opens on the session day for QUESTIONNAIRE_LINK_DAYS).
+            messages.error(request, WINDOW_OVER_MESSAGE % {"days": settings.QUESTIONNAIRE_LINK_DAYS})
+        elif link is None:
             try:
                 online.link_for(session)
             except ValidationError as error:
@@ -51,10 +60,15 @@ def link_page(request, pk):
             else:
                 messages.success(request, _("Le lien du questionnaire en ligne a été créé."))
         return redirect("evaluation:link_page", pk=session.pk)
+    window_left = online.answering_window_left(session)
     context = {
         "session": session,
         "link": link,
-        "can_create": link is None and session.accepts_questionnaires,
+        "can_create": link is None and session.accepts_questionnaires and window_left,
+        # Said instead of the button: a link created now would be closed already.
+        "window_over": WINDOW_OVER_MESSAGE % {"days": settings.QUESTIONNAIRE_LINK_DAYS}
+        if link is None and session.accepts_questionnaires and not window_left
+        else "",
         "link_days": settings.QUESTIONNAIRE_LINK_DAYS,
     }
     if link is not None:

@@ -121,12 +121,27 @@ def test_get_offers_to_create_the_link_and_post_creates_it_once(login, alice, se
 
     page = text(client.get(url))
     assert f"http://testserver/q/{link.token}/" in page
-    assert "ouvert du 12 mars 2024 au 26 mars 2024" in page
+    assert "du 12 mars 2024 au 26 mars 2024" in page
     assert ">ouvert</span>" in page
     assert f'src="{reverse("evaluation:qr_code", args=[session_a.pk])}"' in page
     assert reverse("evaluation:poster_pdf", args=[session_a.pk]) in page
     assert reverse("evaluation:paper_questionnaire_pdf", args=[session_a.pk]) in page
     assert "Créer le lien du questionnaire" not in page
+
+
+def test_no_link_is_created_once_its_answering_days_are_over(login, alice, session_a, today):
+    """Created after its 14 days, a link was closed at once: « le lien a été créé », then « fermé » and a 410."""
+    today(datetime.date(2024, 3, 27))  # the session was on 12 March: its days ended on the 26th
+    client = login(alice)
+    url = reverse("evaluation:link_page", args=[session_a.pk])
+    page = text(client.get(url))
+    assert "Créer le lien du questionnaire" not in page
+    assert "Les 14 jours de réponse en ligne de cette séance sont passés" in page
+    response = client.post(url, follow=True)
+    assert text(response).count("ses questionnaires se saisissent sur papier") == 2  # the message, and the page
+    assert not QuestionnaireLink.objects.exists()
+    today(datetime.date(2024, 3, 26))  # its last day: still worth creating
+    assert "Créer le lien du questionnaire" in text(client.get(url))
 
 
 def test_link_page_shows_a_closed_link(login, claire, link_a, today):
@@ -147,7 +162,8 @@ def test_no_link_for_a_session_that_is_not_confirmed(login, bob, session_b):
     assert not QuestionnaireLink.objects.exists()
 
 
-def test_confirmed_session_gets_a_link(login, alice, clsm_a):
+def test_confirmed_session_gets_a_link(login, alice, clsm_a, today):
+    today(datetime.date(2024, 5, 2))  # a month before: the poster is printed ahead
     session = AwarenessSessionFactory(clsm=clsm_a, confirmed=True, date=datetime.date(2024, 6, 4))
     login(alice).post(reverse("evaluation:link_page", args=[session.pk]))
     assert QuestionnaireLink.objects.filter(session=session).exists()
