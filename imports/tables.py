@@ -382,7 +382,25 @@ def _scan_sheet(archive, path: str, limits: Limits) -> _SheetScan:
     except KeyError:
         raise FileError("Le fichier XLSX est illisible ou endommagé (feuille introuvable).") from None
     except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, RuntimeError) as exc:
-        raise FileError(f"Le fichier XLSX est illisible ou endommagé ({exc.__class__.__name__}).") from None
+        raise _unreadable_xlsx(exc) from None
+
+
+def _unreadable_xlsx(exc: BaseException | None = None) -> FileError:
+    """The refusal of a workbook that cannot be read, with its reason in words (never an exception's name)."""
+    if exc is None or isinstance(exc, zipfile.BadZipFile):
+        reason = "ce n'est pas un classeur Excel : un fichier d'un autre type renommé en .xlsx ?"
+    elif isinstance(exc, ElementTree.ParseError):
+        reason = "son contenu XML est invalide ou démesuré"
+    elif isinstance(exc, zlib.error | EOFError):
+        reason = "son archive est tronquée ou corrompue"
+    elif isinstance(exc, IndexError | KeyError):
+        reason = "une cellule renvoie à un texte ou une feuille qui n'existe pas"
+    else:
+        reason = "son contenu n'est pas celui d'un classeur"
+    return FileError(
+        f"Le fichier XLSX est illisible ou endommagé ({reason}). "
+        "Enregistrez-le de nouveau depuis Excel ou LibreOffice, ou en CSV."
+    )
 
 
 def _read_xlsx(data: bytes, limits: Limits, columns, *, header_only=False) -> tuple[Table, int]:
@@ -392,16 +410,16 @@ def _read_xlsx(data: bytes, limits: Limits, columns, *, header_only=False) -> tu
         with open_archive(io.BytesIO(data)) as archive:
             scan = _scan_sheet(archive, _first_sheet(archive), limits)
     except NotAnArchive:
-        raise FileError("Le fichier XLSX est illisible ou endommagé (BadZipFile).") from None
+        raise _unreadable_xlsx() from None
     except ArchiveError as exc:
         raise FileError(str(exc)) from None
     except (ElementTree.ParseError, zipfile.BadZipFile, zlib.error, OSError, ValueError) as exc:
-        raise FileError(f"Le fichier XLSX est illisible ou endommagé ({exc.__class__.__name__}).") from None
+        raise _unreadable_xlsx(exc) from None
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     # ParseError: a part openpyxl parses whole, e.g. entities expanding past expat's amplification limit.
     except (zipfile.BadZipFile, zlib.error, KeyError, OSError, ValueError, TypeError, ElementTree.ParseError) as exc:
-        raise FileError(f"Le fichier XLSX est illisible ou endommagé ({exc.__class__.__name__}).") from None
+        raise _unreadable_xlsx(exc) from None
     try:
         sheet = workbook.worksheets[0]
         # The declared size is what the file says, not what it holds (`A1:XFD1048576` would make openpyxl pad
@@ -414,7 +432,7 @@ def _read_xlsx(data: bytes, limits: Limits, columns, *, header_only=False) -> tu
         return _build_table(itertools.islice(rows, 1) if header_only else rows, limits, columns), count
     # IndexError: a cell pointing past the shared strings.
     except (zipfile.BadZipFile, zlib.error, OSError, ValueError, TypeError, IndexError, ElementTree.ParseError) as exc:
-        raise FileError(f"Le fichier XLSX est illisible ou endommagé ({exc.__class__.__name__}).") from None
+        raise _unreadable_xlsx(exc) from None
     finally:
         workbook.close()
 

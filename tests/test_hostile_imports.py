@@ -333,12 +333,12 @@ def test_a_sheet_with_a_document_type_declaration_is_refused():
             b'<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">'
             + b"".join(b'<!ENTITY %c "%s">' % (98 + i, b"&%c;" % (97 + i) * 10) for i in range(9))
             + b']><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>&j;</t></si></sst>',
-            "Le fichier XLSX est illisible ou endommagé (ParseError).",
+            "Le fichier XLSX est illisible ou endommagé (son contenu XML est invalide ou démesuré).",
         ),
         # A cell pointing past the shared strings.
         (
             b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"></sst>',
-            "Le fichier XLSX est illisible ou endommagé (IndexError).",
+            "(une cellule renvoie à un texte ou une feuille qui n'existe pas)",
         ),
     ],
 )
@@ -452,3 +452,11 @@ def test_the_table_builder_stops_at_the_limits_too():
         _build_table([("a", "b"), ("1", "2"), ("3", "4", None, "x")], limits)
     with pytest.raises(FileError, match=r"limite de 3 colonnes \(ligne 1\)"):
         _build_table([("a", "b", "c", "d")], limits)
+
+
+def test_a_file_of_another_kind_named_xlsx_is_refused_in_words():
+    """Not « (BadZipFile) »: what the person can understand and do."""
+    message = refused(b"Nom;Prenom\nDupont;Jean\n", "Le fichier XLSX est illisible ou endommagé", filename="liste.xlsx")
+    assert (
+        "un fichier d'un autre type renommé en .xlsx" in message and "Error" not in message and "BadZip" not in message
+    )
