@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.access import (
+    READ_ROLES,
     STAFF_ROLES,
     has_role,
     login_required,
@@ -123,7 +124,7 @@ def session_list(request):
 
 
 @require_safe
-@login_required
+@session_work_required  # a local animator's: the sessions she animates (the queryset), as in the list
 def session_calendar(request):
     month = parse_month(request.GET.get("month")) or timezone.localdate().replace(day=1)
     grid = MonthGrid.for_month(month)
@@ -286,6 +287,8 @@ def session_detail(request, pk):
         "can_edit": can_edit,
         # Names and e-mails of coordinators and of who changed a status: the centre and the CLSM's team only.
         "show_people": can_edit,
+        # The CLSM's page is for the roles that read the programme (login_required), not a local animator's.
+        "clsm_url": reverse("territories:clsm_detail", args=[session.clsm_id]) if has_role(user, READ_ROLES) else "",
         # Reasons of a cancellation or postponement are free text: never for the funder (aggregates only).
         "show_reasons": not user.is_funder,
         "request_visible": bool(

@@ -110,7 +110,7 @@ EXPECTED = {
     "sessions_app:request_withdraw": POST_ONLY,
     # Sessions
     "sessions_app:session_list": row(LOGIN, 200, 200, 200, 200, local=200),  # theirs only (test_self_run)
-    "sessions_app:session_calendar": LOGGED_IN,
+    "sessions_app:session_calendar": row(LOGIN, 200, 200, 200, 200, local=200),  # theirs only, as the list
     "sessions_app:session_create": STAFF,
     # A territory's own sessions: its coordinator creates them; the national centre reviews them
     "sessions_app:self_run_create": row(LOGIN, 200, 200, 200, 403),

@@ -196,8 +196,16 @@ def test_a_coordinator_without_clsm_cannot_create_one(login, alice):
 def test_a_local_animator_sees_only_the_sessions_she_animates(login, lea_of_a, leo, self_run, session_a, session_b):
     assert list(AwarenessSession.objects.visible_to(lea_of_a)) == [self_run]
     assert list(AwarenessSession.objects.visible_to(leo)) == []
-    html = login(lea_of_a).get(reverse("sessions_app:session_list")).content.decode()
+    client = login(lea_of_a)
+    html = client.get(reverse("sessions_app:session_list")).content.decode()
     assert "2024-101" in html and session_a.reference not in html and session_b.reference not in html
+    # The list's « Calendrier » link: her sessions in the month, no one else's (it answered her 403).
+    month = client.get(reverse("sessions_app:session_calendar"), {"month": f"{self_run.date:%Y-%m}"})
+    calendar = month.content.decode()
+    assert month.status_code == 200 and self_run.reference in calendar and session_a.reference not in calendar
+    # The CLSM's page is not hers: its name is written, not linked to a 403.
+    detail = client.get(reverse("sessions_app:session_detail", args=[self_run.pk])).content.decode()
+    assert self_run.clsm.name in detail and reverse("territories:clsm_detail", args=[self_run.clsm_id]) not in detail
     assert login(leo).get(reverse("sessions_app:session_detail", args=[self_run.pk])).status_code == 404
     # Taken off the CLSM, she no longer sees its sessions, even those she is still named on.
     self_run.clsm.local_animators.remove(lea_of_a)
