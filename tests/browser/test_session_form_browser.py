@@ -62,3 +62,18 @@ def test_no_console_error_on_a_page(page, log_in, claire):
     page.goto(reverse("sessions_app:session_create"))
     page.wait_for_load_state("networkidle")
     assert errors == []  # the favicon was the one 404 of every page
+
+
+@pytest.mark.parametrize("width", [1280, 1440])
+def test_the_menu_fits_a_laptop_screen(page, log_in, alice, claire, width):
+    """Nine entries, the site's name and the person's made the page wider than a 1280 or 1440 px screen, « Se
+    déconnecter » out of sight: the menu wraps instead."""
+    page.set_viewport_size({"width": width, "height": 900})
+    for person in (claire, alice):
+        log_in(person)
+        page.goto(reverse("home"))
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        logout = page.get_by_role("button", name="Se déconnecter")
+        box = logout.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= width
+        page.context.clear_cookies()
