@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import PasswordResetRequest, User
 
 
 @admin.register(User)
@@ -23,3 +23,16 @@ class UserAdmin(BaseUserAdmin):
             {"fields": ("role", "email", "first_name", "last_name", "organisation")},
         ),
     )
+
+
+@admin.register(PasswordResetRequest)
+class PasswordResetRequestAdmin(admin.ModelAdmin):
+    """Read only: the requests of the last hour that the « mot de passe oublié » limits count (keyed hashes)."""
+
+    list_display = ("created_at",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

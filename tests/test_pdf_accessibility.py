@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject
 
+from evaluation import online
 from evaluation.bilan import Scope
 from evaluation.models import BilanEdition
 from evaluation.report import bilan_pdf
@@ -128,7 +129,7 @@ def test_sign_in_sheet_is_tagged(login, alice, session_a):
 )
 def test_questionnaire_documents_are_tagged(login, alice, session_a, name, title):
     client = login(alice)
-    client.post(reverse("evaluation:link_page", args=[session_a.pk]))
+    online.link_for(session_a)  # made ahead, as when the poster was printed before the session
     response = client.get(reverse(f"evaluation:{name}", args=[session_a.pk]))
     assert response.status_code == 200
     document = assert_accessible(response.content, title.format(session_a.reference))
