@@ -311,6 +311,16 @@ def test_wrong_periods_are_refused_in_french(login, alice, clsm_a, today, period
     assert not SessionRequest.objects.exists()
 
 
+def test_only_the_first_wished_period_is_marked_obligatory(login, alice, clsm_a):
+    """Periods 2 and 3 may be left empty: their « Du » and « Au » said « (obligatoire) » all the same."""
+    import re
+
+    html = login(alice).get(url("request_create")).content.decode()
+    labels = dict(re.findall(r'<label\s+for="id_periods-(\d)-start"[^>]*>(.*?)</label>', html, re.S))
+    assert "(obligatoire)" in labels["0"]
+    assert "(obligatoire)" not in labels["1"] and "(obligatoire)" not in labels["2"]
+
+
 def test_the_form_offers_the_coordinator_clsm_and_its_qpvs_only(login, alice, clsm_a, clsm_b):
     response = login(alice).get(url("request_create"))
     html = response.content.decode()
