@@ -74,6 +74,25 @@ class RejectNulMiddleware:
         return self.get_response(request)
 
 
+class ExplainedMethodNotAllowedMiddleware:
+    """A 405 (Django's require_POST and the like) says in French what the address accepts, where it had an empty
+    body: a person who opened an action's address in the browser saw a blank page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 405 and not response.content:
+            allowed = response.get("Allow", "")
+            response.content = (
+                f"Méthode refusée : cette adresse n'accepte que {allowed} (une action d'un formulaire, pas une page "
+                "à ouvrir). Rien n'a été enregistré."
+            ).encode()
+            response["Content-Type"] = "text/plain; charset=utf-8"
+        return response
+
+
 class UntrustedForwardedProtoMiddleware:
     """X-Forwarded-Proto is believed only from a trusted proxy (TRUSTED_PROXIES), like X-Forwarded-For
     (`smdq.net`): from any other peer it is dropped before Django reads it (SECURE_PROXY_SSL_HEADER), so a client

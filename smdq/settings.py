@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "smdq.middleware.UntrustedForwardedProtoMiddleware",
     "smdq.middleware.ReadOnlyGetMiddleware",
     "smdq.middleware.RejectNulMiddleware",
+    "smdq.middleware.ExplainedMethodNotAllowedMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # French no-break spaces, « 1er », « 14 h 00 » in every HTML response's text (smdq/typography.py).

@@ -159,3 +159,14 @@ def test_a_request_refused_before_any_view_gets_a_french_page(settings):
     csrf = Client(enforce_csrf_checks=True).post("/comptes/connexion/", {"username": "a", "password": "b"})
     assert csrf.status_code == 403
     assert "Ce formulaire n'a pas pu être envoyé" in csrf.content.decode() and 'lang="fr"' in csrf.content.decode()
+
+
+def test_an_action_opened_as_a_page_says_what_it_accepts(client, alice):
+    """GET on a POST-only address answered 405 with an empty body: a blank page."""
+    client.force_login(alice)
+    response = client.get(reverse("logout"))
+    assert response.status_code == 405 and response["Allow"] == "POST, OPTIONS"
+    assert response.content.decode() == (
+        "Méthode refusée : cette adresse n'accepte que POST, OPTIONS (une action d'un formulaire, pas une page à "
+        "ouvrir). Rien n'a été enregistré."
+    )
