@@ -35,7 +35,7 @@ from matplotlib.textpath import TextToPath
 
 from evaluation.suppression import Hidden, is_shown
 from sessions_app.models import Profile
-from smdq.formatting import fr_int, fr_mean, fr_pct
+from smdq.formatting import fr_int, fr_mean, fr_pct, french_key
 from territories.models import QPV
 
 GEOJSON = settings.BASE_DIR / "fixtures" / "geo" / "departements.geojson.gz"
@@ -507,7 +507,7 @@ def profile_chart(profile: dict) -> str:
     if not shares:
         return _empty_chart(title, _("Aucun profil renseigné."))
     # Shares hidden from the funder come last, by name (their rank would tell their size).
-    shares.sort(key=lambda pair: (not is_shown(pair[1]), -pair[1] if is_shown(pair[1]) else 0, pair[0]))
+    shares.sort(key=lambda pair: (not is_shown(pair[1]), -pair[1] if is_shown(pair[1]) else 0, french_key(pair[0])))
     rows = [(label, pct if is_shown(pct) else None, _shown_or_hidden(pct, fr_pct)) for label, pct in shares]
     description = " ; ".join(f"{label} : {text}" for label, _value, text in rows) + "."
     return _hbar_chart(rows, title=title, description=description, columns=(_("Profil"), _("Part")))

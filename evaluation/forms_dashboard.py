@@ -10,6 +10,7 @@ from evaluation.bilan import Scope
 from sessions_app.models import AwarenessSession, season_bounds, season_of
 from sessions_app.summaries import data_version_counter
 from smdq.bounds import BoundedFieldsMixin, date_in_range
+from smdq.formatting import in_french_order
 from territories.models import CLSM, Department, Region
 
 # Kept per data version (a session saved or deleted bumps it), so they never go stale.
@@ -43,6 +44,10 @@ def latest_season_with_data(clsms) -> str | None:
 
 def _choices(empty_label, rows, label: str) -> list[tuple]:
     return [("", empty_label), *((key, label.format(key, text)) for key, text in rows)]
+
+
+def _choices_by_name(empty_label, rows, label: str) -> list[tuple]:
+    return in_french_order(_choices(empty_label, rows, label))
 
 
 class ScopeForm(BoundedFieldsMixin, forms.Form):
@@ -114,7 +119,9 @@ class ScopeForm(BoundedFieldsMixin, forms.Form):
             if name in self.fields:
                 field = self.fields[name]
                 # A callable: read when the field is drawn, never by a chart or a download that only validates.
-                field.choices = partial(_choices, field.empty_label, rows, label)
+                # Départements in the order of their codes, as people know them; régions and CLSM by name.
+                build = _choices if name == "department" else _choices_by_name
+                field.choices = partial(build, field.empty_label, rows, label)
 
     def clean_season(self):
         season = self.cleaned_data.get("season")

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sessions_app.models import SessionRequest
+from smdq.formatting import in_french_order_when_drawn
 from territories.models import CLSM, Region
 
 OPEN = "ouvertes"
@@ -47,6 +48,11 @@ class SessionRequestFilter(django_filters.FilterSet):
     class Meta:
         model = SessionRequest
         fields = ["q", "status", "region", "clsm", "age"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("region", "clsm"):
+            in_french_order_when_drawn(self.form.fields[name])
 
     def filter_search(self, queryset, name, value):
         text = value.strip()

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.access import sees_names
 from accounts.models import Role, User
 from sessions_app.models import AwarenessSession
+from smdq.formatting import in_french_order_when_drawn
 from territories.models import CLSM, Department, Region
 
 
@@ -53,6 +54,8 @@ class AwarenessSessionFilter(django_filters.FilterSet):
         # One query: the seasons in which the user has sessions, newest first.
         seasons = self.queryset.order_by("-season").values_list("season", flat=True).distinct()
         self.filters["season"].extra["choices"] = [(s, s) for s in seasons]
+        for name in ("region", "clsm"):  # départements stay in the order of their codes
+            in_french_order_when_drawn(self.form.fields[name])
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)

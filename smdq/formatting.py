@@ -3,6 +3,7 @@
 The engine keeps numbers unrounded; rounding happens here, for people.
 """
 
+import unicodedata
 from datetime import date
 
 NBSP = "\u00a0"  # between a number and its unit (« 8,5 % »)
@@ -62,3 +63,31 @@ def fr_signed(value, digits: int = 1) -> str:
         return "0"
     text = fr_decimal(abs(value), digits)
     return f"+{text}" if value > 0 else f"\u2212{text}"
+
+
+def french_key(text: str) -> tuple[str, str]:
+    """Sort key of a French name as a reader looks for it: « Île-de-France » among the I, « Élu·e » among the E,
+    whatever the database's collation (SQLite's and PostgreSQL's « C » put every accented capital after Z)."""
+    text = str(text)
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold(), text
+
+
+def in_french_order(choices) -> list:
+    """A field's (value, label) choices sorted with french_key, the empty choice (« Toutes ») kept first."""
+    choices = list(choices)
+    empty = [choice for choice in choices if choice[0] in ("", None)]
+    return empty + sorted((c for c in choices if c[0] not in ("", None)), key=lambda choice: french_key(choice[1]))
+
+
+def in_french_order_when_drawn(field) -> None:
+    """Puts a model choice field's choices in French order (french_key), read from the database once, when the field
+    is first drawn: the field makes a new iterator at each access, and its widget and the template each read one."""
+
+    class InFrenchOrder(field.iterator):  # Django's or django-filter's, which adds the filter's empty choice
+        def __iter__(self):
+            if getattr(self.field, "_in_french_order", None) is None:
+                self.field._in_french_order = in_french_order(super().__iter__())
+            return iter(self.field._in_french_order)
+
+    field.iterator = InFrenchOrder
+    field.widget.choices = field.choices

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from smdq.formatting import fr_date, fr_decimal, fr_int, fr_mean, fr_pct, fr_signed
+from smdq.formatting import fr_date, fr_decimal, fr_int, fr_mean, fr_pct, fr_signed, in_french_order
 
 
 @pytest.mark.parametrize(
@@ -26,3 +26,24 @@ from smdq.formatting import fr_date, fr_decimal, fr_int, fr_mean, fr_pct, fr_sig
 )
 def test_french_formats(function, value, expected):
     assert function(*value) == expected
+
+
+def test_names_are_sorted_as_a_french_reader_looks_for_them():
+    """Accented capitals sorted after Z (SQLite's and PostgreSQL's « C » collation): « Île-de-France » after
+    « Provence-Alpes-Côte d'Azur », « Élu·e » after « Sport »."""
+    choices = [("", "Toutes"), ("93", "Provence-Alpes-Côte d'Azur"), ("11", "Île-de-France"), ("28", "Normandie")]
+    assert [label for _code, label in in_french_order(choices)] == [
+        "Toutes",
+        "Île-de-France",
+        "Normandie",
+        "Provence-Alpes-Côte d'Azur",
+    ]
+
+
+@pytest.mark.django_db
+def test_the_region_filters_list_ile_de_france_among_the_i(login, claire):
+    from django.urls import reverse
+
+    for name in ("sessions_app:session_list", "sessions_app:request_list", "evaluation:dashboard"):
+        html = login(claire).get(reverse(name)).content.decode()
+        assert html.index("Île-de-France") < html.index("Normandie") < html.index("Provence-Alpes"), name
