@@ -7,6 +7,7 @@ from smdq.mail import send_email_later
 
 
 class LoginForm(AuthenticationForm):
+    error_summary_title = _("Connexion refusée :")
     error_messages = {
         "invalid_login": _("Identifiant ou mot de passe incorrect. Les deux tiennent compte des majuscules."),
         "inactive": _("Ce compte est désactivé."),

@@ -25,6 +25,10 @@ def test_login_page_is_french_and_labelled(client):
 def test_login_with_right_and_wrong_password(client, alice, password):
     bad = client.post(reverse("login"), {"username": "alice", "password": "nope"})
     assert "Identifiant ou mot de passe incorrect" in bad.content.decode()
+    assert (
+        "Connexion refusée" in bad.content.decode()
+        and "formulaire n&#x27;est pas enregistré" not in bad.content.decode()
+    )
     good = client.post(reverse("login"), {"username": "alice", "password": password})
     assert good.status_code == 302 and good["Location"] == reverse("home")
 

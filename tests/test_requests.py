@@ -674,3 +674,13 @@ def test_the_coordinator_list_query_count_does_not_grow_with_rows(
     # session, user, count, page, its CLSM, QPVs, periods and sessions, « has a CLSM » for the create button.
     with django_assert_max_num_queries(9):
         assert len(client.get(url("request_list")).context["page"].object_list) == 25
+
+
+@pytest.mark.parametrize(
+    ("days", "said"),
+    [(0, "aujourd'hui"), (1, "il y a 1 jour"), (59, "il y a 59 jours"), (442, "il y a 15 mois"), (851, "il y a 2 ans")],
+)
+def test_a_requests_age_is_said_in_days_then_months_then_years(days, said):
+    from django.template.loader import render_to_string
+
+    assert render_to_string("sessions_app/requests/_age.html", {"days": days}).strip() == said
