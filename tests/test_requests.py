@@ -217,6 +217,7 @@ def test_the_coordinator_page_shows_everything_and_only_the_withdraw_button(logi
     assert "Nous souhaitons organiser une séance dans le quartier." in html
     assert "Claire Martin" in html  # who put it under review
     assert url("request_withdraw", request_a) in html
+    assert ">Votre demande</h2>" in html and ">Répondre</h2>" not in html  # the centre answers, she withdraws
     for staff_only in ("request_review", "request_accept", "request_decline"):
         assert url(staff_only, request_a) not in html
 
