@@ -8,6 +8,7 @@ be categorised together. Keyboard use is static/js/needs.js; without it, each ne
 import json
 from collections import Counter
 from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
 
 from django.contrib import messages
 from django.core.cache import cache
@@ -227,6 +228,10 @@ def _page_ids(request) -> list[int]:
     return [int(part) for part in request.POST.get("page_ids", "").split(",") if part.strip().isdigit()][:PAGE_SIZE]
 
 
+def _listed_status(url: str) -> str:
+    return parse_qs(urlsplit(url).query).get("statut", [TO_CATEGORISE])[0]
+
+
 def _rows_response(request, season: str, key: str, *, main: Need | None, announce: str) -> HttpResponse:
     """For htmx: the need that was posted (`main`, swapped in place), the other needs of the page with the
     same text (their count of identical needs changed; swapped out of band) and the season's counts.
@@ -244,6 +249,8 @@ def _rows_response(request, season: str, key: str, *, main: Need | None, announc
         "categories": categories,
         "counts": counts,
         "next_url": request.POST.get("next", ""),
+        # The list the page shows (its address, sent back as `next`): only « à catégoriser » counts down.
+        "to_categorise": _listed_status(request.POST.get("next", "")) == TO_CATEGORISE,
     }
     response = render(request, "evaluation/needs/_assigned.html", context)
     response["HX-Trigger"] = json.dumps({"needs-assigned": {"message": announce}})

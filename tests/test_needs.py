@@ -232,12 +232,24 @@ def test_htmx_assign_returns_the_row_and_the_counts_out_of_band(login, claire, s
     assert "identique" not in twin_row and f'<li id="need-{unrelated.pk}"' not in html
     counts = '<section class="card mb-3" id="need-counts" aria-labelledby="need-counts-title" data-hx-swap-oob="true">'
     assert counts in html
-    assert html.count('data-hx-swap-oob="true"') == 2
+    assert html.count('data-hx-swap-oob="true"') == 3
     assert 'data-count="competences">1<' in html and 'data-count="uncategorised">2<' in html
+    # The line above the list counts down too (it stayed at 3 until the page was reloaded).
+    assert '<span id="needs-summary-count" data-hx-swap-oob="true">2 besoins à catégoriser</span>' in html
     trigger = json.loads(response["HX-Trigger"])
     assert trigger == {
         "needs-assigned": {"message": "Besoin « Des formations » classé en « Développement de compétences »."}
     }
+
+
+def test_the_list_of_every_need_keeps_its_count(login, claire, session_a):
+    """« Tous les besoins » counts every need, which a category does not change: no count swapped there."""
+    need, _other = add_needs(session_a, "Des formations", "Un annuaire")
+    next_url = reverse("evaluation:needs_categorise") + f"?saison={session_a.season}&statut=tous"
+    response = login(claire).post(
+        assign_url(need), {"category": "1", "page_ids": str(need.pk), "next": next_url}, headers={"HX-Request": "true"}
+    )
+    assert "needs-summary-count" not in response.content.decode()
 
 
 # Bulk --------------------------------------------------------------------------------------------------
@@ -294,7 +306,8 @@ def test_htmx_bulk_swaps_the_shown_rows_and_counts(login, claire, session_a):
     assert f'<li id="need-{first.pk}"' in html and f'<li id="need-{third.pk}"' not in html
     assert f'<li id="need-{categorised.pk}"' in html and f'<li id="need-{second.pk}"' not in html
     assert "identique" not in html
-    assert html.count('data-hx-swap-oob="true"') == 3
+    assert html.count('data-hx-swap-oob="true"') == 4  # two rows, the counts and the line above the list
+    assert '<span id="needs-summary-count" data-hx-swap-oob="true">1 besoin à catégoriser</span>' in html
     assert 'data-count="competences">2<' in html
     assert json.loads(response["HX-Trigger"])["needs-assigned"]["message"].startswith("2 besoins « Des formations »")
     assert Need.objects.filter(category__code="competences").count() == 2
