@@ -14,7 +14,9 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Case, Count, F, TextField, Value, When
+from django.db.models import Case, Count, F, IntegerField, Sum, TextField, Value, When
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -28,7 +30,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import staff_required
 from evaluation.forms_needs import TO_CATEGORISE, NeedAssignForm, NeedBulkAssignForm, NeedListForm
-from evaluation.models import Need, NeedCategory
+from evaluation.models import Need, NeedCategory, SessionSummary
 from evaluation.responses import refresh_summaries
 from sessions_app.models import AwarenessSession, season_of
 from sessions_app.summaries import DataVersions
@@ -84,6 +86,18 @@ def _seasons_with_needs(version: int) -> list[str]:
         return sorted((s for s in seasons if _season_needs(s).order_by().exists()), reverse=True)
 
     return _per_version("seasons", version, read)
+
+
+def _uncategorised_by_season(version: int) -> dict[str, int]:
+    """Season → needs still to categorise, from the sessions' summaries (one row a session, their "" key), once per
+    data version: the home page counts every season's, and the screen shows one season at a time."""
+
+    def read():
+        uncategorised = Cast(KeyTextTransform("", "needs"), IntegerField())
+        rows = SessionSummary.objects.order_by().values_list("session__season").annotate(n=Sum(uncategorised))
+        return {season: n for season, n in rows if n}
+
+    return _per_version("uncategorised-by-season", version, read)
 
 
 def _season_summary(season: str, categories: list[NeedCategory], version: int) -> tuple[dict, Counter]:
@@ -198,6 +212,9 @@ def needs_categorise(request):
         needs = needs.filter(category__isnull=True)
     # Typing another season's sheets leaves this season's counts as they were kept.
     counts, uncategorised = _season_summary(season, categories, versions.of_season(season))
+    # The other seasons with needs to categorise, linked: the home page's count is every season's.
+    elsewhere = sorted(_uncategorised_by_season(versions.total).items(), reverse=True)
+    other_seasons = [(other, n) for other, n in elsewhere if other != season]
     paginator = Paginator(needs, PAGE_SIZE)
     # Known from the counts per category: no second join of the season's needs to count them.
     paginator.count = counts["uncategorised"] if status == TO_CATEGORISE else counts["total"]
@@ -216,6 +233,7 @@ def needs_categorise(request):
         "query": query.urlencode(),
         "categories": categories,
         "counts": counts,
+        "other_seasons": other_seasons,
         "next_url": request.get_full_path(),
         "page_ids": ",".join(str(row.need.pk) for row in rows),
         "bulk_url": reverse("evaluation:need_assign_bulk"),

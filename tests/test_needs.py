@@ -92,6 +92,10 @@ def test_list_shows_the_seasons_uncategorised_needs_with_counts(login, claire, s
     assert 'data-count="uncategorised">3<' in html
     assert '<option value="2022-2023">2022-2023</option>' in html
     assert f'<option value="{season_of(timezone.localdate())}"' in html
+    # The other season's needs still to categorise are linked (the home page counts every season's).
+    other = '<a href="?saison=2022-2023&amp;statut=a_categoriser">saison 2022-2023 (2 besoins)</a>'
+    assert other in html
+    assert "2023-2024 (" not in html.split('id="needs-other-seasons"')[1].split("</p>")[0]
 
     everything = login(claire).get(LIST_URL, {"saison": SEASON, "statut": "toutes"})
     assert len(everything.context["rows"]) == 5
@@ -124,10 +128,10 @@ def test_list_query_budget_does_not_grow_with_needs(login, claire, session_a, dj
     for number in range(20):
         add_needs(session_a, f"Besoin {number}", f"besoin {number} bis", ("Des formations", "competences"))
     client = login(claire)
-    # session, user, the data version, the seasons and one EXISTS for the only season with needs, categories, page
-    # rows, then the counts per category and the uncategorised texts in one grouped query (the page's count is
-    # taken from them)
-    with django_assert_max_num_queries(8):
+    # session, user, the data version, the seasons and one EXISTS for the only season with needs, categories, the
+    # needs to categorise per season (from the sessions' summaries), page rows, then the counts per category and the
+    # uncategorised texts in one grouped query (the page's count is taken from them)
+    with django_assert_max_num_queries(9):
         response = client.get(LIST_URL, {"saison": SEASON, "statut": "toutes"})
     assert response.status_code == 200
     assert len(response.context["rows"]) == 50
