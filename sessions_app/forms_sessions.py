@@ -49,6 +49,10 @@ def describe_session(session) -> str:
     }
 
 
+# How far back a session still to come may be moved (a session held a few days earlier than planned is fine).
+PAST_DAYS_FOR_A_COMING_SESSION = 31
+
+
 def conflict_messages(session, animators, *, day, start, duration) -> list[str]:
     """One French sentence per animator already booked on an overlapping active session."""
     if not (animators and day and start and duration):
@@ -184,6 +188,24 @@ class AwarenessSessionForm(BoundedFieldsMixin, forms.ModelForm):
         cleaned = super().clean()
         day = cleaned.get("date")
         today = timezone.localdate()
+        moved_far_back = (
+            day
+            and self.instance.pk
+            and self.instance.status in (AwarenessSession.Status.PLANNED, AwarenessSession.Status.CONFIRMED)
+            and day != self.instance.date
+            and day < today - timedelta(days=PAST_DAYS_FOR_A_COMING_SESSION)
+        )
+        if moved_far_back:
+            # A session still to come moved more than a month back is a typo in the year (« 2024 » for « 2027 »),
+            # which would be e-mailed to everyone and offer « Marquer comme réalisée ».
+            self.add_error(
+                "date",
+                _(
+                    "Le %(day)s est passé depuis plus d'un mois : une séance encore « %(status)s » ne peut pas y être "
+                    "déplacée. Vérifiez l'année."
+                )
+                % {"day": date_format(day, "j F Y"), "status": self.instance.get_status_display()},
+            )
         if day and day > today:
             if self.instance.status == AwarenessSession.Status.HELD:
                 self.add_error("date", _("Une séance réalisée ne peut pas avoir une date à venir."))

@@ -235,7 +235,23 @@ def test_an_edited_session_does_not_clash_with_itself(claire, session_a):
     assert AwarenessSessionForm(data, instance=session_a, user=claire).is_valid()
 
 
-def test_coordinator_moving_the_date_onto_a_busy_animator_is_told(alice, claire, clsm_a, clsm_b):
+def test_a_session_to_come_moved_more_than_a_month_back_is_refused(claire, clsm_a, monkeypatch):
+    """A typo in the year (« 2024 » for « 2027 ») was saved, e-mailed to everyone, and offered « Marquer comme
+    réalisée »; a session held a few days earlier than planned is still moved."""
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: date(2026, 11, 30))
+    session = AwarenessSessionFactory(clsm=clsm_a, confirmed=True, date=date(2027, 1, 29))
+    typo = AwarenessSessionForm(form_data(clsm_a, date="2024-01-15"), instance=session, user=claire)
+    assert not typo.is_valid()
+    assert typo.errors["date"] == [
+        "Le 15 janvier 2024 est passé depuis plus d'un mois : une séance encore « confirmée » ne peut pas y être "
+        "déplacée. Vérifiez l'année."
+    ]
+    earlier = AwarenessSessionForm(form_data(clsm_a, date="2026-11-20"), instance=session, user=claire)
+    assert earlier.is_valid(), earlier.errors
+
+
+def test_coordinator_moving_the_date_onto_a_busy_animator_is_told(alice, claire, clsm_a, clsm_b, monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: date(2024, 4, 1))  # both to come
     AwarenessSessionFactory(clsm=clsm_b, date=date(2024, 4, 9), animators=[claire], reference="2024-040")
     mine = AwarenessSessionFactory(clsm=clsm_a, date=date(2024, 4, 10), animators=[claire], reference="2024-041")
     form = AwarenessSessionForm(
