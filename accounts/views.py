@@ -14,6 +14,7 @@ from accounts.access import session_work_required
 from accounts.forms import QueuedPasswordResetForm
 from accounts.forms_profile import ProfileForm
 from accounts.models import PasswordResetRequest
+from smdq.locks import serialise
 from smdq.net import limited_address
 
 # « Mot de passe oublié », per hour: e-mails sent to one address (more would fill a mailbox for whoever types it),
@@ -50,6 +51,7 @@ class ThrottledPasswordResetView(auth_views.PasswordResetView):
         client = _keyed("client", limited_address(self.request))
         email = _keyed("email", form.cleaned_data["email"].strip().lower())
         with transaction.atomic():
+            serialise("accounts.password_reset")  # the counts below and the row added after them, one request at a time
             PasswordResetRequest.objects.filter(created_at__lt=now - RESET_WINDOW).delete()
             recent = PasswordResetRequest.objects.filter(created_at__gte=now - RESET_WINDOW)
             if recent.filter(client=client).count() >= RESET_REQUESTS_PER_CLIENT:

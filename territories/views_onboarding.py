@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts.access import STAFF_ROLES, role_required, staff_required
 from accounts.models import Role, User
 from smdq.formatting import fr_date
+from smdq.locks import serialise
 from smdq.net import limited_address
 from territories import onboarding
 from territories.forms_onboarding import (
@@ -260,17 +262,19 @@ def contact_request_create(request):
     if form.is_valid():
         data = form.cleaned_data
         key = onboarding.client_key(limited_address(request))  # behind the proxy too, never its address
-        if onboarding.over_limit(key=key, email=data["email"]):
-            form.add_error(
-                None,
-                _("Vous avez déjà envoyé plusieurs demandes aujourd'hui : le centre national vous répondra bientôt."),
-            )
-            status = 429
-        else:
-            ContactRequest.objects.create(
-                client_key=key, **{k: v for k, v in data.items() if k not in ("website", "stamp")}
-            )
+        with transaction.atomic():
+            serialise("territories.contact_request")  # the counts and the request added after them, one at a time
+            refused = onboarding.over_limit(key=key, email=data["email"])
+            if not refused:
+                ContactRequest.objects.create(
+                    client_key=key, **{k: v for k, v in data.items() if k not in ("website", "stamp")}
+                )
+        if not refused:
             return redirect("territories:contact_thanks")
+        form.add_error(
+            None, _("Vous avez déjà envoyé plusieurs demandes aujourd'hui : le centre national vous répondra bientôt.")
+        )
+        status = 429
     # A fresh stamp: the person may correct and send again (the minimum time counts from now).
     form.data = form.data.copy()
     form.data["stamp"] = onboarding.form_stamp()

@@ -97,3 +97,39 @@ def test_a_sign_in_sheet_sent_by_several_people_at_once_saves_its_rows_once(clai
         ]
         session.refresh_from_db()
         assert session.participant_summary.rows == 2
+
+
+def _anonymous_posts(url, forms, **extra):
+    def task(data):
+        def run(barrier):
+            client = Client(raise_request_exception=False)
+            barrier.wait()
+            return client.post(url, data, **extra).status_code
+
+        return run
+
+    return in_parallel([task(data) for data in forms])
+
+
+def test_limits_that_count_rows_hold_when_the_requests_come_at_once(alice, settings):
+    """A limit counts the rows of the last hour or day, then adds one: twelve requests at once all counted the same
+    rows and all went through (« mot de passe oublié »: 12 recorded for a limit of 10 and 4 e-mails for 3). The count
+    and the row added after it are one request at a time (smdq.locks.serialise)."""
+    from django.core import mail
+
+    from accounts.models import PasswordResetRequest
+    from accounts.views import RESET_EMAILS_PER_ADDRESS, RESET_REQUESTS_PER_CLIENT
+    from territories import onboarding
+    from territories.models import ContactRequest
+    from tests.test_onboarding import contact_data
+
+    _require_postgresql()
+    people = RESET_REQUESTS_PER_CLIENT + 2
+    codes = _anonymous_posts(reverse("password_reset"), [{"email": alice.email}] * people)
+    assert sorted(codes) == [302] * RESET_REQUESTS_PER_CLIENT + [429] * 2
+    assert PasswordResetRequest.objects.count() == RESET_REQUESTS_PER_CLIENT
+    assert len(mail.outbox) == RESET_EMAILS_PER_ADDRESS
+    forms = [contact_data(email=f"p{n}@x.fr") for n in range(onboarding.CONTACT_LIMIT_PER_DAY + 3)]
+    codes = _anonymous_posts(reverse("territories:contact_request_create"), forms)
+    assert sorted(codes) == [302] * onboarding.CONTACT_LIMIT_PER_DAY + [429] * 3
+    assert ContactRequest.objects.count() == onboarding.CONTACT_LIMIT_PER_DAY
