@@ -18,25 +18,31 @@ def _helper(label) -> FormHelper:
     return helper
 
 
-def check_new_coordinator_email(email: str) -> str:
+def check_new_email(email: str, *, has_account: str, pending: str) -> str:
+    """The address, lowercased, if no account has it and no invitation waits for it; else the message for who invites
+    (`has_account` may name the account's owner, as %(person)s)."""
     email = email.strip().lower()
     existing = account_with_email(email)
     if existing is not None:
-        raise forms.ValidationError(
-            _(
-                "Un compte existe déjà pour cette adresse (%(person)s) : rattachez-le au CLSM depuis la fiche du CLSM, "
-                "ou réactivez-le depuis la liste des coordinateur·rices."
-            )
-            % {"person": existing}
-        )
+        raise forms.ValidationError(has_account % {"person": existing})
     if Invitation.objects.pending().filter(email__iexact=email).exists():
-        raise forms.ValidationError(
-            _(
-                "Une invitation est déjà en attente pour cette adresse : "
-                "renvoyez-la depuis la liste des coordinateur·rices."
-            )
-        )
+        raise forms.ValidationError(pending)
     return email
+
+
+def check_new_coordinator_email(email: str) -> str:
+    """Told to the national centre, which can attach or reactivate the account it names."""
+    return check_new_email(
+        email,
+        has_account=_(
+            "Un compte existe déjà pour cette adresse (%(person)s) : rattachez-le au CLSM depuis la fiche du CLSM, "
+            "ou réactivez-le depuis la liste des coordinateur·rices."
+        ),
+        pending=_(
+            "Une invitation est déjà en attente pour cette adresse : "
+            "renvoyez-la depuis la liste des coordinateur·rices."
+        ),
+    )
 
 
 class InvitationForm(forms.ModelForm):
@@ -79,24 +85,19 @@ class LocalAnimatorInvitationForm(forms.ModelForm):
         self.helper = _helper(_("Envoyer l'invitation"))
 
     def clean_email(self):
-        """As for a coordinator, but told to a coordinator: never whose account an address is (a person of another
-        CLSM, perhaps), and only what a coordinator can do about it."""
-        email = self.cleaned_data["email"].strip().lower()
-        if account_with_email(email) is not None:
-            raise forms.ValidationError(
-                _(
-                    "Un compte existe déjà pour cette adresse : demandez au centre national de l'ouvrir à "
-                    "l'animation de votre CLSM."
-                )
-            )
-        if Invitation.objects.pending().filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                _(
-                    "Une invitation est déjà en attente pour cette adresse : si vous l'avez envoyée, renvoyez-la "
-                    "depuis la liste des animateur·rices locaux·ales ; sinon, demandez au centre national."
-                )
-            )
-        return email
+        """Told to a coordinator: never whose account an address is (a person of another CLSM, perhaps), and only what
+        a coordinator can do about it."""
+        return check_new_email(
+            self.cleaned_data["email"],
+            has_account=_(
+                "Un compte existe déjà pour cette adresse : demandez au centre national de l'ouvrir à "
+                "l'animation de votre CLSM."
+            ),
+            pending=_(
+                "Une invitation est déjà en attente pour cette adresse : si vous l'avez envoyée, renvoyez-la "
+                "depuis la liste des animateur·rices locaux·ales ; sinon, demandez au centre national."
+            ),
+        )
 
 
 class AcceptInvitationForm(SetPasswordForm):
