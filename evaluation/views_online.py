@@ -48,10 +48,13 @@ WINDOW_OVER_MESSAGE = gettext_lazy(
 def link_page(request, pk):
     session = get_session_for_user(request.user, pk, write=True)
     link = _link_of(session)
+    # No link yet and its answering days over: created now, it would be closed already (it opens on the session day
+    # for QUESTIONNAIRE_LINK_DAYS). Said instead of the button, and refused.
+    window_over = link is None and session.accepts_questionnaires and not online.answering_window_left(session)
+    window_over_message = WINDOW_OVER_MESSAGE % {"days": settings.QUESTIONNAIRE_LINK_DAYS} if window_over else ""
     if request.method == "POST":
-        if link is None and session.accepts_questionnaires and not online.answering_window_left(session):
-            # Created now, it would be closed already (it opens on the session day for QUESTIONNAIRE_LINK_DAYS).
-            messages.error(request, WINDOW_OVER_MESSAGE % {"days": settings.QUESTIONNAIRE_LINK_DAYS})
+        if window_over:
+            messages.error(request, window_over_message)
         elif link is None:
             try:
                 online.link_for(session)
@@ -60,15 +63,11 @@ def link_page(request, pk):
             else:
                 messages.success(request, _("Le lien du questionnaire en ligne a été créé."))
         return redirect("evaluation:link_page", pk=session.pk)
-    window_left = online.answering_window_left(session)
     context = {
         "session": session,
         "link": link,
-        "can_create": link is None and session.accepts_questionnaires and window_left,
-        # Said instead of the button: a link created now would be closed already.
-        "window_over": WINDOW_OVER_MESSAGE % {"days": settings.QUESTIONNAIRE_LINK_DAYS}
-        if link is None and session.accepts_questionnaires and not window_left
-        else "",
+        "can_create": link is None and session.accepts_questionnaires and not window_over,
+        "window_over": window_over_message,
         "link_days": settings.QUESTIONNAIRE_LINK_DAYS,
     }
     if link is not None:
