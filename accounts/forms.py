@@ -1,9 +1,7 @@
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
-from smdq.mail import send_email_later
+from smdq.mail import rendered_email, send_email_later
 
 
 class LoginForm(AuthenticationForm):
@@ -28,10 +26,12 @@ class QueuedPasswordResetForm(PasswordResetForm):
     def send_mail(
         self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
     ):
-        subject = "".join(render_to_string(subject_template_name, context).splitlines())  # a subject has one line
-        message = EmailMultiAlternatives(
-            subject, render_to_string(email_template_name, context), from_email, [to_email]
+        message = rendered_email(
+            subject_template_name,
+            email_template_name,
+            context,
+            [to_email],
+            html_template=html_email_template_name,
+            from_email=from_email,
         )
-        if html_email_template_name is not None:
-            message.attach_alternative(render_to_string(html_email_template_name, context), "text/html")
         send_email_later(message)

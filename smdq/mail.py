@@ -84,13 +84,22 @@ def _enqueue(payload: dict) -> None:
         _send_now(message_from_payload(payload))
 
 
-def templated_email(templates: str, context: dict, to: list[str]) -> EmailMessage:
-    """The e-mail of the templates `<templates>_subject.txt` (folded to one line: a header has no line break) and
-    `<templates>_body.txt`, rendered in French whatever the language of the request, command or worker."""
+def rendered_email(
+    subject_template: str, body_template: str, context: dict, to: list[str], *, html_template=None, from_email=None
+) -> EmailMultiAlternatives:
+    """The e-mail of these templates, rendered in French whatever the language of the request, command or worker;
+    the subject folded to one line (a header has no line break); an HTML alternative if `html_template`."""
     with translation.override("fr"):
-        subject = " ".join(render_to_string(f"{templates}_subject.txt", context).split())
-        body = render_to_string(f"{templates}_body.txt", context)
-    return EmailMessage(subject, body, None, to)
+        subject = " ".join(render_to_string(subject_template, context).split())
+        message = EmailMultiAlternatives(subject, render_to_string(body_template, context), from_email, to)
+        if html_template is not None:
+            message.attach_alternative(render_to_string(html_template, context), "text/html")
+    return message
+
+
+def templated_email(templates: str, context: dict, to: list[str]) -> EmailMultiAlternatives:
+    """The e-mail of an app's templates `<templates>_subject.txt` and `<templates>_body.txt` (rendered_email)."""
+    return rendered_email(f"{templates}_subject.txt", f"{templates}_body.txt", context, to)
 
 
 def send_email_later(message: EmailMessage) -> None:
