@@ -6,7 +6,6 @@ from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -15,7 +14,7 @@ from accounts.forms import QueuedPasswordResetForm
 from accounts.forms_profile import ProfileForm
 from accounts.models import PasswordResetRequest
 from smdq.locks import serialise
-from smdq.net import limited_address
+from smdq.net import keyed_hash, limited_address
 
 # « Mot de passe oublié », per hour: e-mails sent to one address (more would fill a mailbox for whoever types it),
 # and requests from one connection (more is a script, not a person who forgot).
@@ -35,10 +34,6 @@ def profile(request):
     return render(request, "accounts/profile.html", {"form": form})
 
 
-def _keyed(kind: str, value: str) -> str:
-    return salted_hmac(f"accounts.password_reset.{kind}", value, algorithm="sha256").hexdigest()
-
-
 class ThrottledPasswordResetView(auth_views.PasswordResetView):
     """Django's view, limited: a connection asking too often is told so (429); an address that got its
     RESET_EMAILS_PER_ADDRESS e-mails this hour gets no more, and the page says what it says to anyone (« if an account
@@ -48,8 +43,8 @@ class ThrottledPasswordResetView(auth_views.PasswordResetView):
 
     def form_valid(self, form):
         now = timezone.now()
-        client = _keyed("client", limited_address(self.request))
-        email = _keyed("email", form.cleaned_data["email"].strip().lower())
+        client = keyed_hash("accounts.password_reset.client", limited_address(self.request))
+        email = keyed_hash("accounts.password_reset.email", form.cleaned_data["email"].strip().lower())
         with transaction.atomic():
             serialise("accounts.password_reset")  # the counts below and the row added after them, one request at a time
             PasswordResetRequest.objects.filter(created_at__lt=now - RESET_WINDOW).delete()

@@ -16,13 +16,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from evaluation.models import ClientSubmission, Item, Questionnaire, QuestionnaireLink, Response
 from evaluation.responses import Sheet, create_response
 from sessions_app.models import lock_sessions
 from smdq.formatting import fr_date
+from smdq.net import keyed_hash
 
 # At most QUESTIONNAIRE_CLIENT_LIMIT responses (30 by default) per client address and session in this window, and
 # QUESTIONNAIRE_SESSION_LIMIT (300) per session in its window. A whole room on the venue's Wi-Fi shares one
@@ -190,7 +190,7 @@ def already_saved(link: QuestionnaireLink, nonce: str) -> bool:
 def client_key(address: str) -> str:
     """A keyed hash of the client address: no raw IP address is kept, and without the SECRET_KEY the hash cannot
     be turned back into an address by trying them all."""
-    return salted_hmac("evaluation.online.client", address, algorithm="sha256").hexdigest()
+    return keyed_hash("evaluation.online.client", address)
 
 
 class SubmissionRefused(Exception):

@@ -10,6 +10,7 @@ import ipaddress
 from functools import lru_cache
 
 from django.conf import settings
+from django.utils.crypto import salted_hmac
 
 
 @lru_cache(maxsize=8)
@@ -58,3 +59,9 @@ def limited_address(request) -> str:
             return str(ip.ipv4_mapped)
         return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
     return address
+
+
+def keyed_hash(purpose: str, value: str) -> str:
+    """What a limit keeps of an address (or an e-mail): a keyed hash, salted by its purpose, never the value itself;
+    without the SECRET_KEY it cannot be turned back into the value by trying them all."""
+    return salted_hmac(purpose, value, algorithm="sha256").hexdigest()
