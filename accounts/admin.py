@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PasswordResetRequest, User
+from smdq.admin import ReadOnlyAdmin
 
 
 @admin.register(User)
@@ -26,13 +27,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(PasswordResetRequest)
-class PasswordResetRequestAdmin(admin.ModelAdmin):
-    """Read only: the requests of the last hour that the « mot de passe oublié » limits count (keyed hashes)."""
+class PasswordResetRequestAdmin(ReadOnlyAdmin):
+    """The requests of the last hour that the « mot de passe oublié » limits count (keyed hashes)."""
 
     list_display = ("created_at",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

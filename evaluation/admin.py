@@ -17,6 +17,7 @@ from evaluation.models import (
     SessionItemSummary,
     SessionSummary,
 )
+from smdq.admin import ReadOnlyAdmin
 
 
 class ItemInline(admin.TabularInline):
@@ -101,17 +102,11 @@ class ResponseChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClientSubmission)
-class ClientSubmissionAdmin(admin.ModelAdmin):
-    """Read only: rows of the per-client limit of the online form, deleted after ten minutes."""
+class ClientSubmissionAdmin(ReadOnlyAdmin):
+    """Rows of the per-client limit of the online form, deleted after ten minutes."""
 
     list_display = ("session", "created_at")
     raw_id_fields = ("session",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(QuestionnaireLink)
