@@ -1,4 +1,5 @@
 import re
+import threading
 from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
@@ -15,8 +16,14 @@ class ReadOnlyGetError(RuntimeError):
     pass
 
 
+# Whether the current thread is serving a GET or HEAD. Per thread, not per connection: a live-server test on SQLite
+# shares one connection between its threads, and a wrapper put on it for one thread's GET refused the POST another
+# thread was saving at the same moment (a flaky browser test).
+_serving_get = threading.local()
+
+
 def _refuse_writes(execute, sql, params, many, context):
-    if _WRITE.match(sql):
+    if getattr(_serving_get, "active", False) and _WRITE.match(sql):
         raise ReadOnlyGetError(f"Une requête GET/HEAD ne doit pas écrire en base : {sql[:120]}")
     return execute(sql, params, many, context)
 
@@ -46,14 +53,16 @@ class ReadOnlyGetMiddleware:
             view = None
         if getattr(view, "writes_on_get", False):
             return self.get_response(request)
-        wrappers = [connection.execute_wrapper(_refuse_writes) for connection in connections.all()]
-        for wrapper in wrappers:
-            wrapper.__enter__()
+        for connection in connections.all():
+            # Put once on each connection and left there (added and removed per request, two threads sharing a
+            # connection removed each other's): it refuses only while its thread serves a GET.
+            if _refuse_writes not in connection.execute_wrappers:
+                connection.execute_wrappers.append(_refuse_writes)
+        _serving_get.active = True
         try:
             return self.get_response(request)
         finally:
-            for wrapper in reversed(wrappers):
-                wrapper.__exit__(None, None, None)
+            _serving_get.active = False
 
 
 class RejectNulMiddleware:

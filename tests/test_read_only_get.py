@@ -97,3 +97,34 @@ def test_a_long_flash_message_does_not_make_the_next_page_write(login, claire, s
     [message] = get_messages(page.wsgi_request)
     assert str(message).startswith(f"Besoin « {text[:100]}") and str(message).endswith("…")
     assert len(str(message)) <= 300
+
+
+@override_settings(ENFORCE_READ_ONLY_GET=True)
+def test_a_get_refuses_its_own_writes_not_those_of_a_thread_sharing_its_connection():
+    """A live-server test on SQLite shares one connection between its threads: a GET served in one thread refused
+    the participants another thread was saving at that moment (a flaky browser test)."""
+    import threading
+
+    from django.db import connections
+
+    shared = connections["default"]
+    serving, done = threading.Event(), threading.Event()
+
+    def slow_view(request):
+        serving.set()
+        done.wait(10)
+        return HttpResponse("ok")
+
+    def serve_a_get():
+        connections["default"] = shared  # as LiveServerThread does for an in-memory SQLite database
+        ReadOnlyGetMiddleware(slow_view)(RequestFactory().get("/"))
+
+    thread = threading.Thread(target=serve_a_get)
+    thread.start()
+    try:
+        assert serving.wait(10)
+        CLSM.objects.create(name="Enregistré pendant le GET d'un autre fil")
+    finally:
+        done.set()
+        thread.join(10)
+    assert CLSM.objects.count() == 1
